@@ -6,7 +6,7 @@ if(MSVC)
 else()
     target_compile_options(credwatch_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
         -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-        -Wnull-dereference -Wformat=2)
+        -Wformat=2)
 endif()
 if(WIN32)
     # Unicode Win32 API everywhere; UTF-8 stays inside the program.

@@ -1,0 +1,29 @@
+#pragma once
+// JSON shapes shared by the CLI's --json output, the IPC protocol and the exports.
+// Field names are documented in docs/ipc-protocol.md; times are ISO 8601 UTC.
+
+#include "credwatch/certificate.hpp"
+#include "credwatch/model.hpp"
+#include "credwatch/store.hpp"
+
+#include <boost/json.hpp>
+
+namespace credwatch {
+
+boost::json::object to_json(const FoundCertificate& cert);
+boost::json::object to_json(const ScanFailure& failure);
+boost::json::object to_json(const InventoryEntry& entry);
+boost::json::object to_json(const InventoryFailure& failure);
+boost::json::object to_json(const Reminder& reminder);
+boost::json::object to_json(const AuditEntry& entry);
+boost::json::object to_json(const Procedure& procedure);
+
+// One line of `credwatch status`: the credential, its kind and system names, its evaluation.
+boost::json::object status_row(const Credential& credential, const System* system,
+                               const CredentialKind* kind, const Evaluation& evaluation);
+
+// Certificates reported by a client (the tray's per-user stores), validated field by field.
+Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);
+Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
+
+}  // namespace credwatch
