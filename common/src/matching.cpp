@@ -22,6 +22,10 @@ std::string file_name_of(const std::string& location) {
     return slash == std::string::npos ? location : location.substr(slash + 1);
 }
 
+bool bound_to(const InventoryEntry& entry, const Credential& credential) {
+    return !credential.id.empty() && entry.bound_credential == credential.id;
+}
+
 bool owner_fits(const Credential& credential, const FoundCertificate& cert) {
     return credential.owner == "machine" || credential.owner == cert.owner;
 }
@@ -73,7 +77,7 @@ std::optional<FoundCertificate> best_match(const Credential& credential, const C
         if (!best || c.info.not_after > best->info.not_after) best = &c;
     };
     for (const auto& entry : inventory)
-        if (entry.bound_credential == credential.id) consider(entry.certificate);
+        if (bound_to(entry, credential)) consider(entry.certificate);
     if (!best) {
         for (const auto& entry : inventory) {
             if (entry.bound_credential.empty() && owner_fits(credential, entry.certificate) &&
@@ -89,8 +93,8 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
                    const std::vector<InventoryEntry>& inventory) {
     std::set<std::string> seen;
     for (const auto& entry : inventory) {
-        if ((entry.bound_credential == credential.id ||
-             (owner_fits(credential, entry.certificate) && matches(kind.match, entry.certificate))))
+        if (bound_to(entry, credential) ||
+            (owner_fits(credential, entry.certificate) && matches(kind.match, entry.certificate)))
             seen.insert(entry.certificate.info.sha256);
     }
     return static_cast<int>(seen.size());
