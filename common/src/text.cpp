@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdlib>
 #include <string>
 
@@ -65,6 +66,20 @@ std::string pad(std::string s, std::size_t width) {
     std::size_t w = display_width(s);
     if (w < width) s.append(width - w, ' ');
     return s;
+}
+
+// The evaluation's short English reason, in the reader's language.
+std::string reason_text(const std::string& reason, Lang lang) {
+    if (lang == Lang::en) return reason;
+    static const std::pair<std::string_view, std::string_view> kJapanese[] = {
+        {"no password change recorded", "変更日が未登録"},
+        {"no document date recorded", "取得日が未登録"},
+        {"certificate not found", "証明書が見つかりません"},
+        {"kind not in the catalog", "カタログにない種類"},
+    };
+    for (const auto& [en, ja] : kJapanese)
+        if (reason == en) return std::string(ja);
+    return reason;
 }
 
 }  // namespace
@@ -130,7 +145,7 @@ std::string format_status_table(const json::array& rows, Lang lang) {
         } else if (auto days = num(r, "days_left")) {
             left = days_left_text(static_cast<int>(*days), state == State::overdue, lang);
         } else {
-            left = str(r, "reason");
+            left = reason_text(str(r, "reason"), lang);
         }
         table.push_back({state_text(state, lang), system, label, owner,
                          deadline.empty() ? "-" : deadline, left});
