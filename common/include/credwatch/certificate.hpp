@@ -16,8 +16,8 @@ struct CertificateInfo {
     std::string subject;  // RFC 2253 style, UTF-8 ("CN=山田太郎,O=...")
     std::string issuer;
     std::string serial;  // lowercase hex, no separators
-    TimePoint not_before;
-    TimePoint not_after;
+    TimePoint not_before;  // UTC; beyond TimePoint's range (e.g. RFC 5280's "no expiry"
+    TimePoint not_after;   // 99991231235959Z) clamped to TimePoint::max() / min()
     std::string sha1;    // lowercase hex of the DER encoding
     std::string sha256;  // lowercase hex of the DER encoding
     bool is_ca = false;
@@ -75,5 +75,12 @@ private:
 };
 
 bool is_certificate_extension(const std::filesystem::path& path);
+
+// Loads OpenSSL's "default" and "legacy" providers once per process (thread-safe; later calls
+// return the first answer). The legacy provider holds RC2-40 and 3DES, still used by PKCS#12
+// files exported from older Windows. Returns false (after one logged warning) when "legacy"
+// is not available; modern files still open. Called by the readers; callable by anyone who
+// needs the legacy algorithms (e.g. tests that write RC2-40 PKCS#12 files).
+bool load_openssl_providers();
 
 }  // namespace credwatch
