@@ -84,7 +84,8 @@ Result<Date> parse_date(std::string_view text) {
         return bad("non-digit characters");
     Date d{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(dd)}};
     if (!d.ok()) return bad("no such day in the calendar");
-    if (y < 1970 || y > 9999) return bad("year out of range");
+    // system_clock holds dates up to 2262; deadlines beyond 2199 are not credible anyway.
+    if (y < 1970 || y > 2199) return bad("year out of range (1970 to 2199)");
     return d;
 }
 

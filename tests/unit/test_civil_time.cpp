@@ -11,6 +11,18 @@ using namespace std::chrono;
 
 namespace {
 
+#ifdef _WIN32
+// The Windows C runtime has no setenv and understands only "NAMEhh[DST]" TZ values (with the
+// US daylight-saving rules), not IANA names: translate the ones used here.
+int setenv(const char* name, const char* value, int) {
+    std::string v = value;
+    if (v == "Asia/Tokyo") v = "JST-9";
+    else if (v == "America/New_York") v = "EST5EDT";
+    return _putenv_s(name, v.c_str());
+}
+int unsetenv(const char* name) { return _putenv_s(name, ""); }
+#endif
+
 // Runs a test body under another TZ and restores the previous one.
 class ScopedTimeZone {
 public:
@@ -73,6 +85,9 @@ TEST(CivilTime, LocalDateFollowsTheTimeZone) {
 }
 
 TEST(CivilTime, DaysBetweenIgnoresDaylightSavingChanges) {
+#ifdef _WIN32
+    GTEST_SKIP() << "the Windows C runtime's TZ knows only the US daylight-saving rules, not Europe/Berlin's";
+#endif
     ScopedTimeZone tz("Europe/Berlin");
     // DST ends on 2026-10-25 in Berlin: that day lasts 25 hours, yet it is one calendar day.
     Date before{year{2026}, month{10}, day{24}};
