@@ -4,6 +4,7 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.81 REQUIRED)            # header-only: Asio, JSON (src.hpp), System
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(CURL REQUIRED)                 # SMTP for the e-mail reminders
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_path(TOMLPLUSPLUS_INCLUDE_DIR toml++/toml.h REQUIRED)

@@ -5,10 +5,14 @@
 
 #include "credwatch/catalog.hpp"
 
+#include "credwatch/mail.hpp"
+#include "credwatch/smtp.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -358,6 +362,17 @@ class Fields {
         return static_cast<int>(v);
     }
 
+    std::optional<bool> boolean(std::string_view key) {
+        const toml::node* n = node(key);
+        if (!n) return std::nullopt;
+        const auto* b = n->as_boolean();
+        if (!b) {
+            fail(key, field(key) + " must be true or false (found " + found(*n) + ")");
+            return std::nullopt;
+        }
+        return b->get();
+    }
+
     const toml::array* array(std::string_view key, std::string_view of_what) {
         const toml::node* n = node(key);
         if (!n) return nullptr;
@@ -459,6 +474,23 @@ constexpr std::array<std::string_view, 10> kProcedureKeys{
     "steps_en", "phone",    "hours_ja", "hours_en", "manual"};
 constexpr std::array<std::string_view, 5> kServiceKeys{
     "evaluate_every_minutes", "certificate_folders", "socket_group", "language", "organisation"};
+constexpr std::array<std::string_view, 16> kEmailKeys{"enabled",
+                                                      "smtp_host",
+                                                      "smtp_port",
+                                                      "tls",
+                                                      "username",
+                                                      "password_file",
+                                                      "from",
+                                                      "to",
+                                                      "mode",
+                                                      "digest_time",
+                                                      "language",
+                                                      "ca_file",
+                                                      "verify_tls",
+                                                      "retry_initial_seconds",
+                                                      "retry_max_seconds",
+                                                      "timeout_seconds"};
+constexpr std::array<std::string_view, 1> kMetricsKeys{"textfile"};
 constexpr std::array<std::string_view, 8> kCredentialKeys{
     "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
 
@@ -914,6 +946,8 @@ class SiteReader {
 
   private:
     void service(const toml::node& node);
+    void email(const toml::node& node);
+    void metrics(const toml::node& node);
     void procedure(const toml::node& node) { catalog_reader_.procedures(node, source_); }
     void system(const toml::node& node) {
         catalog_reader_.systems(node, source_, /*allow_extension=*/true);
@@ -927,8 +961,10 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 5> kSiteSections{{
+    static constexpr std::array<Section, 7> kSiteSections{{
         {"service", &SiteReader::service},
+        {"email", &SiteReader::email},
+        {"metrics", &SiteReader::metrics},
         {"procedure", &SiteReader::procedure},
         {"system", &SiteReader::system},
         {"kind", &SiteReader::kind},
@@ -976,6 +1012,117 @@ void SiteReader::service(const toml::node& node) {
             s.language = *v;
     }
     if (auto v = f.text("organisation", false, false)) s.organisation = *v;
+}
+
+void SiteReader::email(const toml::node& node) {
+    const auto* t = node.as_table();
+    if (!t) {
+        diag_.add(source_, line_of(node), "",
+                  "\"email\" must be a table, written [email] (found " + found(node) + ")");
+        return;
+    }
+    Fields f(*t, diag_, source_, "[email]", kEmailKeys);
+    EmailSettings& e = config_.email;
+    if (auto v = f.boolean("enabled")) e.enabled = *v;
+    if (auto v = f.text("smtp_host", false, false)) e.smtp_host = *v;
+    if (auto v = f.integer("smtp_port", false, 1, 65535)) e.smtp_port = *v;
+    if (auto v = f.text("tls", false, true)) {
+        if (!smtp_security_from_string(*v))
+            f.fail("tls", "field \"tls\" must be \"starttls\", \"implicit\" or \"none\" (found " +
+                              q(*v) + ")");
+        else
+            e.tls = *v;
+    }
+    if (auto v = f.text("username", false, false)) e.username = *v;
+    if (auto v = f.text("password_file", false, false)) e.password_file = *v;
+    if (!e.username.empty() && e.password_file.empty())
+        f.fail("username",
+               "field \"username\" needs \"password_file\" (the file holding the "
+               "SMTP password)");
+    if (e.username.empty() && !e.password_file.empty())
+        f.fail("password_file", "field \"password_file\" needs \"username\" (the SMTP user name)");
+    if (auto v = f.text("from", false, false)) {
+        if (!v->empty()) {
+            if (auto a = mail::parse_address(*v); !a)
+                f.fail("from", "field \"from\": " + a.error().message);
+        }
+        e.from = *v;
+    }
+    if (auto v = f.texts_with_lines("to")) {
+        e.to.clear();
+        for (auto& [address, l] : *v) {
+            if (auto a = mail::parse_address(address); !a)
+                f.fail_at(l, "field \"to\": " + a.error().message);
+            e.to.push_back(std::move(address));
+        }
+    }
+    if (auto v = f.text("mode", false, true)) {
+        if (*v != "each" && *v != "digest")
+            f.fail("mode",
+                   "field \"mode\" must be \"each\" (one mail per reminder) or \"digest\" "
+                   "(one mail a day) (found " +
+                       q(*v) + ")");
+        else
+            e.mode = *v;
+    }
+    if (auto v = f.text("digest_time", false, true)) {
+        const std::string& d = *v;
+        const bool shape = d.size() == 5 && d[2] == ':' &&
+                           std::isdigit(static_cast<unsigned char>(d[0])) &&
+                           std::isdigit(static_cast<unsigned char>(d[1])) &&
+                           std::isdigit(static_cast<unsigned char>(d[3])) &&
+                           std::isdigit(static_cast<unsigned char>(d[4]));
+        const int h = shape ? (d[0] - '0') * 10 + (d[1] - '0') : -1;
+        const int m = shape ? (d[3] - '0') * 10 + (d[4] - '0') : -1;
+        if (!shape || h > 23 || m > 59)
+            f.fail("digest_time",
+                   "field \"digest_time\" must be a local time \"HH:MM\" such as "
+                   "\"08:30\" (found " +
+                       q(d) + ")");
+        else
+            e.digest_minutes = h * 60 + m;
+    }
+    if (auto v = f.text("language", false, true)) {
+        if (*v != "ja" && *v != "en" && *v != "auto")
+            f.fail("language",
+                   "field \"language\" must be \"ja\", \"en\" or \"auto\" (found " + q(*v) + ")");
+        else
+            e.language = *v;
+    }
+    if (auto v = f.text("ca_file", false, false)) e.ca_file = *v;
+    if (auto v = f.boolean("verify_tls")) e.verify_tls = *v;
+    if (auto v = f.integer("retry_initial_seconds", false, 1, 86400)) e.retry_initial_seconds = *v;
+    if (auto v = f.integer("retry_max_seconds", false, 1, 7 * 86400)) e.retry_max_seconds = *v;
+    if (e.retry_max_seconds < e.retry_initial_seconds)
+        f.fail("retry_max_seconds",
+               "field \"retry_max_seconds\" must not be less than "
+               "\"retry_initial_seconds\"");
+    if (auto v = f.integer("timeout_seconds", false, 1, 3600)) e.timeout_seconds = *v;
+    if (e.enabled) {
+        const std::string why = "needed when enabled = true";
+        if (e.smtp_host.empty()) f.missing("smtp_host", why);
+        if (e.from.empty()) f.missing("from", why);
+        if (e.to.empty()) f.missing("to", why + ": at least one recipient");
+    }
+}
+
+void SiteReader::metrics(const toml::node& node) {
+    const auto* t = node.as_table();
+    if (!t) {
+        diag_.add(source_, line_of(node), "",
+                  "\"metrics\" must be a table, written [metrics] (found " + found(node) + ")");
+        return;
+    }
+    Fields f(*t, diag_, source_, "[metrics]", kMetricsKeys);
+    if (auto v = f.text("textfile", false, false)) {
+        if (!v->empty() && (v->size() < 5 || v->substr(v->size() - 5) != ".prom"))
+            f.fail("textfile",
+                   "field \"textfile\" must end in .prom: the textfile collectors of "
+                   "node_exporter and windows_exporter read only *.prom files (found " +
+                       q(*v) + ")");
+        else
+            config_.metrics.textfile = *v;
+    }
 }
 
 void SiteReader::credential(const toml::node& node) {

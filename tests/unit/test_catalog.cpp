@@ -830,4 +830,118 @@ TEST(LoadConfiguration, EmbeddedSiteNeedsTheEmbeddedCatalogKinds) {
               std::string::npos);
 }
 
+// ------------------------------------------------------------------------------------------
+// [email] and [metrics]
+
+TEST(SiteEmail, DefaultsWhenAbsent) {
+    auto r = with_site("[service]\nlanguage = \"ja\"\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_FALSE(r->email.enabled);
+    EXPECT_EQ(r->email.tls, "starttls");
+    EXPECT_EQ(r->email.mode, "each");
+    EXPECT_EQ(r->email.digest_minutes, 8 * 60 + 30);
+    EXPECT_TRUE(r->email.verify_tls);
+    EXPECT_EQ(r->email.retry_initial_seconds, 60);
+    EXPECT_EQ(r->email.retry_max_seconds, 3600);
+    EXPECT_EQ(r->metrics.textfile, "");
+}
+
+TEST(SiteEmail, AllFields) {
+    auto r = with_site(
+        "[email]\n"
+        "enabled = true\n"
+        "smtp_host = \"smtp.example.jp\"\n"
+        "smtp_port = 587\n"
+        "tls = \"starttls\"\n"
+        "username = \"clinic01\"\n"
+        "password_file = \"/etc/credwatch/smtp-password\"\n"
+        "from = \"credwatch 通知 <credwatch@clinic.example.jp>\"\n"
+        "to = [\"情報システム <it@clinic.example.jp>\", \"registry@clinic.example.jp\"]\n"
+        "mode = \"digest\"\n"
+        "digest_time = \"07:05\"\n"
+        "language = \"en\"\n"
+        "ca_file = \"/etc/ssl/clinic-ca.pem\"\n"
+        "verify_tls = false\n"
+        "retry_initial_seconds = 1\n"
+        "retry_max_seconds = 8\n"
+        "timeout_seconds = 30\n"
+        "[metrics]\n"
+        "textfile = \"/var/lib/node_exporter/textfile_collector/credwatch.prom\"\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const EmailSettings& e = r->email;
+    EXPECT_TRUE(e.enabled);
+    EXPECT_EQ(e.smtp_host, "smtp.example.jp");
+    EXPECT_EQ(e.smtp_port, 587);
+    EXPECT_EQ(e.username, "clinic01");
+    EXPECT_EQ(e.password_file, "/etc/credwatch/smtp-password");
+    EXPECT_EQ(e.from, "credwatch 通知 <credwatch@clinic.example.jp>");
+    EXPECT_EQ(e.to, (std::vector<std::string>{"情報システム <it@clinic.example.jp>",
+                                              "registry@clinic.example.jp"}));
+    EXPECT_EQ(e.mode, "digest");
+    EXPECT_EQ(e.digest_minutes, 7 * 60 + 5);
+    EXPECT_EQ(e.language, "en");
+    EXPECT_EQ(e.ca_file, "/etc/ssl/clinic-ca.pem");
+    EXPECT_FALSE(e.verify_tls);
+    EXPECT_EQ(e.retry_initial_seconds, 1);
+    EXPECT_EQ(e.retry_max_seconds, 8);
+    EXPECT_EQ(e.timeout_seconds, 30);
+    EXPECT_EQ(r->metrics.textfile, "/var/lib/node_exporter/textfile_collector/credwatch.prom");
+}
+
+TEST(SiteEmail, ARelayOnAClosedNetworkNeedsNoAccount) {
+    auto r = with_site(
+        "[email]\nenabled = true\nsmtp_host = \"192.168.10.5\"\nsmtp_port = 25\ntls = \"none\"\n"
+        "from = \"credwatch@clinic.local\"\nto = [\"it@clinic.local\"]\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->email.tls, "none");
+    EXPECT_TRUE(r->email.username.empty());
+}
+
+TEST(SiteEmail, WrongTypeNamesFileLineAndField) {
+    auto r = with_site("[email]\nenabled = false\nsmtp_port = \"25\"\n");
+    expect_config_error(r, "site.toml:3: [email]",
+                        {"field \"smtp_port\" must be a positive integer (found a string)"});
+    auto b = with_site("[email]\nverify_tls = \"yes\"\n");
+    expect_config_error(b, "site.toml:2: [email]", {"field \"verify_tls\" must be true or false"});
+}
+
+TEST(SiteEmail, EnabledNeedsServerSenderAndRecipients) {
+    auto r = with_site("\n[email]\nenabled = true\n");
+    expect_config_error(r, "site.toml:2: [email]",
+                        {"missing required field \"smtp_host\"", "missing required field \"from\"",
+                         "missing required field \"to\""});
+}
+
+TEST(SiteEmail, BadValuesAreNamed) {
+    expect_config_error(with_site("[email]\ntls = \"ssl\"\n"), "site.toml:2: [email]",
+                        {"field \"tls\" must be \"starttls\", \"implicit\" or \"none\""});
+    expect_config_error(with_site("[email]\nmode = \"weekly\"\n"), "site.toml:2: [email]",
+                        {"field \"mode\""});
+    expect_config_error(with_site("[email]\ndigest_time = \"8:30\"\n"), "site.toml:2: [email]",
+                        {"field \"digest_time\" must be a local time \"HH:MM\""});
+    expect_config_error(with_site("[email]\ndigest_time = \"24:00\"\n"), "site.toml:2: [email]",
+                        {"field \"digest_time\""});
+    expect_config_error(
+        with_site("[email]\nto = [\n  \"it@clinic.example.jp\",\n  \"not-an-address\",\n]\n"),
+        "site.toml:4: [email]", {"field \"to\"", "\"not-an-address\" is not an e-mail address"});
+    expect_config_error(
+        with_site("[email]\nfrom = \"credwatch <credwatch@clinic>\"\nusername = \"u\"\n"),
+        "site.toml:3: [email]", {"field \"username\" needs \"password_file\""});
+    expect_config_error(with_site("[email]\nretry_initial_seconds = 600\nretry_max_seconds = 60\n"),
+                        "site.toml:3: [email]", {"must not be less than"});
+    expect_config_error(with_site("[email]\nsmtp_hots = \"x\"\n"), "site.toml:2: [email]",
+                        {"unknown field \"smtp_hots\""});
+    expect_config_error(with_site("email = 3\n"), "site.toml:1:", {"written [email]"});
+}
+
+TEST(SiteMetrics, TextfileMustBeAPromFile) {
+    expect_config_error(with_site("[metrics]\ntextfile = \"/tmp/credwatch.txt\"\n"),
+                        "site.toml:2: [metrics]", {"field \"textfile\" must end in .prom"});
+    expect_config_error(with_site("[metrics]\ntextfile = 1\n"), "site.toml:2: [metrics]",
+                        {"field \"textfile\" must be a string"});
+    auto off = with_site("[metrics]\ntextfile = \"\"\n");
+    ASSERT_TRUE(off.has_value()) << off.error().message;
+    EXPECT_EQ(off->metrics.textfile, "");
+}
+
 }  // namespace

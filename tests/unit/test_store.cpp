@@ -5,6 +5,7 @@
 #include "credwatch/civil_time.hpp"
 #include "temp_dir.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -873,6 +874,228 @@ TEST_F(StoreTest, SecondStoreOnTheSameFileSeesChanges) {
     auto dup = b->add_credential(make_credential("orca/tenant-admin"), yamada);
     ASSERT_FALSE(dup);
     EXPECT_EQ(dup.error().code, Errc::already_exists);
+}
+
+// --- outbox (e-mail) ------------------------------------------------------------------------
+
+OutboxMessage mail_for(const Reminder& r, bool held = false) {
+    OutboxMessage m;
+    m.kind = held ? "digest_item" : "reminder";
+    m.held = held;
+    m.recipients = {"情報システム <it@clinic.example.jp>", "registry@clinic.example.jp"};
+    m.subject = "[credwatch] " + r.credential_id + " " + r.key;
+    m.body = "がん登録\n";
+    return m;
+}
+
+TEST_F(StoreTest, OutboxTableComesWithMigration3) {
+    ASSERT_GE(Store::latest_schema_version(), 3);
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    RawDb raw(db_path);
+    EXPECT_EQ(
+        raw.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"),
+        "1");
+}
+
+TEST_F(StoreTest, RaiseQueuesTheMailInTheSameTransactionOnce) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    ASSERT_OK(store->add_credential(make_credential("cancer-registry/user-password"), yamada));
+    int rendered = 0;
+    auto queue = [&](const Reminder& r) -> std::optional<OutboxMessage> {
+        ++rendered;
+        return mail_for(r);
+    };
+    auto raised = store->raise({make_due("cancer-registry/user-password", 1, "d14")}, queue);
+    ASSERT_OK(raised);
+    ASSERT_EQ(raised->size(), 1u);
+    auto box = store->outbox();
+    ASSERT_OK(box);
+    ASSERT_EQ(box->size(), 1u);
+    const OutboxEntry& e = box->front();
+    EXPECT_EQ(e.reminder_id, std::optional<std::int64_t>(raised->front().id));
+    EXPECT_EQ(e.kind, "reminder");
+    EXPECT_EQ(e.recipients, (std::vector<std::string>{"情報システム <it@clinic.example.jp>",
+                                                      "registry@clinic.example.jp"}));
+    EXPECT_EQ(e.subject, "[credwatch] cancer-registry/user-password d14");
+    EXPECT_EQ(e.body, "がん登録\n");
+    EXPECT_EQ(e.attempts, 0);
+    EXPECT_EQ(e.created_at, kStart);
+    EXPECT_EQ(e.next_attempt_at, std::optional<TimePoint>(kStart));
+    EXPECT_FALSE(e.sent_at);
+
+    // The same reminder again (next evaluation, restart): neither raised nor queued again.
+    ASSERT_OK(store->raise({make_due("cancer-registry/user-password", 1, "d14")}, queue));
+    EXPECT_EQ(rendered, 1);
+    EXPECT_EQ(store->outbox()->size(), 1u);
+    // No mail wanted (e-mail off): the reminder alone.
+    ASSERT_OK(store->raise({make_due("cancer-registry/user-password", 1, "d7")},
+                           [](const Reminder&) { return std::optional<OutboxMessage>{}; }));
+    EXPECT_EQ(store->outbox()->size(), 1u);
+    EXPECT_EQ(store->reminders(false)->size(), 2u);
+}
+
+TEST_F(StoreTest, AMailThatCannotBeQueuedLeavesNoReminderEither) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    ASSERT_OK(store->add_credential(make_credential("cancer-registry/user-password"), yamada));
+    auto raised = store->raise({make_due("cancer-registry/user-password", 1, "d14")},
+                               [](const Reminder& r) -> std::optional<OutboxMessage> {
+                                   auto m = mail_for(r);
+                                   m.recipients.clear();  // refused by the outbox
+                                   return m;
+                               });
+    ASSERT_FALSE(raised);
+    EXPECT_EQ(raised.error().code, Errc::invalid_argument);
+    EXPECT_TRUE(store->reminders(false)->empty()) << "the whole transaction is rolled back";
+    EXPECT_TRUE(store->outbox()->empty());
+    // So the next evaluation raises it again, with its mail.
+    ASSERT_OK(
+        store->raise({make_due("cancer-registry/user-password", 1, "d14")},
+                     [](const Reminder& r) { return std::optional<OutboxMessage>(mail_for(r)); }));
+    EXPECT_EQ(store->outbox()->size(), 1u);
+}
+
+TEST_F(StoreTest, FailedSendsAreRetriedLaterAndSurviveARestart) {
+    std::int64_t id = 0;
+    {
+        auto store = open_store();
+        ASSERT_TRUE(store);
+        OutboxMessage m;
+        m.kind = "test";
+        m.recipients = {"it@clinic.example.jp"};
+        m.subject = "テスト";
+        m.body = "本文";
+        auto queued = store->queue_mail(m);
+        ASSERT_OK(queued);
+        id = *queued;
+        auto due = store->due_outbox(clock.now(), 10);
+        ASSERT_OK(due);
+        ASSERT_EQ(due->size(), 1u);
+        EXPECT_EQ(due->front().id, id);
+
+        clock.advance(5s);
+        ASSERT_OK(store->mark_failed(id, "SMTP smtp://127.0.0.1:2525: Connection refused",
+                                     clock.now() + 60s));
+        EXPECT_TRUE(store->due_outbox(clock.now(), 10)->empty());
+        EXPECT_EQ(**store->next_outbox_attempt(), kStart + 65s);
+        auto counts = store->outbox_counts();
+        ASSERT_OK(counts);
+        EXPECT_EQ(counts->pending, 1u);
+        EXPECT_EQ(counts->failing, 1u);
+        EXPECT_EQ(counts->held, 0u);
+    }
+    clock.advance(2min);
+    auto store = open_store();  // the service restarted
+    ASSERT_TRUE(store);
+    auto due = store->due_outbox(clock.now(), 10);
+    ASSERT_OK(due);
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->front().attempts, 1);
+    EXPECT_EQ(due->front().last_error, "SMTP smtp://127.0.0.1:2525: Connection refused");
+    EXPECT_EQ(due->front().last_attempt_at, std::optional<TimePoint>(kStart + 5s));
+
+    ASSERT_OK(store->mark_sent(id));
+    EXPECT_TRUE(store->due_outbox(clock.now() + 24h, 10)->empty());
+    EXPECT_FALSE(*store->next_outbox_attempt());
+    auto e = store->outbox_entry(id);
+    ASSERT_OK(e);
+    EXPECT_EQ(e->attempts, 2);
+    EXPECT_EQ(e->sent_at, std::optional<TimePoint>(kStart + 2min + 5s));
+    EXPECT_EQ(store->outbox_counts()->pending, 0u);
+    EXPECT_EQ(store->outbox(10, true)->size(), 0u);
+    EXPECT_EQ(store->outbox(10, false)->size(), 1u);
+
+    auto missing = store->mark_sent(id + 100);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST_F(StoreTest, QueuedMailOutlivesItsRemovedCredential) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    ASSERT_OK(store->add_credential(make_credential("cancer-registry/user-password"), yamada));
+    ASSERT_OK(
+        store->raise({make_due("cancer-registry/user-password", 1, "d14")},
+                     [](const Reminder& r) { return std::optional<OutboxMessage>(mail_for(r)); }));
+    ASSERT_OK(store->remove_credential("cancer-registry/user-password", yamada));
+    auto box = store->outbox();
+    ASSERT_OK(box);
+    ASSERT_EQ(box->size(), 1u);
+    EXPECT_FALSE(box->front().reminder_id);  // ON DELETE SET NULL: the rendered mail stays
+    EXPECT_EQ(store->due_outbox(clock.now(), 10)->size(), 1u);
+}
+
+TEST_F(StoreTest, DigestFoldsTheHeldItemsQueuedBeforeItsTime) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    ASSERT_OK(store->add_credential(make_credential("cancer-registry/user-password"), yamada));
+    ASSERT_OK(store->add_credential(make_credential("cancer-registry/e-filing-form"), yamada));
+    auto held = [](const Reminder& r) { return std::optional<OutboxMessage>(mail_for(r, true)); };
+    ASSERT_OK(store->raise({make_due("cancer-registry/user-password", 1, "d14")}, held));
+    clock.advance(1h);
+    ASSERT_OK(store->raise({make_due("cancer-registry/e-filing-form", 1, "d7")}, held));
+    // Held items are not sent one by one.
+    EXPECT_TRUE(store->due_outbox(clock.now() + 48h, 10)->empty());
+    EXPECT_EQ(store->outbox_counts()->held, 2u);
+
+    auto render = [](const std::vector<OutboxEntry>& items) -> std::optional<OutboxMessage> {
+        OutboxMessage m;
+        m.recipients = {"it@clinic.example.jp"};
+        m.subject = fmt::format("{} items", items.size());
+        for (const auto& i : items) m.body += i.subject + "\n";
+        return m;
+    };
+    // Cut-off between the two: only the first goes into this digest.
+    auto first = store->compose_digest(kStart + 30min, render);
+    ASSERT_OK(first);
+    ASSERT_TRUE(*first);
+    auto digest = store->outbox_entry(**first);
+    ASSERT_OK(digest);
+    EXPECT_EQ(digest->kind, "digest");
+    EXPECT_EQ(digest->subject, "1 items");
+    EXPECT_EQ(digest->body, "[credwatch] cancer-registry/user-password d14\n");
+    auto due = store->due_outbox(clock.now(), 10);
+    ASSERT_OK(due);
+    ASSERT_EQ(due->size(), 1u);
+    EXPECT_EQ(due->front().id, **first);
+    EXPECT_EQ(store->outbox_counts()->held, 1u);
+
+    auto second = store->compose_digest(clock.now() + 1s, render);
+    ASSERT_OK(second);
+    ASSERT_TRUE(*second);
+    EXPECT_EQ(store->outbox_entry(**second)->subject, "1 items");
+    auto nothing = store->compose_digest(clock.now() + 1s, render);
+    ASSERT_OK(nothing);
+    EXPECT_FALSE(*nothing);
+    // The items record which digest carried them.
+    for (const auto& e : *store->outbox()) {
+        if (e.kind != "digest_item") continue;
+        EXPECT_TRUE(e.digest_id);
+        EXPECT_TRUE(e.sent_at);
+    }
+}
+
+TEST_F(StoreTest, SentMailIsForgottenAfter180Days) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    OutboxMessage m;
+    m.kind = "test";
+    m.recipients = {"it@clinic.example.jp"};
+    m.subject = "old";
+    auto old_id = store->queue_mail(m);
+    ASSERT_OK(old_id);
+    ASSERT_OK(store->mark_sent(*old_id));
+    clock.advance(181 * 24h);
+    m.subject = "new";
+    auto new_id = store->queue_mail(m);
+    ASSERT_OK(new_id);
+    ASSERT_OK(store->mark_sent(*new_id));
+    auto box = store->outbox();
+    ASSERT_OK(box);
+    ASSERT_EQ(box->size(), 1u);
+    EXPECT_EQ(box->front().subject, "new");
 }
 
 }  // namespace

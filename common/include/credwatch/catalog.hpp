@@ -30,6 +30,31 @@ struct ServiceSettings {
     std::string organisation;       // shown in reminders and e-mail
 };
 
+// [email] of the site file: reminders by e-mail (docs/notifications.md).
+struct EmailSettings {
+    bool enabled = false;
+    std::string smtp_host;
+    int smtp_port = 0;             // 0: the default of `tls` (587, 465 or 25)
+    std::string tls = "starttls";  // "starttls", "implicit" or "none" (a relay on a closed network)
+    std::string username;          // empty: no AUTH
+    std::string password_file;     // the SMTP password, outside the database (never logged)
+    std::string from;              // "credwatch <credwatch@clinic.example.jp>"
+    std::vector<std::string> to;
+    std::string mode = "each";         // "each" (one mail per reminder) or "digest" (one a day)
+    int digest_minutes = 8 * 60 + 30;  // local time of the digest, from digest_time "08:30"
+    std::string language = "ja";       // "ja", "en" or "auto" (as [service] language)
+    std::string ca_file;               // PEM bundle to verify the server with (empty: the system's)
+    bool verify_tls = true;
+    int retry_initial_seconds = 60;  // first retry after a failed send; doubles each time
+    int retry_max_seconds = 3600;    // the longest wait between two attempts
+    int timeout_seconds = 60;        // one SMTP conversation
+};
+
+// [metrics] of the site file: the Prometheus textfile (empty: none written).
+struct MetricsSettings {
+    std::string textfile;
+};
+
 struct Catalog {
     std::vector<System> systems;
     std::vector<Procedure> procedures;
@@ -43,6 +68,8 @@ struct Catalog {
 struct Configuration {
     Catalog catalog;  // the catalog with the site's additions and overrides applied
     ServiceSettings service;
+    EmailSettings email;
+    MetricsSettings metrics;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };

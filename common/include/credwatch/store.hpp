@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -40,6 +41,43 @@ struct DueReminder {
     // recorded as superseded so they never fire later.
     std::vector<std::string> superseded;
 };
+
+// A mail to queue in the outbox, rendered now (a later catalog change does not alter it).
+struct OutboxMessage {
+    std::string kind = "reminder";        // "reminder", "digest_item", "digest" or "test"
+    std::vector<std::string> recipients;  // as configured: "addr" or "Name <addr>"
+    std::string subject;
+    std::string body;
+    // A digest item waits for the day's digest (Store::compose_digest) instead of being sent.
+    bool held = false;
+};
+
+// A row of the outbox: queued, held for a digest, or sent.
+struct OutboxEntry {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> reminder_id;  // null for digests, tests, or a removed credential
+    TimePoint created_at;
+    std::string kind;
+    std::vector<std::string> recipients;
+    std::string subject;
+    std::string body;
+    int attempts = 0;
+    std::optional<TimePoint> next_attempt_at;  // null while held for a digest
+    std::optional<TimePoint> last_attempt_at;
+    std::string last_error;                 // of the last failed attempt ("" when none)
+    std::optional<TimePoint> sent_at;       // a digest item: when it went into its digest
+    std::optional<std::int64_t> digest_id;  // a digest item: the digest that carried it
+};
+
+struct OutboxCounts {
+    std::size_t pending = 0;  // to be sent (not held, not sent)
+    std::size_t failing = 0;  // of those, the ones whose last attempt failed
+    std::size_t held = 0;     // digest items waiting for the digest
+};
+
+// Called for each newly raised reminder inside the transaction that records it: the mail to
+// queue for it, or nothing. Must only compute (no Store calls: the transaction is open).
+using OutboxRenderer = std::function<std::optional<OutboxMessage>(const Reminder&)>;
 
 struct InventoryEntry {
     FoundCertificate certificate;
@@ -87,8 +125,10 @@ public:
     // Keys already fired or superseded for this credential generation.
     Result<std::set<std::string>> fired_keys(std::string_view credential_id, std::int64_t generation);
     // Inserts the due reminders (and their superseded keys) in one transaction; returns the
-    // ones that were new. A reminder already present is not raised twice.
-    Result<std::vector<Reminder>> raise(const std::vector<DueReminder>& due);
+    // ones that were new. A reminder already present is not raised twice. With `queue`, the
+    // mail it renders for a new reminder is put in the outbox in the same transaction.
+    Result<std::vector<Reminder>> raise(const std::vector<DueReminder>& due,
+                                        const OutboxRenderer& queue = {});
     Result<std::vector<Reminder>> reminders(bool active_only);
     Result<Reminder> reminder(std::int64_t id);
     Status acknowledge(std::int64_t reminder_id, const Actor& actor);
@@ -102,6 +142,29 @@ public:
     Result<std::vector<InventoryFailure>> inventory_failures();
     // Bind an inventory certificate (by sha256) to a credential: recorded, and used by matching.
     Status bind_inventory(std::string_view sha256, std::string_view credential_id, const Actor& actor);
+
+    // Outbox (e-mail) -----------------------------------------------------------------------
+    // Queues one message (a test mail); returns its id. Due at once unless held.
+    Result<std::int64_t> queue_mail(const OutboxMessage& message);
+    // Unsent, not held, next attempt at or before `now`; oldest first.
+    Result<std::vector<OutboxEntry>> due_outbox(TimePoint now, std::size_t limit);
+    // The earliest next attempt of an unsent message, or nothing when none waits.
+    Result<std::optional<TimePoint>> next_outbox_attempt();
+    // The server accepted it: sent_at = now. Sent messages older than 180 days are deleted.
+    Status mark_sent(std::int64_t id);
+    // The attempt failed: counted, the error kept, retried at `next_attempt_at`.
+    Status mark_failed(std::int64_t id, std::string_view error, TimePoint next_attempt_at);
+    // Newest first; `unsent_only`: queued and held messages only.
+    Result<std::vector<OutboxEntry>> outbox(std::size_t limit = 100, bool unsent_only = false);
+    Result<OutboxEntry> outbox_entry(std::int64_t id);
+    Result<OutboxCounts> outbox_counts();
+    // Folds the held digest items queued before `created_before` into one digest message
+    // (rendered by `render` from the items, oldest first), due now; the items are marked as
+    // carried by it. One transaction. Returns the digest's id, or nothing when no such item was
+    // held (or `render` returned nothing).
+    Result<std::optional<std::int64_t>> compose_digest(
+        TimePoint created_before,
+        const std::function<std::optional<OutboxMessage>(const std::vector<OutboxEntry>&)>& render);
 
     // Audit --------------------------------------------------------------------------------
     Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);

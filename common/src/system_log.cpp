@@ -1,0 +1,29 @@
+// The platform-independent part of the system log: reminder IDs and the null log.
+
+#include "credwatch/system_log.hpp"
+
+#include "credwatch/event_ids.hpp"
+
+namespace credwatch {
+
+int reminder_event_id(const Reminder& r) noexcept {
+    if (r.key.starts_with("q"))
+        return r.state == State::quota_exhausted || r.key == "q0" ? events::kReminderQuotaExhausted
+                                                                  : events::kReminderQuotaWarning;
+    if (r.key.starts_with("overdue") || r.state == State::overdue) return events::kReminderOverdue;
+    return events::kReminderDueSoon;
+}
+
+namespace {
+class NullSystemLog final : public SystemLog {
+  public:
+    void reminder(const Reminder&, std::string_view) override {}
+    void failure(int, std::string_view) override {}
+};
+}  // namespace
+
+std::unique_ptr<SystemLog> make_null_system_log() {
+    return std::make_unique<NullSystemLog>();
+}
+
+}  // namespace credwatch

@@ -1,0 +1,415 @@
+#include "notifier.hpp"
+
+#include "credwatch/civil_time.hpp"
+#include "credwatch/event_ids.hpp"
+#include "credwatch/json_codec.hpp"
+#include "credwatch/mail.hpp"
+#include "credwatch/platform.hpp"
+#include "credwatch/protocol.hpp"
+#include "credwatch/secret_file.hpp"
+#include "credwatch/smtp.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/host_name.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace credwatch {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The longest the loop sleeps: a wall clock that jumped, or mail queued by another process,
+// is noticed within this.
+constexpr auto kMaxSleep = std::chrono::steady_clock::duration(5min);
+constexpr auto kStoreErrorRetry = std::chrono::steady_clock::duration(60s);
+
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
+    std::string out;
+    for (const auto& i : items) {
+        if (!out.empty()) out += separator;
+        out += i;
+    }
+    return out;
+}
+
+json::value optional_time(const std::optional<TimePoint>& t) {
+    return t ? json::value(format_utc(*t)) : json::value(nullptr);
+}
+
+std::string status_of(const OutboxEntry& e) {
+    if (e.sent_at) return e.kind == "digest_item" ? "in_digest" : "sent";
+    if (!e.next_attempt_at) return "held";
+    if (!e.last_error.empty()) return "retrying";
+    return "queued";
+}
+
+bool flag(const json::object& params, std::string_view key) {
+    const auto* v = params.if_contains(key);
+    return v && v->is_bool() && v->as_bool();
+}
+
+}  // namespace
+
+Notifier::Notifier(boost::asio::io_context& io, Store& store, const Clock& clock,
+                   std::shared_ptr<SystemLog> system_log)
+    : io_(io), store_(store), clock_(clock), log_(std::move(system_log)), timer_(io) {
+    if (!log_) log_ = make_null_system_log();
+    boost::system::error_code ec;
+    host_ = boost::asio::ip::host_name(ec);
+    if (ec || host_.empty()) host_ = "localhost";
+}
+
+Notifier::~Notifier() {
+    stop();
+    worker_.join();  // a send in progress is abandoned (cancel_) and returns quickly
+}
+
+void Notifier::stop() {
+    stopped_ = true;
+    cancel_->store(true);
+    timer_.cancel();
+}
+
+void Notifier::configure(const Configuration& config) {
+    email_ = config.email;
+    metrics_ = config.metrics;
+    organisation_ = config.service.organisation;
+    service_language_ = config.service.language;
+    if (email_.enabled)
+        spdlog::info(
+            "e-mail reminders: {} via {}:{} ({}), to {}, {}", email_.mode, email_.smtp_host,
+            email_.smtp_port > 0
+                ? email_.smtp_port
+                : default_smtp_port(
+                      smtp_security_from_string(email_.tls).value_or(SmtpSecurity::starttls)),
+            email_.tls, join(email_.to, ", "),
+            email_.username.empty() ? "no AUTH" : "AUTH as " + email_.username);
+    if (!metrics_.textfile.empty()) spdlog::info("metrics textfile: {}", metrics_.textfile);
+    kick();
+}
+
+Lang Notifier::mail_language() const {
+    if (email_.language == "ja") return Lang::ja;
+    if (email_.language == "en") return Lang::en;
+    return resolve_language(service_language_);
+}
+
+std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const json::object& row,
+                                              const std::vector<Procedure>& procedures,
+                                              std::optional<Rule> rule) const {
+    if (!email_.enabled) return std::nullopt;
+    const Lang lang = mail_language();
+    ReminderText text = reminder_text(reminder, row, procedures, lang, organisation_);
+    // Vendors receive the mail of many clinics: the organisation leads the subject.
+    constexpr std::string_view kPrefix = "[credwatch] ";
+    if (!organisation_.empty() && text.subject.starts_with(kPrefix))
+        text.subject =
+            std::string(kPrefix) + organisation_ + " " + text.subject.substr(kPrefix.size());
+    const bool digest = email_.mode == "digest";
+    OutboxMessage m;
+    m.kind = digest ? "digest_item" : "reminder";
+    m.held = digest;
+    m.recipients = email_.to;
+    m.subject = std::move(text.subject);
+    m.body = std::move(text.body) + mail::record_hint(lang, reminder.credential_id, rule);
+    if (!digest) m.body += mail::footer(lang, host_);
+    return m;
+}
+
+void Notifier::reminder_raised(const Reminder& reminder, const std::string& subject) {
+    log_->reminder(reminder, subject);
+}
+
+void Notifier::failure(int event_id, const std::string& text) {
+    log_->failure(event_id, text);
+}
+
+void Notifier::evaluated(const json::array& rows, TimePoint at) {
+    last_rows_ = rows;
+    last_evaluated_at_ = at;
+    write_metrics(rows, at);
+    kick();
+}
+
+void Notifier::write_metrics(const json::array& rows, TimePoint at) {
+    if (metrics_.textfile.empty()) return;
+    MetricsSnapshot snapshot;
+    snapshot.rows = rows;
+    snapshot.evaluated_at = at;
+    auto inventory = store_.inventory();
+    auto failures = store_.inventory_failures();
+    if (inventory) snapshot.certificates = inventory->size();
+    if (failures) snapshot.scan_errors = failures->size();
+    if (email_.enabled) {
+        if (auto counts = store_.outbox_counts())
+            snapshot.mail = MailQueueStats{counts->pending, counts->failing};
+    }
+    auto written =
+        write_file_atomically(platform::from_utf8(metrics_.textfile), format_metrics(snapshot));
+    if (!written) {
+        spdlog::warn("metrics: {}", written.error().message);
+        if (written.error().message != last_metrics_error_)
+            log_->failure(events::kMetricsFailed, "metrics textfile: " + written.error().message);
+        last_metrics_error_ = written.error().message;
+        return;
+    }
+    last_metrics_error_.clear();
+}
+
+void Notifier::kick() {
+    boost::asio::post(io_, [this, alive = std::weak_ptr<char>(alive_)] {
+        if (alive.expired()) return;
+        pump();
+    });
+}
+
+void Notifier::schedule(std::chrono::steady_clock::duration after) {
+    timer_.expires_after(std::max(after, std::chrono::steady_clock::duration::zero()));
+    timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+        if (ec || alive.expired()) return;
+        pump();
+    });
+}
+
+TimePoint Notifier::last_digest_instant(TimePoint now) const {
+    const Date today = local_date(now);
+    TimePoint t = local_midnight(today) + std::chrono::minutes(email_.digest_minutes);
+    if (t > now)
+        t = local_midnight(add_days(today, -1)) + std::chrono::minutes(email_.digest_minutes);
+    return t;
+}
+
+std::chrono::seconds Notifier::backoff(int failures) const {
+    // retry_initial_seconds, doubled after each failure, at most retry_max_seconds.
+    std::int64_t delay = std::max(1, email_.retry_initial_seconds);
+    for (int i = 0; i < failures && delay < email_.retry_max_seconds; ++i) delay *= 2;
+    return std::chrono::seconds(
+        std::min<std::int64_t>(delay, std::max(1, email_.retry_max_seconds)));
+}
+
+void Notifier::compose_digest_if_due() {
+    // A read first: composing takes the database's write lock, which nothing should need
+    // when no digest item is held (the usual case).
+    if (auto counts = store_.outbox_counts(); counts && counts->held == 0) return;
+    const TimePoint now = clock_.now();
+    // Digest mode: the items queued before the last digest time (also those that missed it
+    // while the service was off). "each" mode: items left over from an earlier digest mode go
+    // out at once, together.
+    const TimePoint cutoff = email_.mode == "digest" ? last_digest_instant(now) : now + 1s;
+    const Lang lang = mail_language();
+    auto digest = store_.compose_digest(
+        cutoff, [&](const std::vector<OutboxEntry>& items) -> std::optional<OutboxMessage> {
+            std::vector<mail::DigestItem> parts;
+            for (const auto& i : items) parts.push_back({i.subject, i.body});
+            ReminderText text = mail::digest_text(parts, lang, host_, organisation_);
+            OutboxMessage m;
+            m.kind = "digest";
+            m.recipients = email_.to;
+            m.subject = std::move(text.subject);
+            m.body = std::move(text.body);
+            return m;
+        });
+    if (!digest) {
+        spdlog::error("e-mail digest: {}", digest.error().message);
+    } else if (*digest) {
+        spdlog::info("e-mail digest {} composed", **digest);
+    }
+}
+
+void Notifier::pump() {
+    if (stopped_ || sending_ || !email_.enabled) return;
+    compose_digest_if_due();
+    const TimePoint now = clock_.now();
+    auto due = store_.due_outbox(now, 1);
+    if (!due) {
+        spdlog::error("e-mail outbox: {}", due.error().message);
+        schedule(kStoreErrorRetry);
+        return;
+    }
+    if (!due->empty()) {
+        send(std::move(due->front()));
+        return;
+    }
+    auto wake = now + kMaxSleep;
+    if (auto next = store_.next_outbox_attempt(); next && *next) wake = std::min(wake, **next);
+    if (email_.mode == "digest") wake = std::min(wake, last_digest_instant(now) + 24h);
+    // Stored times are whole seconds: wake just after the second begins.
+    schedule(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake - now) + 10ms);
+}
+
+void Notifier::send(OutboxEntry entry) {
+    auto fail_now = [&](const Error& error) {
+        sending_ = true;  // on_sent clears it
+        on_sent(entry, error);
+    };
+    auto from = mail::parse_address(email_.from);
+    if (!from) return fail_now(from.error());
+    std::vector<mail::Address> to;
+    std::vector<std::string> rcpt;
+    for (const auto& r : entry.recipients) {
+        auto a = mail::parse_address(r);
+        if (!a) return fail_now(a.error());
+        rcpt.push_back(a->address);
+        to.push_back(std::move(*a));
+    }
+    SmtpOptions options;
+    options.host = email_.smtp_host;
+    options.security = smtp_security_from_string(email_.tls).value_or(SmtpSecurity::starttls);
+    options.port = email_.smtp_port;
+    options.username = email_.username;
+    options.ca_file = email_.ca_file;
+    options.verify_tls = email_.verify_tls;
+    options.timeout = std::chrono::seconds(email_.timeout_seconds);
+    options.connect_timeout = std::min(options.timeout, std::chrono::seconds(20));
+    options.cancel = cancel_.get();
+    if (!email_.username.empty()) {
+        auto password = read_secret_file(platform::from_utf8(email_.password_file));
+        if (!password) {
+            if (password.error().message != last_password_error_)
+                log_->failure(events::kMailPasswordRefused,
+                              "SMTP password file: " + password.error().message);
+            last_password_error_ = password.error().message;
+            return fail_now(password.error());
+        }
+        last_password_error_.clear();
+        options.password = std::move(*password);
+    }
+    mail::Message message;
+    message.from = std::move(*from);
+    message.to = std::move(to);
+    message.subject = entry.subject;
+    message.body = entry.body;
+    message.date = entry.created_at;
+    message.message_id = mail::message_id(entry.id, entry.created_at, message.from.address);
+    std::string mime = mail::build_message(message);
+    std::string envelope = message.from.address;
+
+    sending_ = true;
+    spdlog::debug("e-mail {}: sending (attempt {})", entry.id, entry.attempts + 1);
+    boost::asio::post(worker_, [this, io = &io_, alive = std::weak_ptr<char>(alive_), entry,
+                                options = std::move(options), envelope = std::move(envelope),
+                                rcpt = std::move(rcpt), mime = std::move(mime)]() mutable {
+        Status result = smtp_send(options, envelope, rcpt, mime);
+        std::fill(options.password.begin(), options.password.end(), '\0');
+        boost::asio::post(*io, [this, alive, entry = std::move(entry), result = std::move(result)] {
+            if (alive.expired()) return;
+            on_sent(entry, result);
+        });
+    });
+}
+
+void Notifier::on_sent(const OutboxEntry& entry, const Status& result) {
+    sending_ = false;
+    if (cancel_->load()) return;  // stopping: the message stays queued and goes at the next start
+    const std::string to = join(entry.recipients, ", ");
+    if (result) {
+        if (auto st = store_.mark_sent(entry.id); !st) {
+            // Accepted by the server but not recorded: it will be sent again (at-least-once).
+            spdlog::error("e-mail {} was sent but cannot be marked as sent: {}", entry.id,
+                          st.error().message);
+            schedule(kStoreErrorRetry);
+            return;
+        }
+        spdlog::info("e-mail {} sent to {}: {}", entry.id, to, entry.subject);
+        if (entry.attempts > 0)
+            log_->failure(events::kMailDelivered,
+                          fmt::format("e-mail {} to {} delivered after {} failed attempt(s): {}",
+                                      entry.id, to, entry.attempts, entry.subject));
+    } else {
+        const auto delay = backoff(entry.attempts);
+        const std::string& error = result.error().message;
+        if (auto st = store_.mark_failed(entry.id, error, clock_.now() + delay); !st) {
+            spdlog::error("e-mail {}: cannot record the failed attempt: {}", entry.id,
+                          st.error().message);
+            schedule(kStoreErrorRetry);
+            return;
+        }
+        spdlog::warn("e-mail {} to {} not sent (attempt {}): {}; next attempt in {} s", entry.id,
+                     to, entry.attempts + 1, error, delay.count());
+        if (entry.attempts == 0)
+            log_->failure(
+                events::kMailFailed,
+                fmt::format("e-mail {} to {} not sent, will retry: {}", entry.id, to, error));
+    }
+    if (last_evaluated_at_) write_metrics(last_rows_, *last_evaluated_at_);  // the mail gauges
+    pump();
+}
+
+Result<json::value> Notifier::outbox_json(const json::object& params) {
+    auto limit = protocol::optional_int(params, "limit");
+    if (!limit) return limit.error();
+    const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(limit->value_or(50), 1, 1000));
+    auto list = store_.outbox(n, flag(params, "unsent"));
+    if (!list) return list.error();
+    auto counts = store_.outbox_counts();
+    if (!counts) return counts.error();
+    const bool with_body = flag(params, "body");
+    json::array messages;
+    for (const auto& e : *list) {
+        json::array recipients;
+        for (const auto& r : e.recipients) recipients.emplace_back(r);
+        json::object o{
+            {"id", e.id},
+            {"kind", e.kind},
+            {"status", status_of(e)},
+            {"reminder", e.reminder_id ? json::value(*e.reminder_id) : json::value(nullptr)},
+            {"created_at", format_utc(e.created_at)},
+            {"recipients", std::move(recipients)},
+            {"subject", e.subject},
+            {"attempts", e.attempts},
+            {"next_attempt_at", optional_time(e.sent_at ? std::nullopt : e.next_attempt_at)},
+            {"last_attempt_at", optional_time(e.last_attempt_at)},
+            {"last_error", e.last_error},
+            {"sent_at", optional_time(e.sent_at)},
+            {"digest", e.digest_id ? json::value(*e.digest_id) : json::value(nullptr)}};
+        if (with_body) o["body"] = e.body;
+        messages.push_back(std::move(o));
+    }
+    json::array to;
+    for (const auto& r : email_.to) to.emplace_back(r);
+    return json::value(json::object{
+        {"enabled", email_.enabled},
+        {"mode", email_.mode},
+        {"server", email_.smtp_host.empty()
+                       ? std::string()
+                       : fmt::format("{}:{} ({})", email_.smtp_host,
+                                     email_.smtp_port > 0
+                                         ? email_.smtp_port
+                                         : default_smtp_port(smtp_security_from_string(email_.tls)
+                                                                 .value_or(SmtpSecurity::starttls)),
+                                     email_.tls)},
+        {"to", std::move(to)},
+        {"pending", counts->pending},
+        {"failing", counts->failing},
+        {"held", counts->held},
+        {"messages", std::move(messages)}});
+}
+
+Result<json::value> Notifier::send_test_mail(const Peer& peer) {
+    if (!peer.privileged)
+        return make_error(Errc::permission_denied, "only an administrator may send a test mail");
+    if (!email_.enabled)
+        return make_error(Errc::invalid_argument,
+                          "e-mail is not enabled: set enabled = true in the [email] table of the "
+                          "site configuration and reload");
+    const ReminderText text = mail::test_text(mail_language(), host_, organisation_);
+    OutboxMessage m;
+    m.kind = "test";
+    m.recipients = email_.to;
+    m.subject = text.subject;
+    m.body = text.body;
+    auto id = store_.queue_mail(m);
+    if (!id) return id.error();
+    spdlog::info("test e-mail {} queued by {}", *id, peer.user);
+    kick();
+    json::array to;
+    for (const auto& r : email_.to) to.emplace_back(r);
+    return json::value(json::object{{"queued", *id}, {"to", std::move(to)}});
+}
+
+}  // namespace credwatch

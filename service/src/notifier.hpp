@@ -1,0 +1,99 @@
+#pragma once
+// The channels that carry reminders out of the machine: e-mail (the outbox in SQLite, sent
+// over SMTP on a worker thread with retries and backoff, one mail per reminder or a daily
+// digest), the system log (syslog/journald, the Windows event log) and the Prometheus textfile.
+// Runs on the service's io_context; only the SMTP conversation runs on its own thread.
+// Documented in docs/notifications.md.
+
+#include "ipc_server.hpp"
+
+#include "credwatch/catalog.hpp"
+#include "credwatch/clock.hpp"
+#include "credwatch/metrics.hpp"
+#include "credwatch/store.hpp"
+#include "credwatch/system_log.hpp"
+#include "credwatch/text.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace credwatch {
+
+class Notifier {
+  public:
+    Notifier(boost::asio::io_context& io, Store& store, const Clock& clock,
+             std::shared_ptr<SystemLog> system_log);
+    ~Notifier();
+    Notifier(const Notifier&) = delete;
+    Notifier& operator=(const Notifier&) = delete;
+
+    // At start and on every reload: [email], [metrics] and the organisation and language of
+    // [service]. Starts (or stops) the sending loop.
+    void configure(const Configuration& config);
+    // Abandons a send in progress (it is retried at the next start) and stops the timer.
+    void stop();
+
+    bool mail_enabled() const { return email_.enabled; }
+
+    // The mail for a newly raised reminder, rendered from its status row and procedures; for
+    // Store::raise, so that it is queued in the transaction that records the reminder.
+    // Nothing when e-mail is off.
+    std::optional<OutboxMessage> render(const Reminder& reminder, const boost::json::object& row,
+                                        const std::vector<Procedure>& procedures,
+                                        std::optional<Rule> rule) const;
+
+    // After an evaluation: one system log entry per raised reminder, the metrics textfile
+    // rewritten, and the outbox looked at (new mail is sent at once).
+    void reminder_raised(const Reminder& reminder, const std::string& subject);
+    void evaluated(const boost::json::array& rows, TimePoint at);
+    // A failure of the service for the system log (event IDs of event_ids.hpp).
+    void failure(int event_id, const std::string& text);
+
+    // IPC: `outbox` (params: `limit`?, `unsent`?, `body`?) and `send_test_mail`.
+    Result<boost::json::value> outbox_json(const boost::json::object& params);
+    Result<boost::json::value> send_test_mail(const Peer& peer);
+
+  private:
+    void kick();
+    void pump();
+    void schedule(std::chrono::steady_clock::duration after);
+    void send(OutboxEntry entry);
+    void on_sent(const OutboxEntry& entry, const Status& result);
+    void compose_digest_if_due();
+    TimePoint last_digest_instant(TimePoint now) const;
+    std::chrono::seconds backoff(int failures) const;
+    Lang mail_language() const;
+    void write_metrics(const boost::json::array& rows, TimePoint at);
+
+    boost::asio::io_context& io_;
+    Store& store_;
+    const Clock& clock_;
+    std::shared_ptr<SystemLog> log_;
+    boost::asio::steady_timer timer_;
+    boost::asio::thread_pool worker_{1};
+    std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+    // Lets a result posted back by the worker see whether this object still exists.
+    std::shared_ptr<char> alive_ = std::make_shared<char>(0);
+    EmailSettings email_;
+    MetricsSettings metrics_;
+    std::string organisation_;
+    std::string service_language_ = "auto";
+    std::string host_;
+    bool sending_ = false;
+    bool stopped_ = false;
+    std::string last_password_error_;  // logged once to the system log, not at every retry
+    std::string last_metrics_error_;
+    // The last evaluation, so that the mail metrics can be rewritten after a send.
+    boost::json::array last_rows_;
+    std::optional<TimePoint> last_evaluated_at_;
+};
+
+}  // namespace credwatch
