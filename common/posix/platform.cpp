@@ -27,6 +27,8 @@ std::string ipc_endpoint(const std::filesystem::path& data_dir) {
 std::string to_utf8(const std::filesystem::path& path) { return path.string(); }
 std::filesystem::path from_utf8(std::string_view text) { return std::filesystem::path(text); }
 
+std::vector<std::string> utf8_arguments(int argc, char** argv) { return {argv, argv + argc}; }
+
 Result<TimePoint> modification_time(const std::filesystem::path& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -37,6 +39,8 @@ Result<TimePoint> modification_time(const std::filesystem::path& path) {
                      std::chrono::duration_cast<std::chrono::system_clock::duration>(
                          std::chrono::nanoseconds{st.st_mtim.tv_nsec})};
 }
+
+Status restrict_data_directory(const std::filesystem::path&) { return {}; }
 
 struct InstanceLock::Handle {
     int fd = -1;

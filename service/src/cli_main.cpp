@@ -3,15 +3,29 @@
 
 #include "credwatch/certificate.hpp"
 #include "credwatch/civil_time.hpp"
+#include "credwatch/exports.hpp"
 #include "credwatch/ipc_client.hpp"
 #include "credwatch/json_codec.hpp"
 #include "credwatch/platform.hpp"
+#include "credwatch/secret_file.hpp"
 #include "credwatch/text.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio/ip/host_name.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
+
+#ifdef _WIN32
+#include <fcntl.h>
+#include <io.h>
+#include <windows.h>
+#else
+#include <termios.h>
+#include <unistd.h>
+#endif
 
 namespace json = boost::json;
 using namespace credwatch;
@@ -96,6 +110,141 @@ void print_scan(const ScanResult& result, bool as_json) {
                   << "  sha256:    " << c.info.sha256 << "\n";
     }
     for (const auto& f : result.failures) std::cout << f.location << "\n  error: " << f.error << "\n";
+}
+
+// One request to the service, its result returned (for commands that need several).
+Result<json::value> request(const Globals& g, std::string_view method, json::object params) {
+    auto client = IpcClient::connect(platform::from_utf8(g.data_dir));
+    if (!client) return client.error();
+    params["client"] = "cli";
+    return (*client)->call(method, std::move(params));
+}
+
+// Writes an export to FILE, or to stdout for "" and "-" (byte for byte: the CRLF line ends
+// and the BOM of the exports must reach the file unchanged).
+int write_output(const std::string& output, const std::string& content, const Globals& g) {
+    if (output.empty() || output == "-") {
+#ifdef _WIN32
+        std::fflush(stdout);
+        _setmode(_fileno(stdout), _O_BINARY);
+#endif
+        std::fwrite(content.data(), 1, content.size(), stdout);
+        std::fflush(stdout);
+        return 0;
+    }
+    std::ofstream out(platform::from_utf8(output), std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) return fail(make_error(Errc::io_error, fmt::format("cannot write {}", output)), g);
+    std::cerr << (language(g) == Lang::ja ? "書き出しました: " : "Written: ") << output << "\n";
+    return 0;
+}
+
+std::string host_name() {
+    boost::system::error_code ec;
+    std::string host = boost::asio::ip::host_name(ec);
+    return ec || host.empty() ? std::string("localhost") : host;
+}
+
+// A line from stdin without echoing it when stdin is a terminal.
+std::string read_secret_line(const std::string& prompt) {
+#ifdef _WIN32
+    HANDLE in = GetStdHandle(STD_INPUT_HANDLE);
+    DWORD mode = 0;
+    const bool console = GetConsoleMode(in, &mode) != 0;
+    if (console) {
+        std::cerr << prompt << std::flush;
+        SetConsoleMode(in, mode & ~static_cast<DWORD>(ENABLE_ECHO_INPUT));
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (console) {
+        SetConsoleMode(in, mode);
+        std::cerr << "\n";
+    }
+#else
+    termios saved{};
+    const bool terminal = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (terminal) {
+        std::cerr << prompt << std::flush;
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (terminal) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        std::cerr << "\n";
+    }
+#endif
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    return line;
+}
+
+// "2026-03-10 21:00" in local time.
+std::string local_minute(TimePoint t) {
+    std::string s = format_local(t).substr(0, 16);
+    if (s.size() > 10) s[10] = ' ';
+    return s;
+}
+
+void print_outbox(const json::object& o, Lang lang) {
+    const bool ja = lang == Lang::ja;
+    const bool enabled = o.at("enabled").as_bool();
+    std::string to;
+    for (const auto& r : o.at("to").as_array()) {
+        if (!to.empty()) to += ", ";
+        to += std::string(r.as_string());
+    }
+    if (enabled)
+        std::cout << fmt::format(fmt::runtime(ja ? "メール通知: 有効（{}）、サーバー {}、宛先 {}\n"
+                                                 : "E-mail: enabled ({}), server {}, to {}\n"),
+                                 str(o, "mode") == "digest"
+                                     ? (ja ? "1日1通のまとめ" : "daily digest")
+                                     : (ja ? "リマインダーごと" : "one per reminder"),
+                                 str(o, "server"), to);
+    else
+        std::cout
+            << (ja ? "メール通知: 無効（サイト設定の [email] enabled = true で有効になります）\n"
+                   : "E-mail: disabled (set enabled = true in [email] of the site "
+                     "configuration)\n");
+    std::cout << fmt::format(
+        fmt::runtime(ja ? "送信待ち {}件（うち失敗 {}件）、まとめ待ち {}件\n"
+                        : "{} waiting to be sent ({} failing), {} held for the digest\n"),
+        o.at("pending").to_number<std::int64_t>(), o.at("failing").to_number<std::int64_t>(),
+        o.at("held").to_number<std::int64_t>());
+    for (const auto& v : o.at("messages").as_array()) {
+        const auto& m = v.as_object();
+        const std::string status = str(m, "status");
+        std::string status_text = status;
+        if (ja) {
+            if (status == "sent")
+                status_text = "送信済";
+            else if (status == "queued")
+                status_text = "送信待ち";
+            else if (status == "retrying")
+                status_text = "再送待ち";
+            else if (status == "held")
+                status_text = "まとめ待ち";
+            else if (status == "in_digest")
+                status_text = "まとめで送信";
+        }
+        std::string when = status == "sent" ? str(m, "sent_at") : str(m, "created_at");
+        if (auto t = parse_utc(when)) when = local_minute(*t);
+        std::cout << fmt::format("  #{:<5} {:<10} {}  {}\n", m.at("id").as_int64(), status_text,
+                                 when, str(m, "subject"));
+        const auto attempts = m.at("attempts").to_number<std::int64_t>();
+        if (status == "retrying" || (status == "queued" && attempts > 0)) {
+            std::string next = str(m, "next_attempt_at");
+            if (auto t = parse_utc(next)) next = local_minute(*t);
+            std::cout << fmt::format(fmt::runtime(ja ? "         試行 {}回、次回 {}\n"
+                                                     : "         {} attempt(s), next {}\n"),
+                                     attempts, next);
+        }
+        if (auto e = str(m, "last_error"); !e.empty() && status != "sent")
+            std::cout << (ja ? "         エラー: " : "         error: ") << e << "\n";
+    }
 }
 
 }  // namespace
@@ -336,8 +485,127 @@ int main(int argc, char** argv) try {
         };
     });
 
+    // Exports ------------------------------------------------------------------------------
+    auto* exporter =
+        app.add_subcommand("export", "Write the deadlines as a calendar (.ics) or a CSV for Excel");
+    exporter->require_subcommand(1);
+    std::string output, export_lang;
+    auto* ics = exporter->add_subcommand(
+        "ics", "Calendar file: one all-day event per deadline, with an alarm");
+    ics->add_option("--output,-o", output, "File to write (default or -: standard output)");
+    ics->add_option("--lang", export_lang, "ja or en (default: --lang of credwatch)")
+        ->check(CLI::IsMember({"ja", "en", "auto"}));
+    ics->callback([&] {
+        action = [&] {
+            auto st = request(g, "status", {});
+            if (!st) return fail(st.error(), g);
+            auto catalog = request(g, "catalog", {});
+            if (!catalog) return fail(catalog.error(), g);
+            std::vector<Procedure> procedures;
+            for (const auto& p : catalog->at("procedures").as_array())
+                if (auto proc = procedure_from_json(p)) procedures.push_back(std::move(*proc));
+            IcsOptions options;
+            options.lang = resolve_language(export_lang.empty() ? g.lang : export_lang);
+            options.now = std::chrono::system_clock::now();
+            options.uid_domain = host_name();
+            for (const auto& sys : catalog->at("systems").as_array()) {
+                const auto& so = sys.as_object();
+                for (const auto& k : so.at("kinds").as_array()) {
+                    const auto& ko = k.as_object();
+                    const auto* th = ko.if_contains("thresholds");
+                    if (th && th->is_array() && !th->as_array().empty() &&
+                        th->as_array().front().is_int64())
+                        options.alarm_days[str(so, "id") + "/" + str(ko, "id")] =
+                            static_cast<int>(th->as_array().front().as_int64());
+                }
+            }
+            return write_output(
+                output, export_ics(st->at("credentials").as_array(), procedures, options), g);
+        };
+    });
+    auto* csv = exporter->add_subcommand(
+        "csv", "CSV (UTF-8 with BOM, CRLF) that Excel opens with the Japanese intact");
+    std::string csv_what;
+    csv->add_option("what", csv_what, "deadlines or inventory")
+        ->required()
+        ->check(CLI::IsMember({"deadlines", "inventory"}));
+    csv->add_option("--output,-o", output, "File to write (default or -: standard output)");
+    csv->callback([&] {
+        action = [&] {
+            const Lang lang = language(g);
+            if (csv_what == "deadlines") {
+                auto st = request(g, "status", {});
+                if (!st) return fail(st.error(), g);
+                return write_output(
+                    output, export_deadlines_csv(st->at("credentials").as_array(), lang), g);
+            }
+            auto inv = request(g, "inventory", {});
+            if (!inv) return fail(inv.error(), g);
+            return write_output(output,
+                                export_inventory_csv(inv->at("certificates").as_array(), lang), g);
+        };
+    });
+
+    // E-mail ---------------------------------------------------------------------------------
+    auto* outbox = app.add_subcommand("outbox", "E-mail reminders queued, sent and failing");
+    int outbox_limit = 20;
+    bool outbox_unsent = false;
+    outbox->add_option("--limit", outbox_limit, "How many messages, newest first")
+        ->check(CLI::Range(1, 1000));
+    outbox->add_flag("--unsent", outbox_unsent, "Only the messages not sent yet");
+    json_flag(outbox);
+    outbox->callback([&] {
+        action = [&] {
+            return call(g, "outbox", {{"limit", outbox_limit}, {"unsent", outbox_unsent}},
+                        [&](const json::value& v) { print_outbox(v.as_object(), language(g)); });
+        };
+    });
+
+    auto* test_mail = app.add_subcommand(
+        "test-mail", "Queue a test message to the configured recipients (administrators)");
+    json_flag(test_mail);
+    test_mail->callback([&] {
+        action = [&] {
+            return call(g, "send_test_mail", {}, [&](const json::value& v) {
+                std::cout << fmt::format(
+                    fmt::runtime(
+                        language(g) == Lang::ja
+                            ? "テストメール #{} を送信待ちに入れました。結果は `credwatch outbox` "
+                              "で確認できます。\n"
+                            : "Test message #{} queued. See `credwatch outbox` for the result.\n"),
+                    v.at("queued").as_int64());
+            });
+        };
+    });
+
+    auto* protect = app.add_subcommand(
+        "protect-password",
+        "Write the SMTP password (read from standard input) to FILE for [email] password_file: "
+        "Windows: DPAPI-protected, SYSTEM and Administrators only; Linux: mode 0600");
+    std::string password_file;
+    protect->add_option("file", password_file, "The password file to create or replace")
+        ->required();
+    protect->callback([&] {
+        action = [&] {
+            const bool ja = language(g) == Lang::ja;
+            std::string secret = read_secret_line(ja ? "SMTP のパスワード: " : "SMTP password: ");
+            if (secret.empty())
+                return fail(make_error(Errc::invalid_argument,
+                                       ja ? "パスワードが空です" : "the password is empty"),
+                            g);
+            auto st = write_secret_file(platform::from_utf8(password_file), secret);
+            std::fill(secret.begin(), secret.end(), '\0');
+            if (!st) return fail(st.error(), g);
+            std::cout << (ja ? "書き込みました: " : "Written: ") << password_file << "\n";
+            return 0;
+        };
+    });
+
     try {
-        app.parse(argc, argv);
+        auto args = platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
+        std::vector<char*> utf8_argv;
+        for (auto& a : args) utf8_argv.push_back(a.data());
+        app.parse(static_cast<int>(utf8_argv.size()), utf8_argv.data());
     } catch (const CLI::ParseError& e) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : kExitUsage;

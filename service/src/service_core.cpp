@@ -1,5 +1,7 @@
 #include "service_core.hpp"
 
+#include "credwatch/cert_store.hpp"
+#include "credwatch/event_ids.hpp"
 #include "credwatch/json_codec.hpp"
 #include "credwatch/matching.hpp"
 #include "credwatch/reminders.hpp"
@@ -28,6 +30,17 @@ std::string via_of(const json::object& params) {
         if (c == "cli" || c == "tray") return std::string(c);
     }
     return "ipc";
+}
+
+// An integer parameter that must fit a count of days or issuances.
+Result<std::optional<int>> small_int(const json::object& params, std::string_view key, int min, int max) {
+    auto v = protocol::optional_int(params, key);
+    if (!v) return v.error();
+    if (!*v) return std::optional<int>{};
+    if (**v < min || **v > max)
+        return make_error(Errc::invalid_argument,
+                          fmt::format("parameter \"{}\" must be between {} and {}", key, min, max));
+    return std::optional<int>{static_cast<int>(**v)};
 }
 
 Result<TimePoint> parse_instant_or_date(std::string_view text) {
@@ -67,6 +80,7 @@ Status ServiceCore::start() {
     if (ec)
         return make_error(Errc::io_error, fmt::format("cannot create the data directory {}: {}",
                                                       options_.data_dir.string(), ec.message()));
+    if (auto st = platform::restrict_data_directory(options_.data_dir); !st) return st;
     auto lock = platform::InstanceLock::acquire(options_.data_dir);
     if (!lock) return lock.error();
     lock_ = std::move(*lock);
@@ -82,6 +96,9 @@ Status ServiceCore::start() {
     auto store = Store::open(options_.data_dir / "credwatch.db", clock_);
     if (!store) return store.error();
     store_ = std::move(*store);
+    notifier_ = std::make_unique<Notifier>(
+        io_, *store_, clock_, options_.system_log ? options_.system_log : make_system_log());
+    notifier_->configure(*config_);
 
     if (auto st = seed_configured_credentials(); !st) return st;
 
@@ -114,6 +131,7 @@ Status ServiceCore::start() {
 void ServiceCore::stop() {
     evaluation_timer_.cancel();
     watchdog_timer_.cancel();
+    if (notifier_) notifier_->stop();
     if (ipc_) ipc_->close();
 }
 
@@ -126,6 +144,7 @@ Status ServiceCore::reload() {
     config_ = std::make_unique<Configuration>(std::move(*config));
     lang_ = resolve_language(config_->service.language);
     spdlog::info("configuration reloaded");
+    if (notifier_) notifier_->configure(*config_);
     if (auto st = seed_configured_credentials(); !st) return st;
     run_evaluation("reload");
     return {};
@@ -175,6 +194,14 @@ void ServiceCore::run_evaluation(std::string_view why) {
     auto raised = evaluate_now();
     if (!raised) {
         spdlog::error("evaluation ({}) failed: {}", why, raised.error().message);
+        if (notifier_) {
+            const Errc code = raised.error().code;
+            notifier_->failure(
+                code == Errc::database_error || code == Errc::database_locked
+                    ? events::kDatabaseError
+                    : events::kEvaluationFailed,
+                fmt::format("evaluation ({}) failed: {}", why, raised.error().message));
+        }
         return;
     }
     spdlog::debug("evaluation ({}) raised {} reminder(s)", why, raised->size());
@@ -201,7 +228,14 @@ Status ServiceCore::scan_certificate_folders() {
     ScanResult result = folders.empty() ? ScanResult{} : scanner_.scan(folders, "machine");
     for (const auto& failure : result.failures)
         spdlog::warn("certificate file {}: {}", failure.location, failure.error);
-    return store_->replace_inventory("machine-folders", result);
+    if (auto st = store_->replace_inventory("machine-folders", result); !st) return st;
+    if constexpr (kHasSystemCertificateStores) {
+        // Windows: LocalMachine\My, Root and CA (the users' own stores come from the tray).
+        auto stores = scan_machine_stores();
+        if (!stores) return stores.error();
+        if (auto st = store_->replace_inventory("store:LocalMachine", *stores); !st) return st;
+    }
+    return {};
 }
 
 Status ServiceCore::match_certificates() {
@@ -253,6 +287,12 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
     TimePoint now = clock_.now();
     Date today = local_date(now);
     std::vector<DueReminder> due;
+    // What the mail of each new reminder is rendered from (inside the raise transaction).
+    struct MailContext {
+        json::object row;
+        const CredentialKind* kind;
+    };
+    std::map<std::string, MailContext> mail_context;
     int worst = -1;
     for (const auto& c : *credentials) {
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
@@ -264,9 +304,17 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
         worst = std::max(worst, severity(e.state));
         auto fired = store_->fired_keys(c.id, c.generation);
         if (!fired) return fired.error();
-        if (auto d = due_reminder(c, *kind, e, today, *fired)) due.push_back(std::move(*d));
+        if (auto d = due_reminder(c, *kind, e, today, *fired)) {
+            mail_context[c.id] = {status_row(c, config_->catalog.system(c.system), kind, e), kind};
+            due.push_back(std::move(*d));
+        }
     }
-    auto raised = store_->raise(due);
+    auto raised = store_->raise(due, [&](const Reminder& r) -> std::optional<OutboxMessage> {
+        auto it = mail_context.find(r.credential_id);
+        if (!notifier_ || it == mail_context.end()) return std::nullopt;
+        return notifier_->render(r, it->second.row, procedures_of(it->second.kind),
+                                 it->second.kind->rule);
+    });
     if (!raised) return raised.error();
 
     std::vector<RaisedReminder> out;
@@ -286,8 +334,12 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
             data["body"] = rr.text.body;
             ipc_->broadcast(protocol::serialize_event("reminder", std::move(data)));
         }
+        if (notifier_) notifier_->reminder_raised(r, rr.text.subject);
         for (const auto& listener : listeners_) listener(rr);
         out.push_back(std::move(rr));
+    }
+    if (notifier_) {
+        if (auto rows = rows_at(now)) notifier_->evaluated(*rows, now);  // metrics, e-mail
     }
     std::string worst_text = worst < 0 ? "none" : std::to_string(worst);
     if (ipc_ && worst_text != last_worst_)
@@ -358,6 +410,8 @@ Result<json::value> ServiceCore::dispatch(const protocol::Request& request, cons
     if (m == "bind") return bind(p, peer);
     if (m == "catalog") return catalog_json();
     if (m == "audit") return audit_json(p);
+    if (m == "outbox" && notifier_) return notifier_->outbox_json(p);
+    if (m == "send_test_mail" && notifier_) return notifier_->send_test_mail(peer);
     if (m == "subscribe") return json::value(json::object{{"subscribed", true}});
     if (m == "reload") {
         if (!peer.privileged)
@@ -443,10 +497,10 @@ Result<json::value> ServiceCore::record_issuance(const json::object& params, con
     const CredentialKind* kind = config_->catalog.kind(c->system, c->kind);
     if (!kind || kind->rule != Rule::issuance_quota)
         return make_error(Errc::invalid_argument, fmt::format("{} does not count issuances", *id));
-    auto total = protocol::optional_int(params, "total");
+    auto total = small_int(params, "total", 0, 1000);
     if (!total) return total.error();
     Actor actor = actor_of(peer, via_of(params));
-    auto count = *total ? store_->set_issued(*id, static_cast<int>(**total), actor)
+    auto count = *total ? store_->set_issued(*id, **total, actor)
                         : store_->record_issuance(*id, actor);
     if (!count) return count.error();
     run_evaluation("issuance recorded");
@@ -475,8 +529,8 @@ Result<json::value> ServiceCore::add_credential(const json::object& params, cons
     auto label = protocol::optional_string(params, "label");
     auto owner = protocol::optional_string(params, "owner");
     auto doc = protocol::optional_string(params, "document_path");
-    auto limit = protocol::optional_int(params, "limit");
-    auto lifetime = protocol::optional_int(params, "lifetime_days");
+    auto limit = small_int(params, "limit", 1, 1000);
+    auto lifetime = small_int(params, "lifetime_days", 1, 3650);
     for (auto* r : {&label, &owner, &doc})
         if (!*r) return r->error();
     if (!limit) return limit.error();
@@ -484,11 +538,8 @@ Result<json::value> ServiceCore::add_credential(const json::object& params, cons
     c.label = label->value_or("");
     c.owner = owner->value_or(k->per == "user" ? peer.user : "machine");
     c.document_path = doc->value_or("");
-    if (*limit) c.limit = static_cast<int>(**limit);
-    if (*lifetime) c.lifetime_days = static_cast<int>(**lifetime);
-    if (c.limit && *c.limit <= 0) return make_error(Errc::invalid_argument, "limit must be positive");
-    if (c.lifetime_days && *c.lifetime_days <= 0)
-        return make_error(Errc::invalid_argument, "lifetime_days must be positive");
+    c.limit = *limit;
+    c.lifetime_days = *lifetime;
     if (auto st = may_change(c, peer); !st) return st.error();
     c.source = "user";
     if (auto st = store_->add_credential(c, actor_of(peer, via_of(params))); !st) return st.error();
@@ -634,6 +685,7 @@ Result<json::value> ServiceCore::catalog_json() {
                                          {"name_en", k.name_en},
                                          {"lifetime_days", k.lifetime_days},
                                          {"limit", k.limit},
+                                         {"thresholds", json::value_from(k.thresholds)},
                                          {"per", k.per},
                                          {"procedures", std::move(procs)}});
         }

@@ -4,6 +4,7 @@
 // reminders and answer IPC requests. Everything runs on one io_context thread.
 
 #include "ipc_server.hpp"
+#include "notifier.hpp"
 
 #include "credwatch/catalog.hpp"
 #include "credwatch/certificate.hpp"
@@ -30,6 +31,7 @@ struct ServiceOptions {
     std::filesystem::path catalog_file;  // empty: the embedded catalog
     std::filesystem::path site_file;     // empty: data_dir/site.toml if present, else embedded
     std::ostream* console = nullptr;     // where status and reminders are printed (foreground runs)
+    std::shared_ptr<SystemLog> system_log;  // null: the platform's (syslog / Windows event log)
 };
 
 // Raised reminders, with the text a person reads.
@@ -103,6 +105,7 @@ private:
     std::unique_ptr<platform::InstanceLock> lock_;
     std::unique_ptr<Configuration> config_;
     std::unique_ptr<Store> store_;
+    std::unique_ptr<Notifier> notifier_;  // e-mail, system log, metrics; uses store_
     CertificateScanner scanner_;
     std::unique_ptr<IpcServer> ipc_;
     boost::asio::steady_timer evaluation_timer_;

@@ -4,9 +4,15 @@
 
 #include "service_core.hpp"
 
+#include <string>
+
 namespace credwatch {
 
 // Runs until stopped; returns the process exit code.
 int run_service(const ServiceOptions& options);
+
+// `credwatch-service install|uninstall`: registration with the Windows Service Control Manager
+// (and the event log source). Other platforms: "not supported on this platform", exit code 2.
+int run_service_command(const std::string& command, const ServiceOptions& options);
 
 }  // namespace credwatch

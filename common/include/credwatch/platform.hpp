@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace credwatch::platform {
 
@@ -24,7 +25,18 @@ std::string ipc_endpoint(const std::filesystem::path& data_dir);
 std::string to_utf8(const std::filesystem::path& path);
 std::filesystem::path from_utf8(std::string_view text);
 
+// The program's arguments as UTF-8. Windows: taken from GetCommandLineW (argv is in the ANSI
+// code page, which cannot hold a Japanese path), and console output is switched to UTF-8.
+// POSIX: argv as it is.
+std::vector<std::string> utf8_arguments(int argc, char** argv);
+
 Result<TimePoint> modification_time(const std::filesystem::path& path);
+
+// Called by the service on its data directory after creating it. Windows: a protected DACL
+// (SYSTEM, Administrators and the service's own account: full control; Users: read), so that
+// only the service and administrators can change the database. POSIX: nothing (the directory's
+// mode comes from the package / systemd StateDirectory; the socket has its own mode).
+Status restrict_data_directory(const std::filesystem::path& data_dir);
 
 // Held while a service owns a data directory; a second service is refused.
 class InstanceLock {

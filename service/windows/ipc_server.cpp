@@ -1,0 +1,346 @@
+// The service's IPC endpoint on Windows: a local byte-mode named pipe, one instance per client,
+// '\n'-framed JSON lines exactly like the Unix socket. Everything runs on the io_context's
+// thread through asio's I/O completion port (stream_handle + overlapped ConnectNamedPipe).
+
+#include "ipc_server.hpp"
+
+#include "credwatch/protocol.hpp"
+#include "win_util.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/windows/overlapped_ptr.hpp>
+#include <boost/asio/windows/stream_handle.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <sddl.h>
+
+#include <cstdlib>
+#include <deque>
+#include <list>
+#include <vector>
+
+namespace credwatch {
+
+namespace asio = boost::asio;
+using stream_handle = asio::windows::stream_handle;
+
+namespace {
+
+constexpr DWORD kPipeBuffer = 64 * 1024;
+
+// The client's token, from impersonation (the documented way) or, when the system refuses to
+// impersonate (Wine before the client wrote anything, for instance), from its process.
+win::UniqueHandle client_token(HANDLE pipe, const char** how) {
+    win::UniqueHandle token;
+    if (::ImpersonateNamedPipeClient(pipe)) {
+        HANDLE t = nullptr;
+        BOOL ok = ::OpenThreadToken(::GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &t);
+        DWORD err = ::GetLastError();
+        if (!::RevertToSelf()) {
+            // Never go on running as somebody else.
+            spdlog::critical("RevertToSelf failed: error {}; exiting", ::GetLastError());
+            std::abort();
+        }
+        if (ok) {
+            token.reset(t);
+            *how = "impersonation";
+            return token;
+        }
+        spdlog::debug("OpenThreadToken after ImpersonateNamedPipeClient failed: error {}", err);
+    } else {
+        spdlog::debug("ImpersonateNamedPipeClient failed: error {}", ::GetLastError());
+    }
+    ULONG pid = 0;
+    if (::GetNamedPipeClientProcessId(pipe, &pid)) {
+        win::UniqueHandle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
+        if (process && ::OpenProcessToken(process.get(), TOKEN_QUERY | TOKEN_DUPLICATE, token.put())) {
+            *how = "client process token";
+            return token;
+        }
+        spdlog::debug("OpenProcess/OpenProcessToken({}) failed: error {}", pid, ::GetLastError());
+    }
+    return token;
+}
+
+bool is_member(HANDLE token, WELL_KNOWN_SID_TYPE type) {
+    BYTE sid[SECURITY_MAX_SID_SIZE];
+    DWORD size = sizeof sid;
+    if (!::CreateWellKnownSid(type, nullptr, sid, &size)) return false;
+    // CheckTokenMembership wants an impersonation token; a process token is duplicated.
+    win::UniqueHandle imp;
+    if (!::DuplicateTokenEx(token, TOKEN_QUERY, nullptr, SecurityIdentification, TokenImpersonation, imp.put()))
+        return false;
+    BOOL member = FALSE;
+    return ::CheckTokenMembership(imp.get(), sid, &member) && member;
+}
+
+std::vector<BYTE> token_user(HANDLE token) {
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    std::vector<BYTE> buffer(size ? size : 1);
+    if (!::GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return {};
+    return buffer;
+}
+
+std::vector<BYTE> process_user() {
+    win::UniqueHandle token;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.put())) return {};
+    return token_user(token.get());
+}
+
+Peer identify(HANDLE pipe) {
+    Peer peer;
+    const char* how = "nothing";
+    win::UniqueHandle token = client_token(pipe, &how);
+    if (!token) {
+        spdlog::warn("cannot identify the client of the pipe: error {} ({})", ::GetLastError(),
+                     win::error_text(::GetLastError()));
+        peer.user = "?";
+        return peer;
+    }
+    auto user = token_user(token.get());
+    if (user.empty()) {
+        peer.user = "?";
+        return peer;
+    }
+    PSID sid = reinterpret_cast<const TOKEN_USER*>(user.data())->User.Sid;
+    wchar_t name[256], domain[256];
+    DWORD name_len = 256, domain_len = 256;
+    SID_NAME_USE use{};
+    if (::LookupAccountSidW(nullptr, sid, name, &name_len, domain, &domain_len, &use)) {
+        peer.user = win::narrow(std::wstring_view(name, name_len));
+    } else {
+        wchar_t* text = nullptr;
+        if (::ConvertSidToStringSidW(sid, &text)) {
+            win::LocalPtr<wchar_t> owned(text);
+            peer.user = win::narrow(text);
+        } else {
+            peer.user = "?";
+        }
+    }
+    static const std::vector<BYTE> self = process_user();
+    bool same_account = !self.empty() &&
+                        ::EqualSid(sid, reinterpret_cast<const TOKEN_USER*>(self.data())->User.Sid);
+    peer.privileged = ::IsWellKnownSid(sid, WinLocalSystemSid) || same_account ||
+                      is_member(token.get(), WinBuiltinAdministratorsSid);
+    spdlog::debug("pipe client {} (privileged: {}) identified by {}", peer.user, peer.privileged, how);
+    return peer;
+}
+
+// LocalSystem and Administrators: full control. The service's own account (console runs):
+// full control, so that it can create further instances. Interactive users: read and write
+// data but NOT FILE_CREATE_PIPE_INSTANCE (0x4, the bit GENERIC_WRITE would include), so that
+// nobody else can put up an instance of our pipe and pose as the service.
+// 0x12019b = FILE_GENERIC_READ | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA.
+std::wstring pipe_sddl() {
+    std::wstring sddl = L"D:P(A;;GA;;;SY)(A;;GA;;;BA)";
+    if (std::wstring self = win::process_user_sid_string(); !self.empty() && self != L"S-1-5-18")
+        sddl += L"(A;;GA;;;" + self + L")";
+    sddl += L"(A;;0x0012019b;;;IU)";
+    return sddl;
+}
+
+class PipeIpcServer;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(stream_handle pipe, PipeIpcServer& server, Peer peer)
+        : pipe_(std::move(pipe)), server_(server), peer_(std::move(peer)) {}
+    void start() { read(); }
+    void send(std::string line);
+    bool subscribed() const { return subscribed_; }
+    void close() {
+        boost::system::error_code ec;
+        if (pipe_.is_open()) ::DisconnectNamedPipe(pipe_.native_handle());
+        pipe_.close(ec);
+    }
+
+private:
+    void read();
+    void write_next();
+
+    stream_handle pipe_;
+    PipeIpcServer& server_;
+    Peer peer_;
+    asio::streambuf buffer_{protocol::kMaxLineBytes + 1};
+    std::deque<std::string> outbox_;
+    bool subscribed_ = false;
+};
+
+class PipeIpcServer final : public IpcServer {
+public:
+    PipeIpcServer(asio::io_context& io, RequestHandler handler, std::string name)
+        : io_(io), handler_(std::move(handler)), name_(std::move(name)), wname_(win::widen(name_)) {}
+    ~PipeIpcServer() override { close(); }
+
+    Status listen() {
+        std::wstring sddl = pipe_sddl();
+        PSECURITY_DESCRIPTOR sd = nullptr;
+        if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr))
+            return win::fail(Errc::internal, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+                             win::narrow(sddl));
+        security_descriptor_.reset(sd);
+        // The first instance must be ours: if the name is taken, another process (a second
+        // service on the same data directory, or an impostor) holds it.
+        auto first = create_instance(true);
+        if (!first) return first.error();
+        open_ = true;
+        accept(std::move(*first));
+        return {};
+    }
+
+    void broadcast(const std::string& line) override {
+        for (auto& weak : sessions_)
+            if (auto s = weak.lock(); s && s->subscribed()) s->send(line);
+    }
+
+    void close() override {
+        if (!open_) return;
+        open_ = false;
+        *alive_ = false;
+        if (pending_ && pending_->is_open()) {
+            boost::system::error_code ec;
+            pending_->cancel(ec);
+            pending_->close(ec);
+        }
+        pending_.reset();
+        for (auto& weak : sessions_)
+            if (auto s = weak.lock()) s->close();
+    }
+
+    std::size_t connection_count() const override {
+        std::size_t n = 0;
+        for (const auto& weak : sessions_) n += weak.expired() ? 0 : 1;
+        return n;
+    }
+
+    HandlerReply handle(std::string_view line, const Peer& peer) { return handler_(line, peer); }
+
+private:
+    Result<win::UniqueHandle> create_instance(bool first) {
+        SECURITY_ATTRIBUTES sa{sizeof sa, security_descriptor_.get(), FALSE};
+        DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
+        HANDLE h = ::CreateNamedPipeW(wname_.c_str(), open_mode,
+                                      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+                                      PIPE_UNLIMITED_INSTANCES, kPipeBuffer, kPipeBuffer, 0, &sa);
+        if (h == INVALID_HANDLE_VALUE) {
+            DWORD err = ::GetLastError();
+            if (first && (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY))
+                return make_error(Errc::already_running,
+                                  fmt::format("the pipe {} is already in use by another process", name_));
+            return win::fail(Errc::io_error, "CreateNamedPipeW", fmt::format("cannot listen on {}", name_), err);
+        }
+        return win::UniqueHandle(h);
+    }
+
+    void accept(win::UniqueHandle instance) {
+        auto handle = std::make_shared<stream_handle>(io_, instance.release());
+        pending_ = handle;
+        std::weak_ptr<bool> alive = alive_;
+        asio::windows::overlapped_ptr op(io_, [this, alive, handle](boost::system::error_code ec, std::size_t) {
+            if (alive.expired() || !*alive.lock()) return;  // the server was closed meanwhile
+            if (!ec) {
+                Peer peer = identify(handle->native_handle());
+                auto session = std::make_shared<Session>(std::move(*handle), *this, peer);
+                sessions_.remove_if([](const auto& w) { return w.expired(); });
+                sessions_.push_back(session);
+                session->start();
+            } else if (ec != asio::error::operation_aborted) {
+                // ERROR_NO_DATA: the client came and went before we saw it. Nothing to serve.
+                spdlog::debug("ConnectNamedPipe on {} completed with {} ({})", name_, ec.message(), ec.value());
+                boost::system::error_code ignored;
+                handle->close(ignored);
+            }
+            next_instance();
+        });
+        BOOL ok = ::ConnectNamedPipe(handle->native_handle(), op.get());
+        DWORD err = ::GetLastError();
+        if (!ok && err == ERROR_PIPE_CONNECTED) {
+            op.complete(boost::system::error_code(), 0);  // connected before we asked: no packet comes
+        } else if (!ok && err != ERROR_IO_PENDING) {
+            op.complete(boost::system::error_code(static_cast<int>(err), boost::system::system_category()), 0);
+        } else {
+            op.release();  // the completion port delivers the result
+        }
+    }
+
+    void next_instance() {
+        if (!open_) return;
+        auto instance = create_instance(false);
+        if (!instance) {
+            // Out of resources, most likely: try again shortly rather than go deaf for good.
+            retry_timer_.expires_after(std::chrono::seconds(1));
+            std::weak_ptr<bool> alive = alive_;
+            retry_timer_.async_wait([this, alive](boost::system::error_code ec) {
+                if (!ec && !alive.expired() && *alive.lock()) next_instance();
+            });
+            return;
+        }
+        accept(std::move(*instance));
+    }
+
+    asio::io_context& io_;
+    RequestHandler handler_;
+    std::string name_;
+    std::wstring wname_;
+    win::LocalPtr<void> security_descriptor_;
+    std::shared_ptr<stream_handle> pending_;
+    std::list<std::weak_ptr<Session>> sessions_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    asio::steady_timer retry_timer_{io_};
+    bool open_ = false;
+};
+
+void Session::read() {
+    asio::async_read_until(
+        pipe_, buffer_, '\n', [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+            if (ec == asio::error::not_found) {
+                // Line longer than the limit: answer once, then drop the connection.
+                self->send(protocol::serialize_error(
+                    nullptr, make_error(Errc::protocol_error, "message exceeds the size limit")));
+                self->close();
+                return;
+            }
+            if (ec) return;  // closed by the client (ERROR_BROKEN_PIPE) or by us
+            std::string line(asio::buffers_begin(self->buffer_.data()),
+                             asio::buffers_begin(self->buffer_.data()) + static_cast<std::ptrdiff_t>(n - 1));
+            self->buffer_.consume(n);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (!line.empty()) {
+                HandlerReply reply = self->server_.handle(line, self->peer_);
+                if (reply.subscribe) self->subscribed_ = true;
+                self->send(std::move(reply.line));
+            }
+            self->read();
+        });
+}
+
+void Session::send(std::string line) {
+    bool idle = outbox_.empty();
+    outbox_.push_back(std::move(line));
+    if (idle) write_next();
+}
+
+void Session::write_next() {
+    asio::async_write(pipe_, asio::buffer(outbox_.front()),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          if (ec) {
+                              self->outbox_.clear();
+                              return;
+                          }
+                          self->outbox_.pop_front();
+                          if (!self->outbox_.empty()) self->write_next();
+                      });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IpcServer>> start_ipc_server(asio::io_context& io, const IpcServerOptions& options,
+                                                    RequestHandler handler) {
+    auto server = std::make_unique<PipeIpcServer>(io, std::move(handler), options.endpoint);
+    if (auto st = server->listen(); !st) return st.error();
+    return std::unique_ptr<IpcServer>(std::move(server));
+}
+
+}  // namespace credwatch
