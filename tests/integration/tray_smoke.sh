@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# GUI smoke test of credwatch-tray (wxGTK) against a real credwatch-service with a fixture
+# database, on a private Xvfb display:
+#   - the menu (from the view model, --dump-menu) has the expected Japanese entries;
+#   - --screenshot captures the status window, the inventory tab and the open menu into PNGs
+#     that are not blank (distinct colours counted with ImageMagick);
+#   - the tray running normally stays under 40 MB of memory (PSS: its share of resident pages;
+#     VmRSS, which counts every GTK page shared with other programs in full, is printed too).
+# Usage: tray_smoke.sh SERVICE_EXE TRAY_EXE [SCREENSHOT_DIR]
+# Bounded: every step has a timeout; the whole test takes ~20 s.
+set -euo pipefail
+
+service_exe=$1
+tray_exe=$2
+out=${3:-}
+max_pss_kb=${CREDWATCH_TRAY_MAX_PSS_KB:-40960}
+
+for tool in Xvfb convert openssl python3; do
+    command -v "$tool" >/dev/null || { echo "tray_smoke: $tool missing (scripts/linux-deps.sh)"; exit 1; }
+done
+
+work=$(mktemp -d /tmp/cw-tray-smoke.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+[[ -n $out ]] || out=$work/shots
+mkdir -p "$out"
+
+# A private display: the first free :N from 90.
+display=
+for n in $(seq 90 140); do
+    if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=:$n; break; fi
+done
+[[ -n $display ]] || { echo "tray_smoke: no free X display"; exit 1; }
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+export DISPLAY=$display
+for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
+
+# The service with its own data directory.
+data=$work/data
+mkdir -p "$data"
+"$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [[ -S $data/credwatch.sock ]] && break; sleep 0.1; done
+[[ -S $data/credwatch.sock ]] || { echo "tray_smoke: the service did not start"; cat "$work/service.log"; exit 1; }
+
+# Fixture: a password changed 50 days ago (due soon), one 65 days ago (expired), 5 of 6
+# certificates issued. Sent over the IPC like the CLI does.
+python3 - "$data/credwatch.sock" <<'EOF'
+import datetime, json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+def call(i, method, **params):
+    f.write((json.dumps({"v": 1, "id": i, "method": method, "params": params}) + "\n").encode()); f.flush()
+    reply = json.loads(f.readline())
+    if "error" in reply: sys.exit(f"{method}: {reply['error']}")
+today = datetime.date.today()
+call(1, "record_renewal", credential="cancer-registry/user-password", on=str(today - datetime.timedelta(days=50)))
+call(2, "record_renewal", credential="gtol/user-password", on=str(today - datetime.timedelta(days=65)))
+call(3, "record_issuance", credential="cancer-registry/certificate-issuance", total=5)
+EOF
+
+# The user's own certificates, reported by the tray (POSIX: ~/.credwatch/certificates).
+export HOME=$work/home
+certs=$HOME/.credwatch/certificates
+mkdir -p "$certs"
+openssl req -x509 -newkey rsa:2048 -nodes -utf8 -subj "/CN=山田 太郎/O=テスト病院" -days 200 \
+    -keyout "$work/staff.key" -out "$certs/staff.crt" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=ca" -days 3650 \
+    -keyout "$work/ca.key" -out "$certs/ca.crt" 2>/dev/null
+
+export LANG=ja_JP.UTF-8 NO_AT_BRIDGE=1 GTK_A11Y=none
+fail=0
+
+# 1. The menu, as the view model builds it.
+timeout 40 "$tray_exe" --data-dir "$data" --lang ja --dump-menu >"$work/menu.txt" 2>"$work/tray-menu.log" || {
+    echo "tray_smoke: --dump-menu failed"; cat "$work/tray-menu.log"; exit 1; }
+cp "$work/menu.txt" "$out/menu.txt"
+for label in "状況を表示" "パスワードを変更しました" "証明書を発行しました" "手続きを開く" "終了" \
+    "利用者パスワード" "5/6" "期限切れ"; do
+    grep -q -- "$label" "$work/menu.txt" || { echo "tray_smoke: the menu lacks \"$label\""; fail=1; }
+done
+
+# 2. Screenshots.
+timeout 50 "$tray_exe" --data-dir "$data" --lang ja --screenshot "$out" >"$work/shots.log" 2>&1 || {
+    echo "tray_smoke: --screenshot failed"; cat "$work/shots.log"; exit 1; }
+for png in status inventory menu icon-red; do
+    f=$out/$png.png
+    if [[ ! -s $f ]]; then echo "tray_smoke: $png.png missing"; fail=1; continue; fi
+    colours=$(convert "$f" -format %k info:)
+    echo "tray_smoke: $png.png $(identify -format '%wx%h' "$f"), $colours colours"
+    min=40; [[ $png == icon-* ]] && min=2
+    ((colours > min)) || { echo "tray_smoke: $png.png looks blank ($colours colours)"; fail=1; }
+done
+
+# 3. Resident memory of the tray running normally (subscribed, idle).
+"$tray_exe" --data-dir "$data" --lang ja >"$work/tray.log" 2>&1 &
+tray_pid=$!
+pids+=($tray_pid)
+sleep 6
+if kill -0 "$tray_pid" 2>/dev/null; then
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$tray_pid/status")
+    pss=$(awk '/^Pss:/ {print $2}' "/proc/$tray_pid/smaps_rollup")
+    echo "tray_smoke: VmRSS ${rss} kB, PSS ${pss} kB (limit ${max_pss_kb} kB)"
+    ((pss < max_pss_kb)) || { echo "tray_smoke: the tray uses too much memory"; fail=1; }
+    # A second instance for the same data directory exits at once.
+    timeout 10 "$tray_exe" --data-dir "$data" >/dev/null 2>&1 || true
+    kill "$tray_pid"
+else
+    echo "tray_smoke: the tray exited early"; cat "$work/tray.log"; fail=1
+fi
+
+((fail == 0)) && echo "tray_smoke: OK"
+exit $fail

@@ -1,0 +1,578 @@
+#include "tray_model.hpp"
+
+#include "credwatch/civil_time.hpp"
+
+#include <wx/intl.h>
+#include <wx/string.h>
+#include <wx/translation.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+namespace json = boost::json;
+
+namespace credwatch::tray {
+
+namespace {
+
+std::string u8(const wxString& s) {
+    return std::string(s.utf8_str());
+}
+
+std::string str(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<int> opt_int(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (!v || !v->is_number()) return std::nullopt;
+    return static_cast<int>(v->to_number<std::int64_t>());
+}
+
+std::string localized(const json::object& o, std::string_view base, Lang lang) {
+    std::string key(base);
+    std::string v = str(o, key + (lang == Lang::ja ? "_ja" : "_en"));
+    if (v.empty()) v = str(o, key + (lang == Lang::ja ? "_en" : "_ja"));
+    return v;
+}
+
+std::vector<std::string> strings(const json::object& o, std::string_view key) {
+    std::vector<std::string> out;
+    if (const auto* v = o.if_contains(key); v && v->is_array())
+        for (const auto& s : v->as_array())
+            if (s.is_string()) out.emplace_back(s.as_string());
+    return out;
+}
+
+std::optional<Date> opt_date(const json::object& o, std::string_view key) {
+    std::string text = str(o, key);
+    if (text.empty()) return std::nullopt;
+    auto d = parse_date(text);
+    if (!d) return std::nullopt;
+    return *d;
+}
+
+void replace_all(std::string& s, std::string_view from, const std::string& to) {
+    for (std::size_t pos = s.find(from); pos != std::string::npos;
+         pos = s.find(from, pos + to.size()))
+        s.replace(pos, from.size(), to);
+}
+
+MenuItem separator() {
+    MenuItem m;
+    m.separator = true;
+    return m;
+}
+
+// Overdue first (most overdue first), then the nearest deadline; no deadline last.
+long deadline_key(const CredentialView& r) {
+    if (r.days_left) return *r.days_left;
+    return LONG_MAX;
+}
+
+}  // namespace
+
+std::string_view to_string(TrayColour colour) noexcept {
+    switch (colour) {
+        case TrayColour::green:
+            return "green";
+        case TrayColour::amber:
+            return "amber";
+        case TrayColour::red:
+            return "red";
+        case TrayColour::grey:
+            return "grey";
+    }
+    return "grey";
+}
+
+Rgb rgb(TrayColour colour) noexcept {
+    switch (colour) {
+        case TrayColour::green:
+            return {0x2e, 0x9d, 0x44};
+        case TrayColour::amber:
+            return {0xf0, 0xa0, 0x10};
+        case TrayColour::red:
+            return {0xd3, 0x2f, 0x2f};
+        case TrayColour::grey:
+            return {0x8a, 0x8a, 0x8a};
+    }
+    return {0x8a, 0x8a, 0x8a};
+}
+
+TrayColour colour_for(State state) noexcept {
+    switch (state) {
+        case State::ok:
+            return TrayColour::green;
+        case State::unknown:
+        case State::due_soon:
+            return TrayColour::amber;
+        case State::overdue:
+        case State::quota_exhausted:
+            return TrayColour::red;
+    }
+    return TrayColour::grey;
+}
+
+TrayColour colour_for(const Snapshot& snapshot) noexcept {
+    if (!snapshot.connected) return TrayColour::grey;
+    TrayColour worst = TrayColour::green;
+    int worst_severity = -1;
+    for (const auto& c : snapshot.credentials) {
+        if (severity(c.state) > worst_severity) {
+            worst_severity = severity(c.state);
+            worst = colour_for(c.state);
+        }
+    }
+    // The service's own figure counts too (a row may be filtered out of the table).
+    if (snapshot.severity >= 3) return TrayColour::red;
+    if (snapshot.severity >= 1 && worst == TrayColour::green) return TrayColour::amber;
+    return worst;
+}
+
+CredentialView credential_from_json(const json::object& row, Lang lang) {
+    CredentialView c;
+    c.id = str(row, "id");
+    c.system = str(row, "system");
+    c.kind = str(row, "kind");
+    c.system_name = localized(row, "system_name", lang);
+    if (c.system_name.empty()) c.system_name = c.system;
+    c.kind_name = localized(row, "kind_name", lang);
+    if (c.kind_name.empty()) c.kind_name = c.kind.empty() ? c.id : c.kind;
+    c.label = str(row, "label");
+    c.owner = str(row, "owner");
+    c.rule = rule_from_string(str(row, "rule")).value_or(Rule::password_rotation);
+    c.state = state_from_string(str(row, "state")).value_or(State::unknown);
+    c.deadline_date = opt_date(row, "deadline_date");
+    c.days_left = opt_int(row, "days_left");
+    c.issued = opt_int(row, "issued");
+    c.limit = opt_int(row, "limit");
+    c.reason = str(row, "reason");
+    c.procedures = strings(row, "procedures");
+    return c;
+}
+
+ReminderView reminder_from_json(const json::object& data) {
+    ReminderView r;
+    if (const auto* id = data.if_contains("id"); id && id->is_number())
+        r.id = id->to_number<std::int64_t>();
+    r.credential = str(data, "credential");
+    r.state = state_from_string(str(data, "state")).value_or(State::unknown);
+    r.days_left = opt_int(data, "days_left");
+    r.subject = str(data, "subject");
+    r.body = str(data, "body");
+    return r;
+}
+
+void apply_status(Snapshot& snapshot, const json::object& status, Lang lang) {
+    snapshot.connected = true;
+    snapshot.error.clear();
+    snapshot.severity = opt_int(status, "severity").value_or(-1);
+    snapshot.credentials.clear();
+    snapshot.reminders.clear();
+    if (const auto* rows = status.if_contains("credentials"); rows && rows->is_array())
+        for (const auto& r : rows->as_array())
+            if (r.is_object())
+                snapshot.credentials.push_back(credential_from_json(r.as_object(), lang));
+    if (const auto* rems = status.if_contains("reminders"); rems && rems->is_array())
+        for (const auto& r : rems->as_array())
+            if (r.is_object()) snapshot.reminders.push_back(reminder_from_json(r.as_object()));
+    for (auto& c : snapshot.credentials)
+        for (const auto& r : snapshot.reminders)
+            if (r.credential == c.id && (!c.active_reminder || r.id > *c.active_reminder))
+                c.active_reminder = r.id;
+}
+
+void apply_catalog(Snapshot& snapshot, const json::object& catalog, Lang lang) {
+    snapshot.procedures.clear();
+    snapshot.kinds.clear();
+    if (const auto* procs = catalog.if_contains("procedures"); procs && procs->is_array()) {
+        for (const auto& v : procs->as_array()) {
+            if (!v.is_object()) continue;
+            const auto& o = v.as_object();
+            ProcedureView p;
+            p.id = str(o, "id");
+            p.title = localized(o, "title", lang);
+            if (p.title.empty()) p.title = p.id;
+            p.url = str(o, "url");
+            p.steps = strings(o, lang == Lang::ja ? "steps_ja" : "steps_en");
+            if (p.steps.empty()) p.steps = strings(o, lang == Lang::ja ? "steps_en" : "steps_ja");
+            p.phone = str(o, "phone");
+            p.hours = localized(o, "hours", lang);
+            p.manual = str(o, "manual");
+            snapshot.procedures.push_back(std::move(p));
+        }
+    }
+    if (const auto* systems = catalog.if_contains("systems"); systems && systems->is_array()) {
+        for (const auto& sv : systems->as_array()) {
+            if (!sv.is_object()) continue;
+            const auto& s = sv.as_object();
+            const std::string system_name = localized(s, "name", lang);
+            if (const auto* kinds = s.if_contains("kinds"); kinds && kinds->is_array()) {
+                for (const auto& kv : kinds->as_array()) {
+                    if (!kv.is_object()) continue;
+                    const auto& k = kv.as_object();
+                    KindView kind;
+                    kind.system = str(s, "id");
+                    kind.kind = str(k, "id");
+                    kind.name = system_name + " / " + localized(k, "name", lang);
+                    kind.rule = rule_from_string(str(k, "rule")).value_or(Rule::password_rotation);
+                    kind.per = str(k, "per");
+                    snapshot.kinds.push_back(std::move(kind));
+                }
+            }
+        }
+    }
+}
+
+std::vector<CertificateView> certificates_from_json(const json::object& inventory) {
+    std::vector<CertificateView> out;
+    const auto* certs = inventory.if_contains("certificates");
+    if (!certs || !certs->is_array()) return out;
+    for (const auto& v : certs->as_array()) {
+        if (!v.is_object()) continue;
+        const auto& o = v.as_object();
+        CertificateView c;
+        c.location = str(o, "path");
+        c.source = str(o, "source");
+        c.owner = str(o, "owner");
+        c.subject = str(o, "subject");
+        c.issuer = str(o, "issuer");
+        c.not_after_utc = str(o, "not_after");
+        if (auto t = parse_utc(c.not_after_utc)) c.not_after = local_date(*t);
+        c.sha256 = str(o, "sha256");
+        c.tracked_as = str(o, "tracked_as");
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::string state_label(State state) {
+    switch (state) {
+        case State::unknown:
+            return u8(_("To record"));
+        case State::ok:
+            return u8(_("OK"));
+        case State::due_soon:
+            return u8(_("Due soon"));
+        case State::overdue:
+            return u8(_("Expired"));
+        case State::quota_exhausted:
+            return u8(_("Quota used up"));
+    }
+    return "?";
+}
+
+std::string days_left_label(const CredentialView& row) {
+    if (!row.days_left) {
+        if (row.counts_issuances() && row.issued && row.limit) {
+            const int left = std::max(0, *row.limit - *row.issued);
+            return u8(
+                wxString::Format(wxPLURAL("%d issuance left", "%d issuances left", left), left));
+        }
+        return u8(_("no deadline yet"));
+    }
+    const int days = *row.days_left;
+    if (days < 0 || (days == 0 && row.state == State::overdue)) {
+        const int ago = -days;
+        if (ago == 0) return u8(_("expired today"));
+        return u8(
+            wxString::Format(wxPLURAL("expired %d day ago", "expired %d days ago", ago), ago));
+    }
+    if (days == 0) return u8(_("due today"));
+    return u8(wxString::Format(wxPLURAL("%d day left", "%d days left", days), days));
+}
+
+std::string date_label(Date date) {
+    static const std::array<const char*, 12> months = {
+        wxTRANSLATE("Jan"), wxTRANSLATE("Feb"), wxTRANSLATE("Mar"), wxTRANSLATE("Apr"),
+        wxTRANSLATE("May"), wxTRANSLATE("Jun"), wxTRANSLATE("Jul"), wxTRANSLATE("Aug"),
+        wxTRANSLATE("Sep"), wxTRANSLATE("Oct"), wxTRANSLATE("Nov"), wxTRANSLATE("Dec")};
+    const unsigned month = static_cast<unsigned>(date.month());
+    // TRANSLATORS: how a date is written. Placeholders: {year} (2026), {month} (12),
+    // {month_name} (Dec, itself translated), {day} (1). Japanese: {year}年{month}月{day}日
+    std::string text = u8(_("{day} {month_name} {year}"));
+    replace_all(text, "{year}", std::to_string(static_cast<int>(date.year())));
+    replace_all(text, "{month_name}",
+                month >= 1 && month <= 12 ? u8(wxGetTranslation(months[month - 1])) : "?");
+    replace_all(text, "{month}", std::to_string(month));
+    replace_all(text, "{day}", std::to_string(static_cast<unsigned>(date.day())));
+    return text;
+}
+
+std::string date_label(const std::optional<Date>& date) {
+    return date ? date_label(*date) : std::string("—");
+}
+
+std::string issuances_label(const CredentialView& row) {
+    if (!row.counts_issuances() || !row.issued || !row.limit) return {};
+    return std::to_string(*row.issued) + "/" + std::to_string(*row.limit);
+}
+
+const CredentialView* nearest_deadline(const std::vector<CredentialView>& rows) {
+    const CredentialView* best = nullptr;
+    for (const auto& r : rows) {
+        if (!r.days_left) continue;
+        if (!best || *r.days_left < *best->days_left) best = &r;
+    }
+    return best;
+}
+
+std::string tooltip(const Snapshot& snapshot) {
+    if (!snapshot.connected)
+        return "credwatch\n" + u8(_("The credwatch service is not reachable; retrying."));
+    std::string text = "credwatch";
+    if (snapshot.credentials.empty()) return text + "\n" + u8(_("Nothing is tracked yet."));
+    if (const CredentialView* r = nearest_deadline(snapshot.credentials)) {
+        const int days = *r->days_left;
+        wxString line;
+        if (days < 0)
+            line =
+                wxString::Format(wxPLURAL("%s expired %d day ago", "%s expired %d days ago", -days),
+                                 wxString::FromUTF8(r->display_name()), -days);
+        else if (days == 0)
+            line = wxString::Format(_("%s is due today"), wxString::FromUTF8(r->display_name()));
+        else
+            line = wxString::Format(
+                wxPLURAL("%s: deadline in %d day", "%s: deadline in %d days", days),
+                wxString::FromUTF8(r->display_name()), days);
+        text += "\n" + u8(line);
+    }
+    for (const auto& r : snapshot.credentials) {
+        if (r.state == State::quota_exhausted)
+            text += "\n" + u8(wxString::Format(_("%s: no issuance left"),
+                                               wxString::FromUTF8(r.display_name())));
+    }
+    return text;
+}
+
+NotificationText notification_text(const ReminderView& reminder, const CredentialView* row) {
+    NotificationText n;
+    if (!row) {
+        n.title = reminder.subject.empty() ? "credwatch" : reminder.subject;
+        n.message = reminder.body;
+        return n;
+    }
+    n.title = u8(wxString::Format(_("%s: %s"), wxString::FromUTF8(row->display_name()),
+                                  wxString::FromUTF8(state_label(row->state))));
+    std::string msg = row->system_name + "\n" + days_left_label(*row);
+    if (row->deadline_date)
+        msg += " (" +
+               u8(wxString::Format(_("deadline %s"),
+                                   wxString::FromUTF8(date_label(*row->deadline_date)))) +
+               ")";
+    if (row->counts_issuances()) msg += "\n" + u8(_("Issued:")) + " " + issuances_label(*row);
+    msg += "\n" + u8(_("Open the procedure to see what to do."));
+    n.message = msg;
+    return n;
+}
+
+std::string column_title(Column column) {
+    switch (column) {
+        case Column::system:
+            return u8(_("System"));
+        case Column::credential:
+            return u8(_("Credential"));
+        case Column::owner:
+            return u8(_("Owner"));
+        case Column::expires:
+            return u8(_("Expires"));
+        case Column::days_left:
+            return u8(_("Days left"));
+        case Column::state:
+            return u8(_("State"));
+        case Column::issuances:
+            return u8(_("Issuances"));
+    }
+    return {};
+}
+
+std::string cell_text(const CredentialView& row, Column column) {
+    switch (column) {
+        case Column::system:
+            return row.system_name;
+        case Column::credential:
+            return row.display_name();
+        case Column::owner:
+            return row.owner == "machine" ? u8(_("this PC")) : row.owner;
+        case Column::expires:
+            return date_label(row.deadline_date);
+        case Column::days_left:
+            return days_left_label(row);
+        case Column::state:
+            return state_label(row.state);
+        case Column::issuances:
+            return issuances_label(row);
+    }
+    return {};
+}
+
+void sort_rows(std::vector<CredentialView>& rows, Column column, bool ascending) {
+    auto cmp = [&](const CredentialView& a, const CredentialView& b) -> int {
+        auto three = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
+        switch (column) {
+            case Column::system:
+                return three(a.system_name, b.system_name);
+            case Column::credential:
+                return three(a.display_name(), b.display_name());
+            case Column::owner:
+                return three(a.owner, b.owner);
+            case Column::expires:
+            case Column::days_left:
+                return three(deadline_key(a), deadline_key(b));
+            case Column::state:
+                return three(severity(a.state), severity(b.state));
+            case Column::issuances: {
+                const int ia = a.issued.value_or(-1), ib = b.issued.value_or(-1);
+                return three(ia, ib);
+            }
+        }
+        return 0;
+    };
+    const bool deadline_column = column == Column::expires || column == Column::days_left;
+    std::stable_sort(rows.begin(), rows.end(),
+                     [&](const CredentialView& a, const CredentialView& b) {
+                         if (deadline_column && a.days_left.has_value() != b.days_left.has_value())
+                             return a.days_left.has_value();  // no deadline: always last
+                         const int c = cmp(a, b);
+                         if (c != 0) return ascending ? c < 0 : c > 0;
+                         return a.id < b.id;  // a stable tie-break whatever the direction
+                     });
+}
+
+const ProcedureView* find_procedure(const Snapshot& snapshot, std::string_view id) {
+    for (const auto& p : snapshot.procedures)
+        if (p.id == id) return &p;
+    return nullptr;
+}
+
+const CredentialView* find_credential(const Snapshot& snapshot, std::string_view id) {
+    for (const auto& c : snapshot.credentials)
+        if (c.id == id) return &c;
+    return nullptr;
+}
+
+std::vector<const ProcedureView*> relevant_procedures(const Snapshot& snapshot) {
+    std::vector<const ProcedureView*> out;
+    std::vector<CredentialView> rows = snapshot.credentials;
+    sort_rows(rows, Column::days_left, true);  // the most urgent credential's procedures first
+    for (const auto& c : rows)
+        for (const auto& id : c.procedures)
+            if (const auto* p = find_procedure(snapshot, id);
+                p && std::find(out.begin(), out.end(), p) == out.end())
+                out.push_back(p);
+    if (out.empty())
+        for (const auto& p : snapshot.procedures) out.push_back(&p);
+    return out;
+}
+
+std::string procedure_text(const ProcedureView& p) {
+    std::string text;
+    int n = 1;
+    for (const auto& s : p.steps) text += std::to_string(n++) + ". " + s + "\n";
+    if (!p.url.empty()) text += "\n" + u8(_("Web page:")) + " " + p.url + "\n";
+    if (!p.phone.empty()) {
+        text += "\n" + u8(_("Call centre:")) + " " + p.phone;
+        if (!p.hours.empty()) text += " (" + p.hours + ")";
+        text += "\n";
+    }
+    if (!p.manual.empty()) text += "\n" + u8(_("Manual:")) + " " + p.manual + "\n";
+    return text;
+}
+
+std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
+    std::vector<MenuItem> menu;
+    menu.push_back({MenuAction::open_status, {}, u8(_("Open status window")), true, false, {}});
+    menu.push_back(separator());
+    if (!snapshot.connected) {
+        menu.push_back(
+            {MenuAction::none, {}, u8(_("Service not reachable (retrying)")), false, false, {}});
+    } else if (snapshot.credentials.empty()) {
+        menu.push_back({MenuAction::none, {}, u8(_("Nothing is tracked yet")), false, false, {}});
+    } else {
+        std::vector<CredentialView> rows = snapshot.credentials;
+        sort_rows(rows, Column::days_left, true);
+        for (const auto& r : rows) {
+            std::string text = r.counts_issuances() && !r.days_left
+                                   ? issuances_label(r) + " (" + days_left_label(r) + ")"
+                                   : days_left_label(r);
+            menu.push_back({MenuAction::show_credential,
+                            r.id,
+                            u8(wxString::Format(_("%s: %s"), wxString::FromUTF8(r.display_name()),
+                                                wxString::FromUTF8(text))),
+                            true,
+                            false,
+                            {}});
+        }
+    }
+    menu.push_back(separator());
+
+    auto submenu = [&](MenuAction action, const wxString& title, auto pick, auto label) {
+        MenuItem parent{MenuAction::none, {}, u8(title), snapshot.connected, false, {}};
+        for (const auto& r : snapshot.credentials)
+            if (pick(r)) parent.children.push_back({action, r.id, label(r), true, false, {}});
+        if (!parent.children.empty()) menu.push_back(std::move(parent));
+    };
+    auto name = [](const CredentialView& r) {
+        return r.display_name() + " (" + r.system_name + ")";
+    };
+    submenu(
+        MenuAction::record_change, _("I changed a password"),
+        [](const CredentialView& r) { return r.rule == Rule::password_rotation; }, name);
+    submenu(
+        MenuAction::record_change, _("I downloaded a new form"),
+        [](const CredentialView& r) { return r.rule == Rule::document_age; }, name);
+    submenu(
+        MenuAction::record_issuance, _("I issued a certificate"),
+        [](const CredentialView& r) { return r.counts_issuances(); },
+        [](const CredentialView& r) { return r.display_name() + " (" + issuances_label(r) + ")"; });
+
+    MenuItem procs{MenuAction::none, {}, u8(_("Open a procedure")), true, false, {}};
+    for (const ProcedureView* p : relevant_procedures(snapshot))
+        procs.children.push_back({MenuAction::open_procedure, p->id, p->title, true, false, {}});
+    if (!procs.children.empty()) menu.push_back(std::move(procs));
+
+    menu.push_back(separator());
+    menu.push_back({MenuAction::settings, {}, u8(_("Settings...")), true, false, {}});
+    menu.push_back({MenuAction::quit, {}, u8(_("Quit")), true, false, {}});
+    return menu;
+}
+
+namespace {
+void dump(const std::vector<MenuItem>& items, int depth, std::string& out) {
+    for (const auto& i : items) {
+        out.append(static_cast<std::size_t>(depth) * 2, ' ');
+        if (i.separator) {
+            out += "----\n";
+            continue;
+        }
+        out += i.label;
+        if (!i.enabled) out += " [disabled]";
+        if (i.children.empty() && i.action != MenuAction::none) {
+            static const char* names[] = {"none",
+                                          "open_status",
+                                          "show_credential",
+                                          "record_change",
+                                          "record_issuance",
+                                          "open_procedure",
+                                          "settings",
+                                          "quit"};
+            out += "  -> ";
+            out += names[static_cast<int>(i.action)];
+            if (!i.argument.empty()) out += " " + i.argument;
+        }
+        out += "\n";
+        dump(i.children, depth + 1, out);
+    }
+}
+}  // namespace
+
+std::string dump_menu(const std::vector<MenuItem>& items) {
+    std::string out;
+    dump(items, 0, out);
+    return out;
+}
+
+}  // namespace credwatch::tray

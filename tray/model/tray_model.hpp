@@ -1,0 +1,179 @@
+#pragma once
+// View models of the tray companion: what the icon, its menu, the status window and the
+// notifications show, computed from the service's JSON replies. No GUI here: only wxBase for
+// gettext (wxGetTranslation), so that every user-visible string comes from the catalog
+// credwatch-tray (English msgids, tray/po/ja.po) and the logic is unit-tested without a display.
+
+#include "credwatch/model.hpp"
+#include "credwatch/text.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace credwatch::tray {
+
+// The icon's colour: the worst state over every tracked credential.
+enum class TrayColour {
+    green,  // everything fine
+    amber,  // something inside its warning window, or something still to record
+    red,    // expired, overdue or quota used up
+    grey,   // the service is not reachable
+};
+std::string_view to_string(TrayColour colour) noexcept;
+struct Rgb {
+    unsigned char r, g, b;
+};
+Rgb rgb(TrayColour colour) noexcept;
+// From a state (see State's severity) and from a whole table.
+TrayColour colour_for(State state) noexcept;
+
+// One tracked credential as the tray shows it (a status row from the service).
+struct CredentialView {
+    std::string id;
+    std::string system;       // system id
+    std::string kind;         // kind id
+    std::string system_name;  // in the UI language, falls back to the id
+    std::string kind_name;
+    std::string label;
+    std::string owner;
+    Rule rule = Rule::password_rotation;
+    State state = State::unknown;
+    std::optional<Date> deadline_date;
+    std::optional<int> days_left;
+    std::optional<int> issued, limit;  // issuance quota only
+    std::string reason;                // English, from the service
+    std::vector<std::string> procedures;
+    std::optional<std::int64_t> active_reminder;  // id of an open reminder for it, if any
+
+    // What the person calls it: label, else the kind's name.
+    std::string display_name() const { return label.empty() ? kind_name : label; }
+    bool can_record_change() const {
+        return rule == Rule::password_rotation || rule == Rule::document_age;
+    }
+    bool counts_issuances() const { return rule == Rule::issuance_quota; }
+};
+
+struct ProcedureView {
+    std::string id;
+    std::string title;
+    std::string url;  // empty when the procedure is not a web page
+    std::vector<std::string> steps;
+    std::string phone;
+    std::string hours;
+    std::string manual;
+};
+
+struct ReminderView {
+    std::int64_t id = 0;
+    std::string credential;
+    State state = State::unknown;
+    std::optional<int> days_left;
+    std::string subject;  // from the service, in its language
+    std::string body;
+};
+
+struct CertificateView {
+    std::string location;  // path or store name
+    std::string source;    // "file" or "store"
+    std::string owner;
+    std::string subject, issuer;
+    std::optional<Date> not_after;  // local calendar date
+    std::string not_after_utc;      // as the service sent it
+    std::string sha256;
+    std::string tracked_as;  // credential id or empty
+};
+
+// A kind a certificate can be bound to (certificate_validity kinds of the catalog).
+struct KindView {
+    std::string system, kind;
+    std::string name;  // "system name / kind name" in the UI language
+    Rule rule = Rule::certificate_validity;
+    std::string per;  // "machine" or "user"
+};
+
+// Everything the tray knows at one moment.
+struct Snapshot {
+    bool connected = false;
+    std::string error;  // why not connected
+    int severity = -1;  // worst severity from the service, -1 when nothing is tracked
+    std::vector<CredentialView> credentials;
+    std::vector<ReminderView> reminders;  // active ones
+    std::vector<ProcedureView> procedures;
+    std::vector<KindView> kinds;
+};
+
+// --- parsing the service's replies (language picks *_ja or *_en fields) ---
+CredentialView credential_from_json(const boost::json::object& row, Lang lang);
+// The result of "status" (credentials + reminders + severity).
+void apply_status(Snapshot& snapshot, const boost::json::object& status, Lang lang);
+// The result of "catalog" (procedures, kinds).
+void apply_catalog(Snapshot& snapshot, const boost::json::object& catalog, Lang lang);
+ReminderView reminder_from_json(const boost::json::object& data);
+std::vector<CertificateView> certificates_from_json(const boost::json::object& inventory);
+
+TrayColour colour_for(const Snapshot& snapshot) noexcept;
+
+// --- text (translated through gettext; English when no catalog is loaded) ---
+std::string state_label(State state);
+// "12 days left", "due today", "expired 3 days ago", "—" when there is no deadline.
+std::string days_left_label(const CredentialView& row);
+// "2026年12月1日" / "1 Dec 2026" (the format itself is a translatable message).
+std::string date_label(Date date);
+std::string date_label(const std::optional<Date>& date);  // "—" when empty
+// "5/6" for quotas, "" otherwise.
+std::string issuances_label(const CredentialView& row);
+// The credential whose deadline is nearest (overdue first); nullptr when none has one.
+const CredentialView* nearest_deadline(const std::vector<CredentialView>& rows);
+// Tooltip: "credwatch" + the nearest deadline ("User password: 12 days left"), or why the
+// service cannot be reached.
+std::string tooltip(const Snapshot& snapshot);
+// A notification for a reminder: title and message.
+struct NotificationText {
+    std::string title, message;
+};
+NotificationText notification_text(const ReminderView& reminder, const CredentialView* row);
+
+// --- the status table ---
+enum class Column { system, credential, owner, expires, days_left, state, issuances };
+inline constexpr int kColumnCount = 7;
+std::string column_title(Column column);
+std::string cell_text(const CredentialView& row, Column column);
+// Stable sort; rows without a deadline sort after those with one in both directions of
+// days_left / expires; state sorts by severity (worst first when descending).
+void sort_rows(std::vector<CredentialView>& rows, Column column, bool ascending);
+
+// --- the tray menu ---
+enum class MenuAction {
+    none,
+    open_status,
+    show_credential,  // argument: credential id
+    record_change,    // argument: credential id
+    record_issuance,  // argument: credential id
+    open_procedure,   // argument: procedure id
+    settings,
+    quit,
+};
+struct MenuItem {
+    MenuAction action = MenuAction::none;
+    std::string argument;
+    std::string label;
+    bool enabled = true;
+    bool separator = false;
+    std::vector<MenuItem> children;  // a submenu when not empty
+};
+std::vector<MenuItem> build_menu(const Snapshot& snapshot);
+// Indented text of a menu, one item per line (for --dump-menu and the tests).
+std::string dump_menu(const std::vector<MenuItem>& items);
+
+// Procedures of the tracked credentials, nearest deadline first, without repeats; all of the
+// catalog's procedures when nothing is tracked.
+std::vector<const ProcedureView*> relevant_procedures(const Snapshot& snapshot);
+const ProcedureView* find_procedure(const Snapshot& snapshot, std::string_view id);
+const CredentialView* find_credential(const Snapshot& snapshot, std::string_view id);
+// The text of a procedure's dialog: steps, call centre and hours, manual.
+std::string procedure_text(const ProcedureView& procedure);
+
+}  // namespace credwatch::tray
