@@ -11,16 +11,6 @@ namespace {
 
 using namespace std::chrono;
 
-std::tm to_local_tm(std::time_t t) {
-    std::tm tm{};
-#ifdef _WIN32
-    localtime_s(&tm, &t);
-#else
-    localtime_r(&t, &tm);
-#endif
-    return tm;
-}
-
 std::tm to_utc_tm(std::time_t t) {
     std::tm tm{};
 #ifdef _WIN32
@@ -44,8 +34,18 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
+std::tm local_tm(std::time_t t) {
+    std::tm tm{};
+#ifdef _WIN32
+    localtime_s(&tm, &t);
+#else
+    localtime_r(&t, &tm);
+#endif
+    return tm;
+}
+
 Date local_date(TimePoint t) {
-    std::tm tm = to_local_tm(system_clock::to_time_t(t));
+    std::tm tm = local_tm(system_clock::to_time_t(t));
     return Date{year{tm.tm_year + 1900}, month{static_cast<unsigned>(tm.tm_mon + 1)},
                 day{static_cast<unsigned>(tm.tm_mday)}};
 }
@@ -118,7 +118,7 @@ Result<TimePoint> parse_utc(std::string_view text) {
 
 std::string format_local(TimePoint t) {
     std::time_t tt = system_clock::to_time_t(t);
-    std::tm local = to_local_tm(tt);
+    std::tm local = local_tm(tt);
     std::tm utc = to_utc_tm(tt);
     // Offset = local civil time minus UTC civil time, both read as if they were UTC.
     auto as_seconds = [](const std::tm& tm) {

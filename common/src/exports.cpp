@@ -1,5 +1,6 @@
 // iCalendar and CSV exports.
 
+#include "credwatch/json_codec.hpp"
 #include "credwatch/exports.hpp"
 
 #include "credwatch/civil_time.hpp"
@@ -17,17 +18,9 @@ namespace {
 constexpr std::size_t kIcsLineOctets = 75;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
+std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    if (v && v->is_int64()) return v->as_int64();
-    if (v && v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-    return std::nullopt;
-}
+std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
 
 std::string num_text(const json::object& o, std::string_view key) {
     auto n = num(o, key);

@@ -23,6 +23,19 @@ json::array strings(const std::vector<std::string>& items) {
 
 }  // namespace
 
+std::string string_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::optional<std::int64_t> int_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v && v->is_int64()) return v->as_int64();
+    if (v && v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(v->as_uint64());
+    return std::nullopt;
+}
+
 json::object to_json(const FoundCertificate& cert) {
     const CertificateInfo& i = cert.info;
     return {{"path", cert.location},

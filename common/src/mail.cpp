@@ -2,6 +2,8 @@
 
 #include "credwatch/mail.hpp"
 
+#include "credwatch/civil_time.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -186,16 +188,6 @@ std::string crlf_lines(std::string_view text) {
     }
     if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
     return out;
-}
-
-std::tm local_tm(std::time_t t) {
-    std::tm tm{};
-#ifdef _WIN32
-    localtime_s(&tm, &t);
-#else
-    localtime_r(&t, &tm);
-#endif
-    return tm;
 }
 
 }  // namespace

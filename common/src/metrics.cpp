@@ -1,5 +1,6 @@
 // Prometheus text exposition format, version 0.0.4.
 
+#include "credwatch/json_codec.hpp"
 #include "credwatch/metrics.hpp"
 
 #include "credwatch/civil_time.hpp"
@@ -23,17 +24,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
+std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    if (v && v->is_int64()) return v->as_int64();
-    if (v && v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-    return std::nullopt;
-}
+std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
 
 std::int64_t unix_seconds(TimePoint t) {
     return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();

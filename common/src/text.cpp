@@ -1,3 +1,4 @@
+#include "credwatch/json_codec.hpp"
 #include "credwatch/text.hpp"
 
 #include "credwatch/civil_time.hpp"
@@ -20,16 +21,9 @@ namespace {
 
 bool starts_with_ja(const char* value) { return value && std::string_view(value).starts_with("ja"); }
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return (v && v->is_string()) ? std::string(v->as_string()) : std::string();
-}
+std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    if (v && v->is_int64()) return v->as_int64();
-    return std::nullopt;
-}
+std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
 
 // Terminal columns taken by UTF-8 text: East Asian wide and full-width characters take two.
 std::size_t display_width(std::string_view s) {

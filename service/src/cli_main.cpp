@@ -73,10 +73,7 @@ int call(const Globals& g, std::string_view method, json::object params,
     return 0;
 }
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
+std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
 void print_reminders(const json::array& reminders, Lang lang) {
     if (reminders.empty()) return;

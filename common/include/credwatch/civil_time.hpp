@@ -6,12 +6,16 @@
 #include "credwatch/error.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <string_view>
 
 namespace credwatch {
 
 using Date = std::chrono::year_month_day;
+
+// The broken-down local time at t (localtime_r / localtime_s).
+std::tm local_tm(std::time_t t);
 
 // The local calendar date at instant t (localtime_r / localtime_s).
 Date local_date(TimePoint t);

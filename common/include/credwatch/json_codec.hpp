@@ -18,6 +18,10 @@ boost::json::object to_json(const Reminder& reminder);
 boost::json::object to_json(const AuditEntry& entry);
 boost::json::object to_json(const Procedure& procedure);
 
+// Tolerant field access on the objects above: "" or nullopt when absent or of another type.
+std::string string_field(const boost::json::object& object, std::string_view key);
+std::optional<std::int64_t> int_field(const boost::json::object& object, std::string_view key);
+
 // One line of `credwatch status`: the credential, its kind and system names, its evaluation.
 boost::json::object status_row(const Credential& credential, const System* system,
                                const CredentialKind* kind, const Evaluation& evaluation);
