@@ -16,6 +16,7 @@
 #   CREDWATCH_WINDOWS_BUILD_DIR build here (cmake -B, toolchain file) instead of the preset's build/windows
 #   CREDWATCH_JOBS              parallel build jobs (default 2)
 #   CREDWATCH_SKIP_UNIT=1       skip step 3;  CREDWATCH_SKIP_E2E=1  skip step 4
+#   CREDWATCH_SKIP_MSI=1        skip step 5 (scripts/test-msi.sh: the MSI, docs/deployment.md)
 #   CREDWATCH_KEEP_PREFIX=1     keep the Wine prefix (its path is printed) for inspection
 # See docs/windows-build.md.
 set -uo pipefail
@@ -192,6 +193,19 @@ EOF
     check "the event source is gone" \
         bash -c "! timeout 30 wine reg query 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\credwatch' >/dev/null 2>&1"
     rm -rf "$TMP"
+fi
+
+# ---- 5. the MSI installer: scripts/test-msi.sh (its own Wine prefix; counts merged) ---------------
+if [ "${CREDWATCH_SKIP_MSI:-0}" != 1 ]; then
+    log "MSI installer (scripts/test-msi.sh)"
+    CREDWATCH_WINDOWS_BUILD_DIR="$BUILD" "$ROOT/scripts/test-msi.sh" 2>&1 | tee "$BUILD/test-msi.log"
+    read -r msi_pass msi_fail < <(tail -n 1 "$BUILD/test-msi.log" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+    if [ -n "${msi_pass:-}" ]; then
+        PASS=$((PASS + msi_pass)); FAIL=$((FAIL + msi_fail))
+        [ "$msi_fail" -gt 0 ] && FAILED_CHECKS+=("test-msi.sh: $msi_fail failed (see $BUILD/test-msi.log)")
+    else
+        ko "scripts/test-msi.sh ran to the end" "see $BUILD/test-msi.log"
+    fi
 fi
 
 if [ "$FAIL" -gt 0 ]; then

@@ -4,10 +4,15 @@
 
 #include "credwatch/logging.hpp"
 #include "credwatch/platform.hpp"
+#include "credwatch/site_edit.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 int main(int argc, char** argv) try {
@@ -25,6 +30,14 @@ int main(int argc, char** argv) try {
     auto* install = app.add_subcommand("install", "Windows: register the service with the SCM (as LocalSystem, "
                                                   "started at boot, with the options given)")->fallthrough();
     auto* uninstall = app.add_subcommand("uninstall", "Windows: stop and remove the service")->fallthrough();
+    auto* configure = app.add_subcommand("configure", "Edit DATA_DIR/site.toml (or --config): set the keys given, "
+                                                      "create the file from the bundled default when missing "
+                                                      "(used by the MSI installer; docs/deployment.md)")->fallthrough();
+    std::vector<std::string> settings;
+    configure->add_option("--set", settings, "key=value; an empty value leaves the key as it is. Keys: email.to, "
+                                             "email.smtp_host, email.smtp_port, email.from, email.tls, "
+                                             "thresholds.password, thresholds.certificate, "
+                                             "service.certificate_folders, service.organisation, service.language");
     app.require_subcommand(0, 1);
     auto args = credwatch::platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
     std::vector<char*> utf8_argv;
@@ -36,6 +49,43 @@ int main(int argc, char** argv) try {
     options.site_file = credwatch::platform::from_utf8(site_file);
     options.catalog_file = credwatch::platform::from_utf8(catalog_file);
     options.console = quiet ? nullptr : &std::cout;
+    if (configure->parsed()) {
+        // The installer runs this as a custom action whose output Windows Installer does not
+        // log: the outcome also goes to DATA_DIR/logs/configure.log (keys only, no values).
+        std::error_code ec;
+        std::filesystem::create_directories(options.data_dir / "logs", ec);
+        if (auto st = credwatch::platform::restrict_data_directory(options.data_dir); !st)
+            std::cerr << "credwatch-service configure: " << st.error().message << "\n";
+        auto file = options.site_file.empty() ? options.data_dir / "site.toml" : options.site_file;
+        auto record = [&](const std::string& line) {
+            std::ofstream out(options.data_dir / "logs" / "configure.log", std::ios::app | std::ios::binary);
+            auto now = fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
+            out << fmt::format("{:%Y-%m-%dT%H:%M:%SZ} credwatch-service {} configure: ", now, CREDWATCH_VERSION) << line
+                << "\n";
+        };
+        credwatch::SiteEdits edits;
+        std::string keys;
+        for (auto& setting : settings) {
+            if (auto st = credwatch::set_site_setting(edits, setting); !st) {
+                std::cerr << "credwatch-service configure: " << st.error().message << "\n";
+                record("refused: " + st.error().message);
+                return 2;
+            }
+            auto eq = setting.find('=');
+            if (eq != std::string::npos && eq + 1 < setting.size())
+                keys += (keys.empty() ? "" : ", ") + setting.substr(0, eq);
+        }
+        auto changed = credwatch::edit_site_file(file, edits, options.catalog_file);
+        if (!changed) {
+            std::cerr << "credwatch-service configure: " << changed.error().message << "\n";
+            record("refused: " + changed.error().message);
+            return 2;
+        }
+        auto what = std::string(*changed ? "updated " : "unchanged ") + credwatch::platform::to_utf8(file);
+        record(what + (keys.empty() ? " (no setting given)" : " (" + keys + ")"));
+        std::cout << what << "\n";
+        return 0;
+    }
     for (auto* command : {install, uninstall})
         if (command->parsed()) return credwatch::run_service_command(command->get_name(), options);
     credwatch::init_logging(options.data_dir / "logs", true, log_level);
