@@ -17,6 +17,7 @@
 #   CREDWATCH_JOBS              parallel build jobs (default 2)
 #   CREDWATCH_SKIP_UNIT=1       skip step 3;  CREDWATCH_SKIP_E2E=1  skip step 4
 #   CREDWATCH_SKIP_MSI=1        skip step 5 (scripts/test-msi.sh: the MSI, docs/deployment.md)
+#   CREDWATCH_SKIP_TRAY=1       skip step 6 (tests/integration/tray_smoke_wine.sh: the tray under Wine)
 #   CREDWATCH_KEEP_PREFIX=1     keep the Wine prefix (its path is printed) for inspection
 # See docs/windows-build.md.
 set -uo pipefail
@@ -206,6 +207,15 @@ if [ "${CREDWATCH_SKIP_MSI:-0}" != 1 ]; then
     else
         ko "scripts/test-msi.sh ran to the end" "see $BUILD/test-msi.log"
     fi
+fi
+
+# ---- 6. the tray (wxMSW) against the service, screenshots: tests/integration/tray_smoke_wine.sh ----
+# Only when the tray was built (CREDWATCH_BUILD_TRAY, ON in the windows preset). About 25 s.
+TRAY_EXE=$BUILD/tray/credwatch-tray.exe
+if [ "${CREDWATCH_SKIP_TRAY:-0}" != 1 ] && [ -f "$TRAY_EXE" ]; then
+    log "tray smoke test under Wine (tests/integration/tray_smoke_wine.sh)"
+    check "credwatch-tray.exe: Japanese menu and screenshots against the service (Wine desktop)" \
+        timeout 240 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" "$BUILD/tray-screenshots"
 fi
 
 if [ "$FAIL" -gt 0 ]; then

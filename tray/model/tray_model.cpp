@@ -1,5 +1,6 @@
 #include "tray_model.hpp"
 
+#include "credwatch/json_codec.hpp"
 #include "credwatch/civil_time.hpp"
 
 #include <wx/intl.h>
@@ -20,10 +21,7 @@ std::string u8(const wxString& s) {
     return std::string(s.utf8_str());
 }
 
-std::string str(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
+std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
 std::optional<int> opt_int(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);

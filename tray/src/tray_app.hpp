@@ -166,5 +166,6 @@ void save_settings(const Settings& settings);
 // Screenshot mode (screenshot.cpp): capture a window or the whole screen into a PNG.
 bool capture_window(wxWindow* window, const wxString& path);
 bool capture_screen(const wxString& path);
+bool save_png(const wxImage& image, const wxString& path);  // with or without wx's PNG handler
 
 }  // namespace credwatch::tray
