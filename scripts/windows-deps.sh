@@ -303,8 +303,9 @@ build_openssl() {
     make -j"$JOBS" build_libs "${OPENSSL_WINDOWS_DIRS[@]}"
     make install_dev "${OPENSSL_WINDOWS_DIRS[@]}"
     local d
+    strings "$P/lib/libcrypto.a" >"$b/libcrypto.strings"   # (no `strings | grep -q`: SIGPIPE + pipefail)
     for d in "${OPENSSL_WINDOWS_DIRS[@]}"; do
-        strings "$P/lib/libcrypto.a" | grep -qF "${d%%=*}: \"${d#*=}\"" \
+        grep -qF "${d%%=*}: \"${d#*=}\"" "$b/libcrypto.strings" \
             || { echo "libcrypto.a does not have ${d%%=*} = ${d#*=}" >&2; return 1; }
     done
     # --libdir=lib already puts them where FindOpenSSL looks; keep lib64 too for the recipe's layout.
@@ -367,7 +368,8 @@ build_curl() {
     # curl's CMake looks for a CA bundle on the BUILD host even when cross-compiling; a
     # default CAINFO of /etc/ssl/certs/ca-certificates.crt would make Schannel verify against
     # a file that does not exist on Windows instead of the Windows certificate store.
-    if strings "$P/lib/libcurl.a" | grep -q '/etc/ssl'; then
+    strings "$P/lib/libcurl.a" >"$WORK/build/curl/libcurl.strings"
+    if grep -q '/etc/ssl' "$WORK/build/curl/libcurl.strings"; then
         echo "libcurl.a still has a Linux CA path compiled in" >&2; return 1
     fi
     test -f "$P/lib/libcurl.a" && test -f "$P/lib/cmake/CURL/CURLConfig.cmake"
