@@ -101,6 +101,9 @@ W() { timeout "${T:-60}" wine "$@"; }  # every wine command is bounded in time
 # ---- 3. unit tests ------------------------------------------------------------------------------
 if [ "${CREDWATCH_SKIP_UNIT:-0}" != 1 ]; then
     log "unit tests (ctest --test-dir $BUILD, each test .exe under wine)"
+    # Start Wine's own processes (services, explorer) once, outside ctest: started from a test
+    # they would hold ctest's output pipe, and the first start is slow enough to fail a listing.
+    T=120 W cmd /c exit >/dev/null 2>&1 </dev/null || true
     # test_service_process drives the POSIX binaries with fork/exec: Linux only.
     if timeout 1800 ctest --test-dir "$BUILD" --output-on-failure --timeout 300 -E '^ServiceProcess|test_service_process' \
         >"$BUILD/ctest-wine.log" 2>&1; then
