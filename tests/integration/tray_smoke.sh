@@ -4,16 +4,16 @@
 #   - the menu (from the view model, --dump-menu) has the expected Japanese entries;
 #   - --screenshot captures the status window, the inventory tab and the open menu into PNGs
 #     that are not blank (distinct colours counted with ImageMagick);
-#   - the tray running normally stays under 40 MB of memory (PSS: its share of resident pages;
-#     VmRSS, which counts every GTK page shared with other programs in full, is printed too).
+#   - the tray running normally stays under 40 MB resident (VmRSS, shared pages counted in full)
+#     once start-up is over and after the service pushed a change; PSS is printed too.
 # Usage: tray_smoke.sh SERVICE_EXE TRAY_EXE [SCREENSHOT_DIR]
-# Bounded: every step has a timeout; the whole test takes ~20 s.
+# Bounded: every step has a timeout; the whole test takes ~30 s.
 set -euo pipefail
 
 service_exe=$1
 tray_exe=$2
 out=${3:-}
-max_pss_kb=${CREDWATCH_TRAY_MAX_PSS_KB:-40960}
+max_rss_kb=${CREDWATCH_TRAY_MAX_RSS_KB:-40960}
 
 for tool in Xvfb convert openssl python3; do
     command -v "$tool" >/dev/null || { echo "tray_smoke: $tool missing (scripts/linux-deps.sh)"; exit 1; }
@@ -97,18 +97,35 @@ for png in status inventory menu icon-red; do
     ((colours > min)) || { echo "tray_smoke: $png.png looks blank ($colours colours)"; fail=1; }
 done
 
-# 3. Resident memory of the tray running normally (subscribed, idle).
+# 3. Resident memory of the tray running normally (subscribed, idle), the issue's target being
+#    under 40 MB resident: sampled at start-up, once the tray has given back its start-up pages
+#    (5 s after its first snapshot), and after the service pushed a change that recolours the
+#    icon. The last figure is the steady state and is what is asserted.
 "$tray_exe" --data-dir "$data" --lang ja >"$work/tray.log" 2>&1 &
 tray_pid=$!
 pids+=($tray_pid)
-sleep 6
+memory() { echo "VmRSS $(awk '/^VmRSS/ {print $2}' "/proc/$tray_pid/status") kB, PSS $(awk '/^Pss:/ {print $2}' "/proc/$tray_pid/smaps_rollup") kB"; }
+sleep 3
 if kill -0 "$tray_pid" 2>/dev/null; then
+    echo "tray_smoke: memory at start-up: $(memory)"
+    sleep 7
+    echo "tray_smoke: memory when idle: $(memory)"
+    python3 - "$data/credwatch.sock" <<'EOF2'
+import datetime, json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
+f.write((json.dumps({"v": 1, "id": 1, "method": "record_renewal",
+                     "params": {"credential": "gtol/user-password", "on": str(datetime.date.today())}}) + "\n").encode()); f.flush()
+reply = json.loads(f.readline())
+if "error" in reply: sys.exit(f"record_renewal: {reply['error']}")
+EOF2
+    sleep 3
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$tray_pid/status")
     pss=$(awk '/^Pss:/ {print $2}' "/proc/$tray_pid/smaps_rollup")
-    echo "tray_smoke: VmRSS ${rss} kB, PSS ${pss} kB (limit ${max_pss_kb} kB)"
-    ((pss < max_pss_kb)) || { echo "tray_smoke: the tray uses too much memory"; fail=1; }
+    echo "tray_smoke: memory after a pushed change: VmRSS ${rss} kB, PSS ${pss} kB (limit ${max_rss_kb} kB resident)"
+    ((rss < max_rss_kb)) || { echo "tray_smoke: the tray uses too much memory"; fail=1; }
     # A second instance for the same data directory exits at once.
     timeout 10 "$tray_exe" --data-dir "$data" >/dev/null 2>&1 || true
+    kill -0 "$tray_pid" 2>/dev/null || { echo "tray_smoke: a second instance stopped the first"; fail=1; }
     kill "$tray_pid"
 else
     echo "tray_smoke: the tray exited early"; cat "$work/tray.log"; fail=1

@@ -5,6 +5,7 @@
 #include "credwatch/civil_time.hpp"
 #include "credwatch/platform.hpp"
 #include "tray_app.hpp"
+#include "working_set.hpp"
 
 #include <wx/cmdline.h>
 #include <wx/config.h>
@@ -19,8 +20,6 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
-
-wxIMPLEMENT_APP(credwatch::tray::TrayApp);
 
 namespace json = boost::json;
 
@@ -141,6 +140,7 @@ bool TrayApp::OnInit() {
 
 int TrayApp::OnExit() {
     if (connection_) connection_->stop();
+    trim_timer_.reset();
     return wxApp::OnExit();
 }
 
@@ -178,6 +178,7 @@ void TrayApp::on_snapshot(Snapshot snapshot) {
         }
         return;
     }
+    if (!have_snapshot_) schedule_trim();  // start-up is over
     have_snapshot_ = true;
     // Active reminders not yet shown (raised while the tray was not running, or missed).
     for (const auto& r : snapshot_.reminders)
@@ -257,8 +258,23 @@ void TrayApp::perform(const MenuItem& item) {
             break;
         case MenuAction::quit:
             quit();
-            break;
+            return;
     }
+    schedule_trim();
+}
+
+void TrayApp::schedule_trim() {
+    if (!options_.screenshot_dir.empty() || options_.dump_menu) return;
+    if (!trim_timer_) {
+        trim_timer_ = std::make_unique<wxTimer>();
+        trim_timer_->Bind(wxEVT_TIMER, [this](wxTimerEvent&) {
+            if (status_ && status_->IsShown()) return;  // in use; trimmed when it is hidden
+            const std::size_t offered = trim_working_set();
+            spdlog::debug("tray: offered {} kB of idle pages back to the system", offered / 1024);
+        });
+    }
+    trim_timer_->StartOnce(static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(kTrimDelay).count()));
 }
 
 void TrayApp::open_status(const std::string& credential) {

@@ -133,6 +133,7 @@ void StatusFrame::on_close(wxCloseEvent& event) {
     if (event.CanVeto()) {
         event.Veto();
         Hide();
+        app_.schedule_trim();
         return;
     }
     app_.status_ = nullptr;

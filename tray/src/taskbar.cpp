@@ -44,8 +44,13 @@ TrayIcon::TrayIcon(TrayApp& app) : app_(app) {
 }
 
 void TrayIcon::update(const Snapshot& snapshot) {
-    colour_ = colour_for(snapshot);
-    SetIcon(wxBitmapBundle::FromBitmap(state_bitmap(colour_, 32)), wx(tooltip(snapshot)));
+    // The minute poll usually changes nothing; redrawing would wake GTK's drawing code for it.
+    const TrayColour colour = colour_for(snapshot);
+    const std::string tip = tooltip(snapshot);
+    if (IsIconInstalled() && colour == colour_ && tip == tooltip_) return;
+    colour_ = colour;
+    tooltip_ = tip;
+    SetIcon(wxBitmapBundle::FromBitmap(state_bitmap(colour_, 32)), wx(tooltip_));
 }
 
 void TrayIcon::add_items(wxMenu& menu, const std::vector<MenuItem>& items) {

@@ -57,6 +57,7 @@ class TrayIcon : public wxTaskBarIcon {
     TrayApp& app_;
     std::vector<MenuItem> actions_;  // index = id - wxID_HIGHEST - 1
     TrayColour colour_ = TrayColour::grey;
+    std::string tooltip_;
 };
 
 class StatusFrame : public wxFrame {
@@ -125,6 +126,9 @@ class TrayApp : public wxApp {
     std::optional<boost::json::value> request(std::string_view method,
                                               boost::json::object params = {});
     void refresh_now();
+    // Gives idle pages back a few seconds after start-up, a menu action or a closed window.
+    void schedule_trim();
+    static constexpr std::chrono::seconds kTrimDelay{5};
 
   private:
     void on_snapshot(Snapshot snapshot);
@@ -145,10 +149,9 @@ class TrayApp : public wxApp {
     StatusFrame* status_ = nullptr;
     std::set<std::int64_t> shown_;  // reminders already notified (kept in the user's config)
     wxTranslations* translations_ = nullptr;
+    std::unique_ptr<wxTimer> trim_timer_;
     friend class StatusFrame;
 };
-
-wxDECLARE_APP(TrayApp);
 
 // Dialogs (dialogs.cpp).
 void show_procedure_dialog(wxWindow* parent, const ProcedureView& procedure);
