@@ -15,65 +15,14 @@ tray_exe=$2
 out=${3:-}
 max_rss_kb=${CREDWATCH_TRAY_MAX_RSS_KB:-40960}
 
-for tool in Xvfb convert openssl python3; do
-    command -v "$tool" >/dev/null || { echo "tray_smoke: $tool missing (scripts/linux-deps.sh)"; exit 1; }
-done
-
-work=$(mktemp -d /tmp/cw-tray-smoke.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+command -v convert >/dev/null || { echo "tray_smoke: ImageMagick missing (scripts/linux-deps.sh)"; exit 1; }
+# shellcheck source=tray_fixture.sh
+source "$(dirname "$0")/tray_fixture.sh"
+tray_fixture_start "$service_exe"
 [[ -n $out ]] || out=$work/shots
 mkdir -p "$out"
 
-# A private display: the first free :N from 90.
-display=
-for n in $(seq 90 140); do
-    if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=:$n; break; fi
-done
-[[ -n $display ]] || { echo "tray_smoke: no free X display"; exit 1; }
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-pids+=($!)
-export DISPLAY=$display
-for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
-
-# The service with its own data directory.
-data=$work/data
-mkdir -p "$data"
-"$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [[ -S $data/credwatch.sock ]] && break; sleep 0.1; done
-[[ -S $data/credwatch.sock ]] || { echo "tray_smoke: the service did not start"; cat "$work/service.log"; exit 1; }
-
-# Fixture: a password changed 50 days ago (due soon), one 65 days ago (expired), 5 of 6
-# certificates issued. Sent over the IPC like the CLI does.
-python3 - "$data/credwatch.sock" <<'EOF'
-import datetime, json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
-def call(i, method, **params):
-    f.write((json.dumps({"v": 1, "id": i, "method": method, "params": params}) + "\n").encode()); f.flush()
-    reply = json.loads(f.readline())
-    if "error" in reply: sys.exit(f"{method}: {reply['error']}")
-today = datetime.date.today()
-call(1, "record_renewal", credential="cancer-registry/user-password", on=str(today - datetime.timedelta(days=50)))
-call(2, "record_renewal", credential="gtol/user-password", on=str(today - datetime.timedelta(days=65)))
-call(3, "record_issuance", credential="cancer-registry/certificate-issuance", total=5)
-EOF
-
-# The user's own certificates, reported by the tray (POSIX: ~/.credwatch/certificates).
-export HOME=$work/home
-certs=$HOME/.credwatch/certificates
-mkdir -p "$certs"
-openssl req -x509 -newkey rsa:2048 -nodes -utf8 -subj "/CN=山田 太郎/O=テスト病院" -days 200 \
-    -keyout "$work/staff.key" -out "$certs/staff.crt" 2>/dev/null
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=ca" -days 3650 \
-    -keyout "$work/ca.key" -out "$certs/ca.crt" 2>/dev/null
-
-export LANG=ja_JP.UTF-8 NO_AT_BRIDGE=1 GTK_A11Y=none
+export LANG=ja_JP.UTF-8
 fail=0
 
 # 1. The menu, as the view model builds it.
@@ -110,14 +59,7 @@ if kill -0 "$tray_pid" 2>/dev/null; then
     echo "tray_smoke: memory at start-up: $(memory)"
     sleep 7
     echo "tray_smoke: memory when idle: $(memory)"
-    python3 - "$data/credwatch.sock" <<'EOF2'
-import datetime, json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
-f.write((json.dumps({"v": 1, "id": 1, "method": "record_renewal",
-                     "params": {"credential": "gtol/user-password", "on": str(datetime.date.today())}}) + "\n").encode()); f.flush()
-reply = json.loads(f.readline())
-if "error" in reply: sys.exit(f"record_renewal: {reply['error']}")
-EOF2
+    ipc record_renewal "{\"credential\": \"gtol/user-password\", \"on\": \"$(date +%F)\"}" >/dev/null
     sleep 3
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$tray_pid/status")
     pss=$(awk '/^Pss:/ {print $2}' "/proc/$tray_pid/smaps_rollup")

@@ -36,19 +36,24 @@ StatusFrame::StatusFrame(TrayApp& app)
               wxSize(1060, 460)),
       app_(app) {
     auto* panel = new wxPanel(this);
-    notebook_ = new wxNotebook(panel, wxID_ANY);
+    // Widgets carry names so tests/gui can find and click them.
+    notebook_ = new wxNotebook(panel, wxID_ANY, wxDefaultPosition, wxDefaultSize, 0, "pages");
 
     // --- credentials ---
     auto* page = new wxPanel(notebook_);
     list_ = new wxListCtrl(page, wxID_ANY, wxDefaultPosition, wxDefaultSize,
-                           wxLC_REPORT | wxLC_SINGLE_SEL);
+                           wxLC_REPORT | wxLC_SINGLE_SEL, wxDefaultValidator, "credentials");
     for (std::size_t i = 0; i < kColumns.size(); ++i)
         list_->AppendColumn(wx(column_title(kColumns[i])), wxLIST_FORMAT_LEFT, FromDIP(kWidths[i]));
-    procedure_ = new wxButton(page, wxID_ANY, _("Open procedure"));
-    record_ = new wxButton(page, wxID_ANY, _("I changed it"));
-    issued_ = new wxButton(page, wxID_ANY, _("I issued a certificate"));
-    ack_ = new wxButton(page, wxID_ANY, _("Acknowledge reminder"));
-    snooze_ = new wxButton(page, wxID_ANY, _("Snooze reminder..."));
+    const auto button = [](wxWindow* parent, const wxString& label, const char* name) {
+        return new wxButton(parent, wxID_ANY, label, wxDefaultPosition, wxDefaultSize, 0,
+                            wxDefaultValidator, name);
+    };
+    procedure_ = button(page, _("Open procedure"), "procedure");
+    record_ = button(page, _("I changed it"), "record");
+    issued_ = button(page, _("I issued a certificate"), "issued");
+    ack_ = button(page, _("Acknowledge reminder"), "acknowledge");
+    snooze_ = button(page, _("Snooze reminder..."), "snooze");
     auto* buttons = new wxBoxSizer(wxHORIZONTAL);
     for (wxButton* b : {procedure_, record_, issued_, ack_, snooze_})
         buttons->Add(b, 0, wxRIGHT, FromDIP(6));
@@ -61,14 +66,14 @@ StatusFrame::StatusFrame(TrayApp& app)
     // --- inventory ---
     auto* inv_page = new wxPanel(notebook_);
     inventory_ = new wxListCtrl(inv_page, wxID_ANY, wxDefaultPosition, wxDefaultSize,
-                                wxLC_REPORT | wxLC_SINGLE_SEL);
+                                wxLC_REPORT | wxLC_SINGLE_SEL, wxDefaultValidator, "inventory");
     const wxString inv_columns[] = {_("Location"),  _("Subject"),    _("Issuer"),
                                     _("Not after"), _("Thumbprint"), _("Tracked as")};
     const int inv_widths[] = {260, 220, 180, 120, 150, 200};
     for (std::size_t i = 0; i < std::size(inv_columns); ++i)
         inventory_->AppendColumn(inv_columns[i], wxLIST_FORMAT_LEFT, FromDIP(inv_widths[i]));
-    bind_ = new wxButton(inv_page, wxID_ANY, _("Track as..."));
-    auto* reload = new wxButton(inv_page, wxID_ANY, _("Reload"));
+    bind_ = button(inv_page, _("Track as..."), "bind");
+    auto* reload = button(inv_page, _("Reload"), "reload");
     inventory_note_ = new wxStaticText(inv_page, wxID_ANY, wxString());
     auto* inv_buttons = new wxBoxSizer(wxHORIZONTAL);
     inv_buttons->Add(bind_, 0, wxRIGHT, FromDIP(6));

@@ -1,0 +1,437 @@
+// GUI test of credwatch-tray: the real app (credwatch_tray_app) in a real X session (Xvfb),
+// talking to a real credwatch-service with a fixture database (tests/integration/tray_gui.sh
+// starts both). The status window's buttons and rows are clicked with wxUIActionSimulator,
+// which sends real pointer events through the X server (XTest); the confirmation dialogs the
+// clicks open are answered with wxTEST_DIALOG. Every outcome is read back from the service.
+//
+// Environment: CREDWATCH_TEST_DATA_DIR (the service's data directory),
+// CREDWATCH_TEST_SERVICE_PID (stopped by the last test to check the disconnected state).
+
+#define wxTEST_DIALOG_HOOK_CLASS GTestModalHook
+
+#include "credwatch/civil_time.hpp"
+#include "credwatch/json_codec.hpp"
+#include "tray_app.hpp"
+
+#include <wx/testing.h>
+#include <wx/uiaction.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace json = boost::json;
+using namespace credwatch;
+using namespace credwatch::tray;
+using namespace std::chrono_literals;
+
+// Dialog expectations that fail the running test instead of raising a wx assertion.
+class GTestModalHook : public wxTestingModalHook {
+  public:
+    GTestModalHook(const char* file, int line, const char* func)
+        : wxTestingModalHook(file, line, func) {}
+
+  protected:
+    void ReportFailure(const wxString& message) override {
+        ADD_FAILURE() << message.utf8_str();
+    }
+};
+
+namespace {
+
+int g_result = 1;
+
+// A message box whose text contains `fragment`, answered with `answer` (wxYES, wxOK, ...).
+class ExpectMessage : public wxExpectModalBase<wxMessageDialog, ExpectMessage> {
+  public:
+    ExpectMessage(int answer, std::string fragment)
+        : answer_(answer == wxYES ? wxID_YES : answer == wxNO ? wxID_NO : wxID_OK),
+          fragment_(std::move(fragment)) {}
+
+  protected:
+    int OnInvoked(wxMessageDialog* dialog) const override {
+        const std::string text = u8(dialog->GetMessage());
+        EXPECT_NE(text.find(fragment_), std::string::npos)
+            << "message box \"" << text << "\" lacks \"" << fragment_ << "\"";
+        return answer_;
+    }
+    wxString GetDefaultDescription() const override {
+        return wx("a message box with \"" + fragment_ + "\"");
+    }
+
+  private:
+    int answer_;
+    std::string fragment_;
+};
+
+// A single-choice dialog (snooze length, certificate kind): picks the entry at `index`.
+class ExpectChoice : public wxExpectModalBase<wxSingleChoiceDialog, ExpectChoice> {
+  public:
+    explicit ExpectChoice(int index, std::string title_fragment)
+        : index_(index), title_(std::move(title_fragment)) {}
+
+  protected:
+    int OnInvoked(wxSingleChoiceDialog* dialog) const override {
+        EXPECT_NE(u8(dialog->GetTitle()).find(title_), std::string::npos)
+            << "choice dialog \"" << u8(dialog->GetTitle()) << "\"";
+        dialog->SetSelection(index_);
+        return wxID_OK;
+    }
+    wxString GetDefaultDescription() const override {
+        return wx("a choice dialog titled \"" + title_ + "\"");
+    }
+
+  private:
+    int index_;
+    std::string title_;
+};
+
+TrayApp& app() {
+    return *static_cast<TrayApp*>(wxApp::GetInstance());
+}
+
+std::filesystem::path data_dir() {
+    return app().options().data_dir;
+}
+
+// Runs the event loop for `duration`.
+void pump(std::chrono::milliseconds duration) {
+    const auto end = std::chrono::steady_clock::now() + duration;
+    do {
+        wxYield();
+        wxMilliSleep(10);
+    } while (std::chrono::steady_clock::now() < end);
+}
+
+// Runs the event loop until `done()` or the timeout; returns done().
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::seconds timeout = 20s) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) return done();
+        wxYield();
+        wxMilliSleep(20);
+    }
+    return true;
+}
+
+void click_at(wxPoint screen) {
+    wxUIActionSimulator sim;
+    sim.MouseMove(screen);
+    pump(80ms);
+    sim.MouseClick();
+    pump(150ms);
+}
+
+void click(wxWindow* window) {
+    ASSERT_NE(window, nullptr);
+    ASSERT_TRUE(window->IsShownOnScreen()) << u8(window->GetName());
+    ASSERT_TRUE(window->IsEnabled()) << u8(window->GetName()) << " is greyed out";
+    const wxRect r = window->GetScreenRect();
+    click_at(r.GetPosition() + wxSize(r.width / 2, r.height / 2));
+}
+
+StatusFrame* status_frame() {
+    for (wxWindow* w : wxTopLevelWindows)
+        if (auto* f = dynamic_cast<StatusFrame*>(w)) return f;
+    return nullptr;
+}
+
+template <class T = wxWindow>
+T* widget(const char* name) {
+    StatusFrame* frame = status_frame();
+    if (!frame) return nullptr;
+    return dynamic_cast<T*>(wxWindow::FindWindowByName(name, frame));
+}
+
+json::object service(std::string_view method, json::object params = {}) {
+    auto reply = ServiceConnection::request(data_dir(), method, std::move(params));
+    EXPECT_TRUE(reply) << method << ": " << (reply ? "" : reply.error().message);
+    if (!reply || !reply->is_object()) return {};
+    return reply->as_object();
+}
+
+std::optional<json::object> service_row(const std::string& credential) {
+    const json::object status = service("status");
+    if (const auto* rows = status.if_contains("credentials"); rows && rows->is_array())
+        for (const auto& row : rows->as_array())
+            if (row.is_object() && string_field(row.as_object(), "id") == credential)
+                return row.as_object();
+    return std::nullopt;
+}
+
+std::optional<json::object> reminder_for(const std::string& credential, bool all = false) {
+    const json::object reply = service("reminders", {{"all", all}});
+    std::optional<json::object> found;
+    if (const auto* list = reply.if_contains("reminders"); list && list->is_array())
+        for (const auto& r : list->as_array())
+            if (r.is_object() && string_field(r.as_object(), "credential") == credential)
+                found = r.as_object();  // the newest one wins
+    return found;
+}
+
+std::string today_text() {
+    return format_date(local_date(std::chrono::system_clock::now()));
+}
+
+// Clicks the row of `credential` in the status window's table (found by the texts the view
+// model gives its system and credential cells) and waits until the frame reports it selected.
+void click_credential_row(const std::string& credential) {
+    auto* list = widget<wxListCtrl>("credentials");
+    ASSERT_NE(list, nullptr);
+    const CredentialView* row = find_credential(app().snapshot(), credential);
+    ASSERT_NE(row, nullptr) << credential << " is not in the tray's snapshot";
+    long item = -1;
+    for (long i = 0; i < list->GetItemCount(); ++i)
+        if (u8(list->GetItemText(i, 0)) == cell_text(*row, Column::system) &&
+            u8(list->GetItemText(i, 1)) == cell_text(*row, Column::credential))
+            item = i;
+    ASSERT_GE(item, 0) << credential << " has no row in the table";
+    list->EnsureVisible(item);
+    pump(100ms);
+    wxRect rect;
+    ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
+    ASSERT_TRUE(wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; },
+                           5s))
+        << "clicking the row of " << credential << " did not select it";
+}
+
+void open_status_window() {
+    ASSERT_TRUE(wait_until([] { return app().snapshot().connected; }, 30s))
+        << "the tray never reached the service: " << app().snapshot().error;
+    app().open_status();
+    ASSERT_TRUE(wait_until([] { return status_frame() && status_frame()->IsShownOnScreen(); }))
+        << "the status window did not appear";
+    auto* pages = widget<wxNotebook>("pages");
+    ASSERT_NE(pages, nullptr);
+    pages->SetSelection(0);
+    pump(300ms);
+}
+
+}  // namespace
+
+TEST(TrayGui, StatusWindowListsWhatTheServiceTracks) {
+    open_status_window();
+    auto* list = widget<wxListCtrl>("credentials");
+    ASSERT_NE(list, nullptr);
+    const json::object status = service("status");
+    ASSERT_TRUE(status.contains("credentials"));
+    EXPECT_EQ(static_cast<std::size_t>(list->GetItemCount()),
+              status.at("credentials").as_array().size());
+    // Nothing is selected yet: every action button is greyed out.
+    for (const char* name : {"record", "issued", "acknowledge", "snooze"})
+        EXPECT_FALSE(widget(name)->IsEnabled()) << name;
+}
+
+TEST(TrayGui, AcknowledgeButtonAcknowledgesTheReminder) {
+    open_status_window();
+    const auto before = reminder_for("gtol/user-password");
+    ASSERT_TRUE(before) << "the fixture's expired GTOL password raised no reminder";
+    const std::int64_t id = before->at("id").as_int64();
+
+    click_credential_row("gtol/user-password");
+    EXPECT_TRUE(widget("record")->IsEnabled()) << "a password row can be recorded";
+    click(widget("acknowledge"));
+    ASSERT_TRUE(wait_until([&] { return !reminder_for("gtol/user-password"); }))
+        << "the reminder is still active after pressing Acknowledge";
+    const auto after = reminder_for("gtol/user-password", true);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->at("id").as_int64(), id);
+    EXPECT_FALSE(string_field(*after, "acknowledged_at").empty());
+    // The tray refreshed: no open reminder for the row, so both reminder buttons grey out.
+    EXPECT_TRUE(wait_until([] { return !widget("acknowledge")->IsEnabled(); }, 5s));
+    EXPECT_FALSE(widget("snooze")->IsEnabled());
+}
+
+TEST(TrayGui, SnoozeButtonHidesTheReminderForTheChosenDays) {
+    open_status_window();
+    const auto before = reminder_for("cancer-registry/user-password");
+    ASSERT_TRUE(before) << "the fixture's password due in 10 days raised no reminder";
+
+    click_credential_row("cancer-registry/user-password");
+    const auto press = [] {
+        click(widget("snooze"));
+        wait_until([] { return !reminder_for("cancer-registry/user-password"); }, 10s);
+    };
+    wxTEST_DIALOG(press(), ExpectChoice(2, "Snooze"));  // 1, 3, [7], 14 days
+    EXPECT_FALSE(reminder_for("cancer-registry/user-password")) << "still active";
+    const auto after = reminder_for("cancer-registry/user-password", true);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->at("id").as_int64(), before->at("id").as_int64());
+    const std::string until = string_field(*after, "snoozed_until");
+    const std::string in_six_days =
+        format_date(local_date(std::chrono::system_clock::now() + std::chrono::days(6)));
+    const std::string in_eight_days =
+        format_date(local_date(std::chrono::system_clock::now() + std::chrono::days(8)));
+    // An instant in UTC: local midnight seven days on falls between these two dates.
+    EXPECT_GE(until, in_six_days) << until;
+    EXPECT_LT(until, in_eight_days) << until;
+}
+
+TEST(TrayGui, RecordChangeButtonRecordsTodayAfterConfirmation) {
+    open_status_window();
+    click_credential_row("cancer-registry/user-password");
+    // Answering No records nothing.
+    const auto press = [] {
+        click(widget("record"));
+        pump(500ms);
+    };
+    wxTEST_DIALOG(press(), ExpectMessage(wxNO, "was changed today"));
+    EXPECT_NE(string_field(*service_row("cancer-registry/user-password"), "renewed_on"),
+              today_text());
+
+    const auto press_and_wait = [] {
+        click(widget("record"));
+        wait_until([] {
+            return string_field(*service_row("cancer-registry/user-password"), "renewed_on") ==
+                   today_text();
+        });
+    };
+    wxTEST_DIALOG(press_and_wait(), ExpectMessage(wxYES, "was changed today"),
+                  ExpectMessage(wxOK, "Recorded. Next deadline"));
+    const auto row = service_row("cancer-registry/user-password");
+    ASSERT_TRUE(row);
+    EXPECT_EQ(string_field(*row, "renewed_on"), today_text());
+    EXPECT_EQ(string_field(*row, "state"), "ok");
+    EXPECT_EQ(int_field(*row, "days_left").value_or(-1), 60);
+    // The table shows the new deadline.
+    EXPECT_TRUE(wait_until([] {
+        const CredentialView* r =
+            find_credential(app().snapshot(), "cancer-registry/user-password");
+        return r && r->days_left == 60;
+    }));
+}
+
+TEST(TrayGui, IssuedButtonCountsTheLastIssuanceAndWarnsTheQuotaIsGone) {
+    open_status_window();
+    const auto before = service_row("cancer-registry/certificate-issuance");
+    ASSERT_TRUE(before);
+    ASSERT_EQ(int_field(*before, "issued").value_or(-1), 5);
+
+    click_credential_row("cancer-registry/certificate-issuance");
+    EXPECT_FALSE(widget("record")->IsEnabled()) << "an issuance quota has no change to record";
+    const auto press = [] {
+        click(widget("issued"));
+        wait_until([] {
+            return int_field(*service_row("cancer-registry/certificate-issuance"), "issued") == 6;
+        });
+    };
+    wxTEST_DIALOG(press(), ExpectMessage(wxYES, "Issued so far: 5/6"),
+                  ExpectMessage(wxOK, "No issuance is left"));
+    const auto after = service_row("cancer-registry/certificate-issuance");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(int_field(*after, "issued").value_or(-1), 6);
+    EXPECT_EQ(string_field(*after, "state"), "quota_exhausted");
+}
+
+TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
+    open_status_window();
+    widget<wxNotebook>("pages")->SetSelection(1);  // reloads the inventory
+    auto* inventory = widget<wxListCtrl>("inventory");
+    ASSERT_NE(inventory, nullptr);
+    long item = -1;
+    ASSERT_TRUE(wait_until([&] {
+        for (long i = 0; i < inventory->GetItemCount(); ++i)
+            if (u8(inventory->GetItemText(i, 1)).find("山田 太郎") != std::string::npos) item = i;
+        return item >= 0;
+    })) << "the certificate in ~/.credwatch/certificates, reported by the tray, is not listed";
+    const std::string location = u8(inventory->GetItemText(item, 0));
+    EXPECT_FALSE(widget("bind")->IsEnabled()) << "nothing selected yet";
+
+    wxRect rect;
+    ASSERT_TRUE(inventory->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    click_at(inventory->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
+    ASSERT_TRUE(wait_until([&] { return widget("bind")->IsEnabled(); }, 5s))
+        << "selecting an untracked certificate did not enable Track as";
+
+    // The tray offers the catalog's certificate kinds in catalog order; take the first.
+    std::vector<KindView> kinds;
+    for (const auto& k : app().snapshot().kinds)
+        if (k.rule == Rule::certificate_validity) kinds.push_back(k);
+    ASSERT_FALSE(kinds.empty());
+    const KindView kind = kinds.front();
+
+    const auto press = [&] {
+        click(widget("bind"));
+        wait_until([&] {
+            return u8(inventory->GetItemText(item, 5)).find('/') != std::string::npos;
+        });
+    };
+    wxTEST_DIALOG(press(), ExpectChoice(0, "Track a certificate"),
+                  ExpectMessage(wxOK, "is now tracked as"));
+
+    const json::object inv = service("inventory");
+    std::string tracked_as;
+    for (const auto& c : inv.at("certificates").as_array())
+        if (string_field(c.as_object(), "subject").find("山田 太郎") != std::string::npos)
+            tracked_as = string_field(c.as_object(), "tracked_as");
+    ASSERT_FALSE(tracked_as.empty()) << "the service did not record the binding";
+    const auto row = service_row(tracked_as);
+    ASSERT_TRUE(row) << tracked_as << " is not tracked";
+    EXPECT_EQ(string_field(*row, "system"), kind.system);
+    EXPECT_EQ(string_field(*row, "kind"), kind.kind);
+    EXPECT_EQ(u8(inventory->GetItemText(item, 0)), location);
+    EXPECT_EQ(u8(inventory->GetItemText(item, 5)), tracked_as);
+}
+
+TEST(TrayGui, GreysOutWhenTheServiceStops) {
+    open_status_window();
+    click_credential_row("gtol/user-password");
+    ASSERT_TRUE(widget("record")->IsEnabled());
+    const char* pid = std::getenv("CREDWATCH_TEST_SERVICE_PID");
+    ASSERT_NE(pid, nullptr);
+    ASSERT_EQ(::kill(static_cast<pid_t>(std::atol(pid)), SIGTERM), 0);
+    ASSERT_TRUE(wait_until([] { return !app().snapshot().connected; }, 20s))
+        << "the tray did not notice the service stopped";
+    EXPECT_TRUE(wait_until([] { return !widget("record")->IsEnabled(); }, 5s));
+    EXPECT_FALSE(widget("acknowledge")->IsEnabled());
+    const std::string status = u8(status_frame()->GetStatusBar()->GetStatusText());
+    EXPECT_NE(status.find("not reachable"), std::string::npos) << status;
+}
+
+namespace {
+
+// The tray app with the tests run from its event loop once it is up.
+class GuiTestApp : public TrayApp {
+  public:
+    bool OnInit() override {
+        if (!TrayApp::OnInit()) return false;
+        CallAfter([this] {
+            g_result = RUN_ALL_TESTS();
+            quit();
+        });
+        return true;
+    }
+};
+
+void gtest_assert_handler(const wxString& file, int line, const wxString& func,
+                          const wxString& condition, const wxString& message) {
+    ADD_FAILURE() << "wx assertion in " << func.utf8_str() << " (" << file.utf8_str() << ":"
+                  << line << "): " << condition.utf8_str() << " " << message.utf8_str();
+}
+
+}  // namespace
+
+wxIMPLEMENT_APP_NO_MAIN(GuiTestApp);
+
+int main(int argc, char** argv) {
+    ::testing::InitGoogleTest(&argc, argv);
+    const char* dir = std::getenv("CREDWATCH_TEST_DATA_DIR");
+    if (!dir) {
+        std::cerr << "test_tray_gui: set CREDWATCH_TEST_DATA_DIR (run tests/integration/tray_gui.sh)\n";
+        return 2;
+    }
+    std::vector<std::string> args = {argv[0], "--data-dir", dir, "--lang", "en"};
+    std::vector<char*> wx_argv;
+    for (auto& a : args) wx_argv.push_back(a.data());
+    wx_argv.push_back(nullptr);
+    int wx_argc = static_cast<int>(args.size());
+    wxSetAssertHandler(gtest_assert_handler);
+    wxEntry(wx_argc, wx_argv.data());
+    return g_result;
+}
