@@ -3,21 +3,19 @@
 // thread through asio's I/O completion port (stream_handle + overlapped ConnectNamedPipe).
 
 #include "ipc_server.hpp"
+#include "line_session.hpp"
 
-#include "credwatch/protocol.hpp"
 #include "win_util.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/windows/overlapped_ptr.hpp>
 #include <boost/asio/windows/stream_handle.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <sddl.h>
 
 #include <cstdlib>
-#include <deque>
-#include <list>
 #include <vector>
 
 namespace credwatch {
@@ -54,7 +52,8 @@ win::UniqueHandle client_token(HANDLE pipe, const char** how) {
     ULONG pid = 0;
     if (::GetNamedPipeClientProcessId(pipe, &pid)) {
         win::UniqueHandle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-        if (process && ::OpenProcessToken(process.get(), TOKEN_QUERY | TOKEN_DUPLICATE, token.put())) {
+        if (process &&
+            ::OpenProcessToken(process.get(), TOKEN_QUERY | TOKEN_DUPLICATE, token.put())) {
             *how = "client process token";
             return token;
         }
@@ -69,7 +68,8 @@ bool is_member(HANDLE token, WELL_KNOWN_SID_TYPE type) {
     if (!::CreateWellKnownSid(type, nullptr, sid, &size)) return false;
     // CheckTokenMembership wants an impersonation token; a process token is duplicated.
     win::UniqueHandle imp;
-    if (!::DuplicateTokenEx(token, TOKEN_QUERY, nullptr, SecurityIdentification, TokenImpersonation, imp.put()))
+    if (!::DuplicateTokenEx(token, TOKEN_QUERY, nullptr, SecurityIdentification, TokenImpersonation,
+                            imp.put()))
         return false;
     BOOL member = FALSE;
     return ::CheckTokenMembership(imp.get(), sid, &member) && member;
@@ -124,7 +124,8 @@ Peer identify(HANDLE pipe) {
                         ::EqualSid(sid, reinterpret_cast<const TOKEN_USER*>(self.data())->User.Sid);
     peer.privileged = ::IsWellKnownSid(sid, WinLocalSystemSid) || same_account ||
                       is_member(token.get(), WinBuiltinAdministratorsSid);
-    spdlog::debug("pipe client {} (privileged: {}) identified by {}", peer.user, peer.privileged, how);
+    spdlog::debug("pipe client {} (privileged: {}) identified by {}", peer.user, peer.privileged,
+                  how);
     return peer;
 }
 
@@ -141,43 +142,31 @@ std::wstring pipe_sddl() {
     return sddl;
 }
 
-class PipeIpcServer;
-
-class Session : public std::enable_shared_from_this<Session> {
-public:
-    Session(stream_handle pipe, PipeIpcServer& server, Peer peer)
-        : pipe_(std::move(pipe)), server_(server), peer_(std::move(peer)) {}
-    void start() { read(); }
-    void send(std::string line);
-    bool subscribed() const { return subscribed_; }
-    void close() {
+// Closing a session disconnects its pipe instance, then closes the handle.
+struct DisconnectAndClose {
+    void operator()(stream_handle& pipe) const {
         boost::system::error_code ec;
-        if (pipe_.is_open()) ::DisconnectNamedPipe(pipe_.native_handle());
-        pipe_.close(ec);
+        if (pipe.is_open()) ::DisconnectNamedPipe(pipe.native_handle());
+        pipe.close(ec);
     }
-
-private:
-    void read();
-    void write_next();
-
-    stream_handle pipe_;
-    PipeIpcServer& server_;
-    Peer peer_;
-    asio::streambuf buffer_{protocol::kMaxLineBytes + 1};
-    std::deque<std::string> outbox_;
-    bool subscribed_ = false;
 };
 
+using Session = LineSession<stream_handle, DisconnectAndClose>;
+
 class PipeIpcServer final : public IpcServer {
-public:
+  public:
     PipeIpcServer(asio::io_context& io, RequestHandler handler, std::string name)
-        : io_(io), handler_(std::move(handler)), name_(std::move(name)), wname_(win::widen(name_)) {}
+        : io_(io),
+          handler_(std::move(handler)),
+          name_(std::move(name)),
+          wname_(win::widen(name_)) {}
     ~PipeIpcServer() override { close(); }
 
     Status listen() {
         std::wstring sddl = pipe_sddl();
         PSECURITY_DESCRIPTOR sd = nullptr;
-        if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr))
+        if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1,
+                                                                    &sd, nullptr))
             return win::fail(Errc::internal, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
                              win::narrow(sddl));
         security_descriptor_.reset(sd);
@@ -190,10 +179,7 @@ public:
         return {};
     }
 
-    void broadcast(const std::string& line) override {
-        for (auto& weak : sessions_)
-            if (auto s = weak.lock(); s && s->subscribed()) s->send(line);
-    }
+    void broadcast(const std::string& line) override { sessions_.broadcast(line); }
 
     void close() override {
         if (!open_) return;
@@ -205,31 +191,28 @@ public:
             pending_->close(ec);
         }
         pending_.reset();
-        for (auto& weak : sessions_)
-            if (auto s = weak.lock()) s->close();
+        sessions_.close_all();
     }
 
-    std::size_t connection_count() const override {
-        std::size_t n = 0;
-        for (const auto& weak : sessions_) n += weak.expired() ? 0 : 1;
-        return n;
-    }
+    std::size_t connection_count() const override { return sessions_.count(); }
 
-    HandlerReply handle(std::string_view line, const Peer& peer) { return handler_(line, peer); }
-
-private:
+  private:
     Result<win::UniqueHandle> create_instance(bool first) {
         SECURITY_ATTRIBUTES sa{sizeof sa, security_descriptor_.get(), FALSE};
-        DWORD open_mode = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
-        HANDLE h = ::CreateNamedPipeW(wname_.c_str(), open_mode,
-                                      PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
-                                      PIPE_UNLIMITED_INSTANCES, kPipeBuffer, kPipeBuffer, 0, &sa);
+        DWORD open_mode =
+            PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
+        HANDLE h = ::CreateNamedPipeW(
+            wname_.c_str(), open_mode,
+            PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS,
+            PIPE_UNLIMITED_INSTANCES, kPipeBuffer, kPipeBuffer, 0, &sa);
         if (h == INVALID_HANDLE_VALUE) {
             DWORD err = ::GetLastError();
             if (first && (err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY))
-                return make_error(Errc::already_running,
-                                  fmt::format("the pipe {} is already in use by another process", name_));
-            return win::fail(Errc::io_error, "CreateNamedPipeW", fmt::format("cannot listen on {}", name_), err);
+                return make_error(
+                    Errc::already_running,
+                    fmt::format("the pipe {} is already in use by another process", name_));
+            return win::fail(Errc::io_error, "CreateNamedPipeW",
+                             fmt::format("cannot listen on {}", name_), err);
         }
         return win::UniqueHandle(h);
     }
@@ -238,28 +221,32 @@ private:
         auto handle = std::make_shared<stream_handle>(io_, instance.release());
         pending_ = handle;
         std::weak_ptr<bool> alive = alive_;
-        asio::windows::overlapped_ptr op(io_, [this, alive, handle](boost::system::error_code ec, std::size_t) {
-            if (alive.expired() || !*alive.lock()) return;  // the server was closed meanwhile
-            if (!ec) {
-                Peer peer = identify(handle->native_handle());
-                auto session = std::make_shared<Session>(std::move(*handle), *this, peer);
-                sessions_.remove_if([](const auto& w) { return w.expired(); });
-                sessions_.push_back(session);
-                session->start();
-            } else if (ec != asio::error::operation_aborted) {
-                // ERROR_NO_DATA: the client came and went before we saw it. Nothing to serve.
-                spdlog::debug("ConnectNamedPipe on {} completed with {} ({})", name_, ec.message(), ec.value());
-                boost::system::error_code ignored;
-                handle->close(ignored);
-            }
-            next_instance();
-        });
+        asio::windows::overlapped_ptr op(
+            io_, [this, alive, handle](boost::system::error_code ec, std::size_t) {
+                if (alive.expired() || !*alive.lock()) return;  // the server was closed meanwhile
+                if (!ec) {
+                    Peer peer = identify(handle->native_handle());
+                    auto session = std::make_shared<Session>(std::move(*handle), handler_, peer);
+                    sessions_.add(session);
+                    session->start();
+                } else if (ec != asio::error::operation_aborted) {
+                    // ERROR_NO_DATA: the client came and went before we saw it. Nothing to serve.
+                    spdlog::debug("ConnectNamedPipe on {} completed with {} ({})", name_,
+                                  ec.message(), ec.value());
+                    boost::system::error_code ignored;
+                    handle->close(ignored);
+                }
+                next_instance();
+            });
         BOOL ok = ::ConnectNamedPipe(handle->native_handle(), op.get());
         DWORD err = ::GetLastError();
         if (!ok && err == ERROR_PIPE_CONNECTED) {
-            op.complete(boost::system::error_code(), 0);  // connected before we asked: no packet comes
+            op.complete(boost::system::error_code(),
+                        0);  // connected before we asked: no packet comes
         } else if (!ok && err != ERROR_IO_PENDING) {
-            op.complete(boost::system::error_code(static_cast<int>(err), boost::system::system_category()), 0);
+            op.complete(
+                boost::system::error_code(static_cast<int>(err), boost::system::system_category()),
+                0);
         } else {
             op.release();  // the completion port delivers the result
         }
@@ -286,57 +273,16 @@ private:
     std::wstring wname_;
     win::LocalPtr<void> security_descriptor_;
     std::shared_ptr<stream_handle> pending_;
-    std::list<std::weak_ptr<Session>> sessions_;
+    SessionList<Session> sessions_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     asio::steady_timer retry_timer_{io_};
     bool open_ = false;
 };
 
-void Session::read() {
-    asio::async_read_until(
-        pipe_, buffer_, '\n', [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-            if (ec == asio::error::not_found) {
-                // Line longer than the limit: answer once, then drop the connection.
-                self->send(protocol::serialize_error(
-                    nullptr, make_error(Errc::protocol_error, "message exceeds the size limit")));
-                self->close();
-                return;
-            }
-            if (ec) return;  // closed by the client (ERROR_BROKEN_PIPE) or by us
-            std::string line(asio::buffers_begin(self->buffer_.data()),
-                             asio::buffers_begin(self->buffer_.data()) + static_cast<std::ptrdiff_t>(n - 1));
-            self->buffer_.consume(n);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (!line.empty()) {
-                HandlerReply reply = self->server_.handle(line, self->peer_);
-                if (reply.subscribe) self->subscribed_ = true;
-                self->send(std::move(reply.line));
-            }
-            self->read();
-        });
-}
-
-void Session::send(std::string line) {
-    bool idle = outbox_.empty();
-    outbox_.push_back(std::move(line));
-    if (idle) write_next();
-}
-
-void Session::write_next() {
-    asio::async_write(pipe_, asio::buffer(outbox_.front()),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          if (ec) {
-                              self->outbox_.clear();
-                              return;
-                          }
-                          self->outbox_.pop_front();
-                          if (!self->outbox_.empty()) self->write_next();
-                      });
-}
-
 }  // namespace
 
-Result<std::unique_ptr<IpcServer>> start_ipc_server(asio::io_context& io, const IpcServerOptions& options,
+Result<std::unique_ptr<IpcServer>> start_ipc_server(asio::io_context& io,
+                                                    const IpcServerOptions& options,
                                                     RequestHandler handler) {
     auto server = std::make_unique<PipeIpcServer>(io, std::move(handler), options.endpoint);
     if (auto st = server->listen(); !st) return st.error();
