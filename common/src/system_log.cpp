@@ -1,10 +1,18 @@
-// The platform-independent part of the system log: reminder IDs and the null log.
+// The platform-independent part of the system log: reminder IDs, default texts and the null
+// log.
 
 #include "credwatch/system_log.hpp"
 
 #include "credwatch/event_ids.hpp"
 
+#include <fmt/format.h>
+
 namespace credwatch {
+
+void SystemLog::certificate_unreadable(std::string_view location, std::string_view reason) {
+    failure(events::kCertificateUnreadable,
+            fmt::format("a certificate could not be read: {}: {}", location, reason));
+}
 
 int reminder_event_id(const Reminder& r) noexcept {
     if (r.key.starts_with("q"))

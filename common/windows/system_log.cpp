@@ -6,7 +6,8 @@
 // Reminders (2001-2004) are reported by service/windows/event_log.cpp, which registers a
 // reminder listener with the ServiceCore and has the credential's row for the message's
 // inserts: reminder() here does nothing, so that a reminder is never logged twice. failure()
-// reports the notification failures (1200-1299) with the text as the only insert (%1).
+// reports the notification failures (1200-1299) with the text as the only insert (%1);
+// certificate_unreadable() reports 1103 with the location (%1) and the reason (%2).
 
 #include "credwatch/system_log.hpp"
 
@@ -14,6 +15,10 @@
 #include "win_util.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
 
 namespace credwatch {
 
@@ -57,16 +62,24 @@ class EventLogSystemLog final : public SystemLog {
     void reminder(const Reminder&, std::string_view) override {
         // Reported by service/windows/event_log.cpp (EventLog::report_reminder).
     }
-    void failure(int event_id, std::string_view text) override {
-        if (!source_) return;
-        const std::wstring wide = win::widen(text);
-        LPCWSTR inserts[] = {wide.c_str()};
-        if (!::ReportEventW(source_.get(), event_type(event_id), 0, event_code(event_id), nullptr,
-                            1, 0, inserts, nullptr))
-            spdlog::warn("ReportEventW({}) failed: error {}", event_id, ::GetLastError());
+    void failure(int event_id, std::string_view text) override { report(event_id, {text}); }
+    void certificate_unreadable(std::string_view location, std::string_view reason) override {
+        report(events::kCertificateUnreadable, {location, reason});
     }
 
   private:
+    void report(int event_id, std::initializer_list<std::string_view> texts) {
+        if (!source_) return;
+        std::vector<std::wstring> wide;
+        wide.reserve(texts.size());
+        for (std::string_view text : texts) wide.push_back(win::widen(text));
+        std::vector<LPCWSTR> inserts;
+        for (const auto& w : wide) inserts.push_back(w.c_str());
+        if (!::ReportEventW(source_.get(), event_type(event_id), 0, event_code(event_id), nullptr,
+                            static_cast<WORD>(inserts.size()), 0, inserts.data(), nullptr))
+            spdlog::warn("ReportEventW({}) failed: error {}", event_id, ::GetLastError());
+    }
+
     win::UniqueEventSource source_;
 };
 

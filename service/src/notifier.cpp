@@ -129,6 +129,10 @@ void Notifier::failure(int event_id, const std::string& text) {
     log_->failure(event_id, text);
 }
 
+void Notifier::certificate_unreadable(const std::string& location, const std::string& reason) {
+    log_->certificate_unreadable(location, reason);
+}
+
 void Notifier::evaluated(const json::array& rows, TimePoint at) {
     last_rows_ = rows;
     last_evaluated_at_ = at;

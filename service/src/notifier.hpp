@@ -56,6 +56,8 @@ class Notifier {
     void evaluated(const boost::json::array& rows, TimePoint at);
     // A failure of the service for the system log (event IDs of event_ids.hpp).
     void failure(int event_id, const std::string& text);
+    // 1103: a certificate that cannot be read or parsed (the caller writes each once).
+    void certificate_unreadable(const std::string& location, const std::string& reason);
 
     // IPC: `outbox` (params: `limit`?, `unsent`?, `body`?) and `send_test_mail`.
     Result<boost::json::value> outbox_json(const boost::json::object& params);

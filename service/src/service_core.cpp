@@ -228,13 +228,37 @@ Status ServiceCore::scan_certificate_folders() {
     ScanResult result = folders.empty() ? ScanResult{} : scanner_.scan(folders, "machine");
     for (const auto& failure : result.failures)
         spdlog::warn("certificate file {}: {}", failure.location, failure.error);
-    if (auto st = store_->replace_inventory("machine-folders", result); !st) return st;
+    if (auto st = replace_inventory("machine-folders", result); !st) return st;
     if constexpr (kHasSystemCertificateStores) {
         // Windows: LocalMachine\My, Root and CA (the users' own stores come from the tray).
         auto stores = scan_machine_stores();
         if (!stores) return stores.error();
-        if (auto st = store_->replace_inventory("store:LocalMachine", *stores); !st) return st;
+        if (auto st = replace_inventory("store:LocalMachine", *stores); !st) return st;
     }
+    return {};
+}
+
+Status ServiceCore::replace_inventory(const std::string& source, const ScanResult& scan) {
+    if (auto st = store_->replace_inventory(source, scan); !st) return st;
+    // A file that stays broken is written once, not at every rescan (a folder with a corrupt
+    // file must not flood the log); one that was fixed and breaks again is written again.
+    auto& written = unreadable_[source];
+    std::set<std::pair<std::string, std::string>> failing;
+    for (const auto& failure : scan.failures) {
+        // The scanner's reason starts with the location, which the event has on its own.
+        std::string_view reason = failure.error;
+        if (reason.starts_with(failure.location) &&
+            reason.substr(failure.location.size()).starts_with(": "))
+            reason.remove_prefix(failure.location.size() + 2);
+        auto key = std::pair(failure.location, std::string(reason));
+        if (!written.contains(key) && !failing.contains(key) && notifier_)
+            notifier_->certificate_unreadable(key.first, key.second);
+        failing.insert(std::move(key));
+    }
+    if (failing.empty())
+        unreadable_.erase(source);
+    else
+        written = std::move(failing);
     return {};
 }
 
@@ -653,7 +677,7 @@ Result<json::value> ServiceCore::report_certificates(const json::object& params,
             scan.failures.push_back(std::move(*f));
         }
     }
-    if (auto st = store_->replace_inventory("user:" + peer.user, scan); !st) return st.error();
+    if (auto st = replace_inventory("user:" + peer.user, scan); !st) return st.error();
     if (auto st = match_certificates(); !st) return st.error();
     run_evaluation("certificates reported");
     return json::value(json::object{{"accepted", scan.certificates.size()}, {"owner", peer.user}});

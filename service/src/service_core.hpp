@@ -20,9 +20,14 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace credwatch {
 
@@ -91,6 +96,9 @@ private:
     Result<Credential> changeable(std::string_view id, const Peer& peer);
     Status seed_configured_credentials();
     Status scan_certificate_folders();
+    // Stores the certificates of one inventory source (what a scan or a tray found) and writes
+    // 1103 to the system log for each certificate of it that newly cannot be read.
+    Status replace_inventory(const std::string& source, const ScanResult& scan);
     Status match_certificates();
     std::vector<Procedure> procedures_of(const CredentialKind* kind) const;
     Actor actor_of(const Peer& peer, std::string_view via) const;
@@ -117,6 +125,9 @@ private:
     Lang lang_ = Lang::en;
     std::string last_worst_;
     std::vector<std::function<void(const RaisedReminder&)>> listeners_;
+    // Per inventory source, the unreadable certificates (location, reason) written to the
+    // system log: each once while it keeps failing, and again when it fails anew.
+    std::map<std::string, std::set<std::pair<std::string, std::string>>> unreadable_;
 };
 
 }  // namespace credwatch

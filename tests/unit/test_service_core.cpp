@@ -7,6 +7,7 @@
 
 #include "cert_factory.hpp"
 #include "credwatch/civil_time.hpp"
+#include "credwatch/event_ids.hpp"
 #include "credwatch/system_log.hpp"
 #include "temp_dir.hpp"
 
@@ -49,12 +50,37 @@ std::string str(const json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : "";
 }
 
+// What the service writes to the system log, instead of the machine's syslog / event log.
+class RecordingSystemLog final : public SystemLog {
+  public:
+    struct Entry {
+        int id;
+        std::string text;
+    };
+    void reminder(const Reminder&, std::string_view) override {}
+    void failure(int event_id, std::string_view text) override {
+        entries.push_back({event_id, std::string(text)});
+    }
+    // certificate_unreadable() is not overridden: the default writes one failure() line.
+
+    // The texts of the entries with one event ID.
+    std::vector<std::string> texts(int event_id) const {
+        std::vector<std::string> out;
+        for (const auto& e : entries)
+            if (e.id == event_id) out.push_back(e.text);
+        return out;
+    }
+
+    std::vector<Entry> entries;
+};
+
 // One ServiceCore on a data directory, with its own io_context (declared first: it must
 // outlive the core) and every reminder it raises.
 class Core {
   public:
-    Core(const fs::path& data_dir, const Clock& clock, const fs::path& site_file = {})
-        : core_(io_, options(data_dir, site_file), clock) {
+    Core(const fs::path& data_dir, const Clock& clock, const fs::path& site_file = {},
+         std::shared_ptr<SystemLog> system_log = nullptr)
+        : core_(io_, options(data_dir, site_file, std::move(system_log)), clock) {
         core_.add_reminder_listener(
             [this](const RaisedReminder& r) { fired.push_back(r.reminder); });
     }
@@ -155,12 +181,14 @@ class Core {
     std::vector<Reminder> fired;
 
   private:
-    static ServiceOptions options(const fs::path& data_dir, const fs::path& site_file) {
+    static ServiceOptions options(const fs::path& data_dir, const fs::path& site_file,
+                                  std::shared_ptr<SystemLog> system_log) {
         ServiceOptions o;
         o.data_dir = data_dir;
         o.site_file = site_file;  // empty: the embedded site configuration
         o.console = nullptr;
-        o.system_log = make_null_system_log();  // keep reminders out of the machine's syslog
+        // Never the machine's syslog: a recording log, or one that keeps nothing.
+        o.system_log = system_log ? std::move(system_log) : make_null_system_log();
         return o;
     }
 
@@ -206,8 +234,9 @@ class ServiceCoreTest : public ::testing::Test {
     static void SetUpTestSuite() { spdlog::set_level(spdlog::level::err); }
 
     fs::path data() const { return dir_ / "data"; }
-    std::unique_ptr<Core> make(const fs::path& site = {}) {
-        return std::make_unique<Core>(data(), clock_, site);
+    std::unique_ptr<Core> make(const fs::path& site = {},
+                               std::shared_ptr<SystemLog> system_log = nullptr) {
+        return std::make_unique<Core>(data(), clock_, site, std::move(system_log));
     }
 
     TempDir dir_{"cw-core"};
@@ -860,6 +889,97 @@ TEST_F(ServiceCoreCertificateTest, ClientP12IsMatchedBrokenFilesAreListedAndANew
     // The new generation's thresholds fire again.
     clock_.advance(370 * 24h);
     EXPECT_EQ(evaluate(*core, kClientCert), Keys{"d30"});
+}
+
+TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateIsWrittenToTheSystemLogOncePerFailure) {
+    fs::path site = write_site();
+    const std::string corrupt =
+        "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
+    const fs::path broken = certs() / "broken.pem";
+    write_file(broken, corrupt);
+    // A PKCS#12 file whose .pass does not open it: its reason must not carry the password.
+    test::TestCert cert = client_cert(200, "0abc");
+    test::P12Options p12;
+    p12.password = "secret";
+    write_file(certs() / "locked.p12", test::make_pkcs12(cert, p12));
+    write_file(certs() / "locked.pass", "hunter2-not-it\n");
+    // Rewrites a file and moves its modification time, so that the scanner reads it again
+    // even when it was written within the same timestamp tick.
+    int touches = 0;
+    const auto rewrite = [&](const fs::path& path, const std::string& content) {
+        const auto before = fs::last_write_time(path);
+        write_file(path, content);
+        fs::last_write_time(path, before + (++touches) * 10s);
+    };
+    const auto unreadable_about = [](const RecordingSystemLog& log, std::string_view file) {
+        std::vector<std::string> out;
+        for (const auto& text : log.texts(events::kCertificateUnreadable))
+            if (text.find(file) != std::string::npos) out.push_back(text);
+        return out;
+    };
+
+    auto log = std::make_shared<RecordingSystemLog>();
+    auto core = make(site, log);
+    ASSERT_STARTED(core);  // the startup scan
+    auto written = unreadable_about(*log, "broken.pem");
+    ASSERT_EQ(written.size(), 1u) << "the startup scan writes the corrupt file once";
+    EXPECT_NE(written[0].find("not base64"), std::string::npos) << written[0];
+    EXPECT_EQ(unreadable_about(*log, "locked.p12").size(), 1u);
+    EXPECT_EQ(log->texts(events::kCertificateUnreadable).size(), 2u);
+
+    // Two rescans and a periodic evaluation of the same broken files: nothing more.
+    core->ok("rescan");
+    core->ok("rescan");
+    core->svc().on_time_change("test");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 1u) << "not on every rescan";
+    EXPECT_EQ(log->texts(events::kCertificateUnreadable).size(), 2u);
+
+    // Fixed: nothing is written, and the inventory has no failure for it.
+    rewrite(broken, cert.pem());
+    core->ok("rescan");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 1u);
+    json::object inv = core->ok("inventory");
+    for (const auto& f : inv["failures"].as_array())
+        EXPECT_EQ(str(f.at("path")).find("broken.pem"), std::string::npos) << json::serialize(f);
+
+    // Broken again: written again, once.
+    rewrite(broken, corrupt);
+    core->ok("rescan");
+    core->ok("rescan");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 2u) << "a new failure is written";
+    EXPECT_EQ(unreadable_about(*log, "locked.p12").size(), 1u) << "still the same failure";
+
+    for (const auto& e : log->entries)
+        EXPECT_EQ(e.text.find("hunter2"), std::string::npos) << "a password is never logged";
+}
+
+TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateATrayReportsIsWrittenOncePerFailure) {
+    auto log = std::make_shared<RecordingSystemLog>();
+    auto core = make(write_site(), log);
+    ASSERT_STARTED(core);
+    ASSERT_TRUE(log->texts(events::kCertificateUnreadable).empty());
+    const Peer alice{"alice", false};
+    const json::object broken{{"path", "/home/alice/certs/old.p12"},
+                              {"code", "password_wrong"},
+                              {"error",
+                               "/home/alice/certs/old.p12: the password in old.pass "
+                               "does not open it"}};
+    const auto report = [&](json::array failures) {
+        core->ok("report_certificates",
+                 {{"certificates", json::array{}}, {"failures", std::move(failures)}}, alice);
+    };
+
+    report({broken});
+    report({broken});
+    auto written = log->texts(events::kCertificateUnreadable);
+    ASSERT_EQ(written.size(), 1u) << "a tray reports again and again: written once";
+    EXPECT_NE(written[0].find("/home/alice/certs/old.p12: the password in old.pass"),
+              std::string::npos)
+        << written[0];
+
+    report({});  // fixed
+    report({broken});
+    EXPECT_EQ(log->texts(events::kCertificateUnreadable).size(), 2u) << "broken again";
 }
 
 TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningConfiguration) {

@@ -17,6 +17,10 @@ class SystemLog {
     virtual void reminder(const Reminder& reminder, std::string_view text) = 0;
     // A failure (or, for the information IDs, a notable event) with one line of text.
     virtual void failure(int event_id, std::string_view text) = 0;
+    // 1103: a certificate (file or store entry) that cannot be read or parsed, and why. The
+    // reason is the scanner's, which never holds a password. By default one failure() line;
+    // the Windows event log gives the message its two inserts.
+    virtual void certificate_unreadable(std::string_view location, std::string_view reason);
 };
 
 // The event ID of a reminder (2001-2004) from its key and state.
