@@ -677,7 +677,8 @@ Result<json::value> ServiceCore::report_certificates(const json::object& params,
             scan.failures.push_back(std::move(*f));
         }
     }
-    if (auto st = replace_inventory("user:" + peer.user, scan); !st) return st.error();
+    // Into the inventory only: the system log takes no text any local user can send.
+    if (auto st = store_->replace_inventory("user:" + peer.user, scan); !st) return st.error();
     if (auto st = match_certificates(); !st) return st.error();
     run_evaluation("certificates reported");
     return json::value(json::object{{"accepted", scan.certificates.size()}, {"owner", peer.user}});
