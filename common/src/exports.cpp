@@ -18,12 +18,8 @@ namespace {
 constexpr std::size_t kIcsLineOctets = 75;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
-
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
-
 std::string num_text(const json::object& o, std::string_view key) {
-    auto n = num(o, key);
+    auto n = int_field(o, key);
     return n ? std::to_string(*n) : std::string();
 }
 
@@ -58,24 +54,24 @@ std::string local_time_text(std::string_view utc) {
 }
 
 std::string what_of(const json::object& row, bool ja) {
-    std::string what = str(row, "label");
-    if (what.empty()) what = str(row, ja ? "kind_name_ja" : "kind_name_en");
-    if (what.empty()) what = str(row, "kind");
+    std::string what = string_field(row, "label");
+    if (what.empty()) what = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
+    if (what.empty()) what = string_field(row, "kind");
     return what;
 }
 
 std::string system_of(const json::object& row, bool ja) {
-    std::string system = str(row, ja ? "system_name_ja" : "system_name_en");
-    return system.empty() ? str(row, "system") : system;
+    std::string system = string_field(row, ja ? "system_name_ja" : "system_name_en");
+    return system.empty() ? string_field(row, "system") : system;
 }
 
 std::string kind_of(const json::object& row, bool ja) {
-    std::string kind = str(row, ja ? "kind_name_ja" : "kind_name_en");
-    return kind.empty() ? str(row, "kind") : kind;
+    std::string kind = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
+    return kind.empty() ? string_field(row, "kind") : kind;
 }
 
 std::string owner_of(const json::object& row, bool ja) {
-    std::string owner = str(row, "owner");
+    std::string owner = string_field(row, "owner");
     if (owner == "machine") return ja ? "端末" : "machine";
     return owner;
 }
@@ -87,14 +83,6 @@ std::string csv_line(const std::vector<std::string>& fields) {
         out += fields[i];
     }
     out += "\r\n";
-    return out;
-}
-
-std::vector<std::string> strings_of(const json::object& o, std::string_view key) {
-    std::vector<std::string> out;
-    if (const auto* v = o.if_contains(key); v && v->is_array())
-        for (const auto& e : v->as_array())
-            if (e.is_string()) out.emplace_back(e.as_string());
     return out;
 }
 
@@ -180,9 +168,9 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
     for (const auto& v : rows) {
         if (!v.is_object()) continue;
         const json::object& row = v.as_object();
-        auto date = parse_date(str(row, "deadline_date"));
+        auto date = parse_date(string_field(row, "deadline_date"));
         if (!date) continue;
-        const std::string id = str(row, "id");
+        const std::string id = string_field(row, "id");
         const std::string what = what_of(row, ja);
         const std::string system = system_of(row, ja);
         const std::string summary = ja ? fmt::format("[credwatch] {} {} の期限", system, what)
@@ -190,14 +178,14 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
         std::string description =
             ja ? fmt::format("{}の「{}」の期限は {} です。\n", system, what, format_date(*date))
                : fmt::format("The {} \"{}\" lapses on {}.\n", system, what, format_date(*date));
-        const std::string owner = str(row, "owner");
+        const std::string owner = string_field(row, "owner");
         if (!owner.empty() && owner != "machine")
             description +=
                 ja ? fmt::format("対象ユーザー: {}\n", owner) : fmt::format("User: {}\n", owner);
         description += ja ? fmt::format("credwatch の項目: {}\n", id)
                           : fmt::format("credwatch item: {}\n", id);
         std::string url;
-        for (const auto& pid : strings_of(row, "procedures")) {
+        for (const auto& pid : string_array_field(row, "procedures")) {
             const Procedure* p = nullptr;
             for (const auto& candidate : procedures)
                 if (candidate.id == pid) p = &candidate;
@@ -218,10 +206,11 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
                        : fmt::format("  Call centre: {} ({})\n", p->phone, p->hours_en);
         }
         int alarm = 14;
-        if (auto it = options.alarm_days.find(str(row, "system") + "/" + str(row, "kind"));
+        if (auto it = options.alarm_days.find(string_field(row, "system") + "/" +
+                                              string_field(row, "kind"));
             it != options.alarm_days.end() && it->second >= 1)
             alarm = it->second;
-        const auto generation = num(row, "generation").value_or(1);
+        const auto generation = int_field(row, "generation").value_or(1);
 
         line("BEGIN:VEVENT");
         line(fmt::format("UID:{}.g{}@{}", ics_escape(id), generation, domain));
@@ -255,13 +244,14 @@ std::string export_deadlines_csv(const json::array& rows, Lang lang) {
     for (const auto& v : rows) {
         if (!v.is_object()) continue;
         const json::object& r = v.as_object();
-        const State state = state_from_string(str(r, "state")).value_or(State::unknown);
-        out += csv_line(
-            {csv_field(str(r, "id")), csv_field(system_of(r, ja)), csv_field(kind_of(r, ja)),
-             csv_field(str(r, "label")), csv_field(owner_of(r, ja)),
-             csv_field(state_text(state, lang)), csv_field(str(r, "deadline_date"), false),
-             csv_field(num_text(r, "days_left"), false), csv_field(num_text(r, "issued"), false),
-             csv_field(num_text(r, "limit"), false)});
+        const State state = state_from_string(string_field(r, "state")).value_or(State::unknown);
+        out += csv_line({csv_field(string_field(r, "id")), csv_field(system_of(r, ja)),
+                         csv_field(kind_of(r, ja)), csv_field(string_field(r, "label")),
+                         csv_field(owner_of(r, ja)), csv_field(state_text(state, lang)),
+                         csv_field(string_field(r, "deadline_date"), false),
+                         csv_field(num_text(r, "days_left"), false),
+                         csv_field(num_text(r, "issued"), false),
+                         csv_field(num_text(r, "limit"), false)});
     }
     return out;
 }
@@ -277,12 +267,14 @@ std::string export_inventory_csv(const json::array& certificates, Lang lang) {
     for (const auto& v : certificates) {
         if (!v.is_object()) continue;
         const json::object& c = v.as_object();
-        out += csv_line({csv_field(str(c, "path")), csv_field(owner_of(c, ja)),
-                         csv_field(str(c, "subject")), csv_field(str(c, "issuer")),
-                         csv_field(str(c, "serial"), false),
-                         csv_field(local_time_text(str(c, "not_before")), false),
-                         csv_field(local_time_text(str(c, "not_after")), false),
-                         csv_field(str(c, "sha256"), false), csv_field(str(c, "tracked_as"))});
+        out +=
+            csv_line({csv_field(string_field(c, "path")), csv_field(owner_of(c, ja)),
+                      csv_field(string_field(c, "subject")), csv_field(string_field(c, "issuer")),
+                      csv_field(string_field(c, "serial"), false),
+                      csv_field(local_time_text(string_field(c, "not_before")), false),
+                      csv_field(local_time_text(string_field(c, "not_after")), false),
+                      csv_field(string_field(c, "sha256"), false),
+                      csv_field(string_field(c, "tracked_as"))});
     }
     return out;
 }
@@ -292,17 +284,17 @@ Result<Procedure> procedure_from_json(const json::value& value) {
         return make_error(Errc::parse_error, "a procedure must be a JSON object");
     const json::object& o = value.as_object();
     Procedure p;
-    p.id = str(o, "id");
+    p.id = string_field(o, "id");
     if (p.id.empty()) return make_error(Errc::parse_error, "a procedure has no id");
-    p.title_ja = str(o, "title_ja");
-    p.title_en = str(o, "title_en");
-    p.url = str(o, "url");
-    p.steps_ja = strings_of(o, "steps_ja");
-    p.steps_en = strings_of(o, "steps_en");
-    p.phone = str(o, "phone");
-    p.hours_ja = str(o, "hours_ja");
-    p.hours_en = str(o, "hours_en");
-    p.manual = str(o, "manual");
+    p.title_ja = string_field(o, "title_ja");
+    p.title_en = string_field(o, "title_en");
+    p.url = string_field(o, "url");
+    p.steps_ja = string_array_field(o, "steps_ja");
+    p.steps_en = string_array_field(o, "steps_en");
+    p.phone = string_field(o, "phone");
+    p.hours_ja = string_field(o, "hours_ja");
+    p.hours_en = string_field(o, "hours_en");
+    p.manual = string_field(o, "manual");
     return p;
 }
 

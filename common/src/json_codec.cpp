@@ -36,6 +36,14 @@ std::optional<std::int64_t> int_field(const json::object& o, std::string_view ke
     return std::nullopt;
 }
 
+std::vector<std::string> string_array_field(const json::object& o, std::string_view key) {
+    std::vector<std::string> out;
+    if (const auto* v = o.if_contains(key); v && v->is_array())
+        for (const auto& e : v->as_array())
+            if (e.is_string()) out.emplace_back(e.as_string());
+    return out;
+}
+
 json::object to_json(const FoundCertificate& cert) {
     const CertificateInfo& i = cert.info;
     return {{"path", cert.location},
@@ -185,9 +193,7 @@ Result<FoundCertificate> found_certificate_from_json(const json::value& value) {
     if (c.info.sha256.size() != 64)
         return make_error(Errc::invalid_argument, "field \"sha256\" must be 64 hex digits");
     if (const auto* ca = o.if_contains("is_ca"); ca && ca->is_bool()) c.info.is_ca = ca->as_bool();
-    if (const auto* ku = o.if_contains("key_usage"); ku && ku->is_array())
-        for (const auto& k : ku->as_array())
-            if (k.is_string()) c.info.key_usage.emplace_back(k.as_string());
+    c.info.key_usage = string_array_field(o, "key_usage");
     return c;
 }
 

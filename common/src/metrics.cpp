@@ -24,10 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
-
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
-
 std::int64_t unix_seconds(TimePoint t) {
     return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
 }
@@ -85,27 +81,30 @@ std::string format_metrics(const MetricsSnapshot& s) {
     for (const auto& v : s.rows)
         if (v.is_object()) rows.push_back(&v.as_object());
     std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
-        return str(*a, "id") < str(*b, "id");
+        return string_field(*a, "id") < string_field(*b, "id");
     });
     for (const json::object* row : rows) {
-        const std::string labels = fmt::format(
-            "credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"",
-            escape_label_value(str(*row, "id")), escape_label_value(str(*row, "system")),
-            escape_label_value(str(*row, "kind")), escape_label_value(str(*row, "owner")));
-        if (auto text = str(*row, "deadline"); !text.empty()) {
+        const std::string labels =
+            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"",
+                        escape_label_value(string_field(*row, "id")),
+                        escape_label_value(string_field(*row, "system")),
+                        escape_label_value(string_field(*row, "kind")),
+                        escape_label_value(string_field(*row, "owner")));
+        if (auto text = string_field(*row, "deadline"); !text.empty()) {
             if (auto t = parse_utc(text))
                 deadline.samples.push_back(
                     fmt::format("{}{{{}}} {}", deadline.name, labels, unix_seconds(*t)));
         }
-        if (auto d = num(*row, "days_left"))
+        if (auto d = int_field(*row, "days_left"))
             days.samples.push_back(fmt::format("{}{{{}}} {}", days.name, labels, *d));
-        const auto current = state_from_string(str(*row, "state")).value_or(State::unknown);
+        const auto current =
+            state_from_string(string_field(*row, "state")).value_or(State::unknown);
         for (State st : kStates)
             state.samples.push_back(fmt::format("{}{{{},state=\"{}\"}} {}", state.name, labels,
                                                 to_string(st), st == current ? 1 : 0));
-        if (auto n = num(*row, "issued"))
+        if (auto n = int_field(*row, "issued"))
             issued.samples.push_back(fmt::format("{}{{{}}} {}", issued.name, labels, *n));
-        if (auto n = num(*row, "limit"))
+        if (auto n = int_field(*row, "limit"))
             limit.samples.push_back(fmt::format("{}{{{}}} {}", limit.name, labels, *n));
     }
 

@@ -21,10 +21,6 @@ namespace {
 
 bool starts_with_ja(const char* value) { return value && std::string_view(value).starts_with("ja"); }
 
-std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
-
-std::optional<std::int64_t> num(const json::object& o, std::string_view key) { return int_field(o, key); }
-
 // Terminal columns taken by UTF-8 text: East Asian wide and full-width characters take two.
 std::size_t display_width(std::string_view s) {
     std::size_t width = 0;
@@ -124,22 +120,22 @@ std::string format_status_table(const json::array& rows, Lang lang) {
     for (const auto& v : rows) {
         if (!v.is_object()) continue;
         const json::object& r = v.as_object();
-        State state = state_from_string(str(r, "state")).value_or(State::unknown);
-        std::string system = str(r, ja ? "system_name_ja" : "system_name_en");
-        if (system.empty()) system = str(r, "system");
-        std::string label = str(r, "label");
-        if (label.empty()) label = str(r, ja ? "kind_name_ja" : "kind_name_en");
-        std::string owner = str(r, "owner");
+        State state = state_from_string(string_field(r, "state")).value_or(State::unknown);
+        std::string system = string_field(r, ja ? "system_name_ja" : "system_name_en");
+        if (system.empty()) system = string_field(r, "system");
+        std::string label = string_field(r, "label");
+        if (label.empty()) label = string_field(r, ja ? "kind_name_ja" : "kind_name_en");
+        std::string owner = string_field(r, "owner");
         if (owner == "machine") owner = ja ? "端末" : "machine";
-        std::string deadline = str(r, "deadline_date");
+        std::string deadline = string_field(r, "deadline_date");
         std::string left;
-        if (auto issued = num(r, "issued"); issued && num(r, "limit")) {
-            left = ja ? fmt::format("{}/{} 発行済", *issued, *num(r, "limit"))
-                      : fmt::format("{}/{} issued", *issued, *num(r, "limit"));
-        } else if (auto days = num(r, "days_left")) {
+        if (auto issued = int_field(r, "issued"); issued && int_field(r, "limit")) {
+            left = ja ? fmt::format("{}/{} 発行済", *issued, *int_field(r, "limit"))
+                      : fmt::format("{}/{} issued", *issued, *int_field(r, "limit"));
+        } else if (auto days = int_field(r, "days_left")) {
             left = days_left_text(static_cast<int>(*days), state == State::overdue, lang);
         } else {
-            left = reason_text(str(r, "reason"), lang);
+            left = reason_text(string_field(r, "reason"), lang);
         }
         table.push_back({state_text(state, lang), system, label, owner,
                          deadline.empty() ? "-" : deadline, left});
@@ -162,10 +158,10 @@ ReminderText reminder_text(const Reminder& reminder, const json::object& row,
                            const std::vector<Procedure>& procedures, Lang lang,
                            std::string_view organisation) {
     const bool ja = lang == Lang::ja;
-    std::string system = str(row, ja ? "system_name_ja" : "system_name_en");
-    std::string what = str(row, "label");
-    if (what.empty()) what = str(row, ja ? "kind_name_ja" : "kind_name_en");
-    std::string deadline = str(row, "deadline_date");
+    std::string system = string_field(row, ja ? "system_name_ja" : "system_name_en");
+    std::string what = string_field(row, "label");
+    if (what.empty()) what = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
+    std::string deadline = string_field(row, "deadline_date");
     ReminderText text;
     std::string status;
     switch (reminder.state) {
@@ -196,7 +192,7 @@ ReminderText reminder_text(const Reminder& reminder, const json::object& row,
     if (!organisation.empty()) body += std::string(organisation) + "\n\n";
     body += ja ? fmt::format("{}の「{}」は{}。\n", system, what, status)
                : fmt::format("The {} \"{}\" {}.\n", system, what, status);
-    std::string owner = str(row, "owner");
+    std::string owner = string_field(row, "owner");
     if (!owner.empty() && owner != "machine")
         body += ja ? fmt::format("対象ユーザー: {}\n", owner) : fmt::format("User: {}\n", owner);
     for (const auto& p : procedures) {

@@ -1,6 +1,10 @@
+#include "credwatch/json_codec.hpp"
 #include "credwatch/protocol.hpp"
 
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 using namespace credwatch;
 namespace json = boost::json;
@@ -82,4 +86,14 @@ TEST(Protocol, ErrorCodesHaveStableNames) {
         auto code = static_cast<Errc>(i);
         EXPECT_EQ(protocol::errc_from_string(to_string(code)), code);
     }
+}
+
+TEST(JsonCodec, StringArrayFieldKeepsTheStringsInOrder) {
+    const json::object o{{"steps", json::array{"one", 2, "two", nullptr, json::array{"x"}, ""}},
+                         {"text", "not an array"},
+                         {"empty", json::array{}}};
+    EXPECT_EQ(string_array_field(o, "steps"), (std::vector<std::string>{"one", "two", ""}));
+    EXPECT_TRUE(string_array_field(o, "text").empty());
+    EXPECT_TRUE(string_array_field(o, "empty").empty());
+    EXPECT_TRUE(string_array_field(o, "missing").empty());
 }

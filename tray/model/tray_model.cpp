@@ -36,14 +36,6 @@ std::string localized(const json::object& o, std::string_view base, Lang lang) {
     return v;
 }
 
-std::vector<std::string> strings(const json::object& o, std::string_view key) {
-    std::vector<std::string> out;
-    if (const auto* v = o.if_contains(key); v && v->is_array())
-        for (const auto& s : v->as_array())
-            if (s.is_string()) out.emplace_back(s.as_string());
-    return out;
-}
-
 std::optional<Date> opt_date(const json::object& o, std::string_view key) {
     std::string text = str(o, key);
     if (text.empty()) return std::nullopt;
@@ -148,7 +140,7 @@ CredentialView credential_from_json(const json::object& row, Lang lang) {
     c.issued = opt_int(row, "issued");
     c.limit = opt_int(row, "limit");
     c.reason = str(row, "reason");
-    c.procedures = strings(row, "procedures");
+    c.procedures = string_array_field(row, "procedures");
     return c;
 }
 
@@ -195,8 +187,9 @@ void apply_catalog(Snapshot& snapshot, const json::object& catalog, Lang lang) {
             p.title = localized(o, "title", lang);
             if (p.title.empty()) p.title = p.id;
             p.url = str(o, "url");
-            p.steps = strings(o, lang == Lang::ja ? "steps_ja" : "steps_en");
-            if (p.steps.empty()) p.steps = strings(o, lang == Lang::ja ? "steps_en" : "steps_ja");
+            p.steps = string_array_field(o, lang == Lang::ja ? "steps_ja" : "steps_en");
+            if (p.steps.empty())
+                p.steps = string_array_field(o, lang == Lang::ja ? "steps_en" : "steps_ja");
             p.phone = str(o, "phone");
             p.hours = localized(o, "hours", lang);
             p.manual = str(o, "manual");

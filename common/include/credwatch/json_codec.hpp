@@ -8,6 +8,12 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 namespace credwatch {
 
 boost::json::object to_json(const FoundCertificate& cert);
@@ -21,6 +27,9 @@ boost::json::object to_json(const Procedure& procedure);
 // Tolerant field access on the objects above: "" or nullopt when absent or of another type.
 std::string string_field(const boost::json::object& object, std::string_view key);
 std::optional<std::int64_t> int_field(const boost::json::object& object, std::string_view key);
+// The strings of an array field, in order; elements of another type are skipped.
+std::vector<std::string> string_array_field(const boost::json::object& object,
+                                            std::string_view key);
 
 // One line of `credwatch status`: the credential, its kind and system names, its evaluation.
 boost::json::object status_row(const Credential& credential, const System* system,
