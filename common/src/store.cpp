@@ -448,6 +448,36 @@ Result<bool> Statement::step() {
     return connection_->fail(function_, rc);
 }
 
+// What collect_rows gathers from a row reader's return type: T from T or from Result<T>.
+template <class T>
+struct RowOf {
+    using type = T;
+};
+template <class T>
+struct RowOf<Result<T>> {
+    using type = T;
+};
+template <class Reader>
+using RowOfT = typename RowOf<std::invoke_result_t<Reader&, const Statement&>>::type;
+
+// Steps `s` to its end and gathers `read(s)` for every row. A reader returns the value, or a
+// Result whose first error ends the collection.
+template <class Reader>
+Result<std::vector<RowOfT<Reader>>> collect_rows(Statement& s, Reader&& read) {
+    std::vector<RowOfT<Reader>> out;
+    for (;;) {
+        CW_STORE_TRY_ASSIGN(row, s.step());
+        if (!row) return out;
+        if constexpr (std::is_same_v<std::invoke_result_t<Reader&, const Statement&>,
+                                     RowOfT<Reader>>) {
+            out.push_back(read(std::as_const(s)));
+        } else {
+            CW_STORE_TRY_ASSIGN(value, read(std::as_const(s)));
+            out.push_back(std::move(value));
+        }
+    }
+}
+
 // --- row readers ---------------------------------------------------------------------------
 
 constexpr const char* kCredentialColumns =
@@ -799,14 +829,7 @@ Result<std::vector<Credential>> Store::credentials() {
         CW_STORE_TRY_ASSIGN(
             s, c.prepare("list credentials", fmt::format("SELECT {} FROM credentials ORDER BY id",
                                                          kCredentialColumns)));
-        std::vector<Credential> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
-            CW_STORE_TRY_ASSIGN(cred, read_credential(s, c));
-            out.push_back(std::move(cred));
-        }
-        return out;
+        return collect_rows(s, [&](const Statement& row) { return read_credential(row, c); });
     });
 }
 
@@ -1040,13 +1063,9 @@ Result<std::set<std::string>> Store::fired_keys(std::string_view credential_id,
                                          "SELECT key FROM reminders WHERE credential_id = ?1 "
                                          "AND generation = ?2"));
         s.bind(1, credential_id).bind(2, generation);
-        std::set<std::string> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
-            out.insert(s.text(0));
-        }
-        return out;
+        CW_STORE_TRY_ASSIGN(keys,
+                            collect_rows(s, [](const Statement& row) { return row.text(0); }));
+        return std::set<std::string>(keys.begin(), keys.end());
     });
 }
 
@@ -1127,13 +1146,7 @@ Result<std::vector<Reminder>> Store::reminders(bool active_only) {
                                           kReminderColumns);
         CW_STORE_TRY_ASSIGN(s, c.prepare("list reminders", sql));
         if (active_only) s.bind(1, impl_->clock.now());
-        std::vector<Reminder> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
-            out.push_back(read_reminder(s));
-        }
-        return out;
+        return collect_rows(s, read_reminder);
     });
 }
 
@@ -1185,11 +1198,11 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
                                              "SELECT location, sha256, first_seen FROM inventory "
                                              "WHERE origin = ?1"));
             s.bind(1, origin);
-            for (;;) {
-                CW_STORE_TRY_ASSIGN(row, s.step());
-                if (!row) break;
-                first_seen.emplace(std::pair(s.text(0), s.text(1)), s.int64(2));
-            }
+            CW_STORE_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
+                                    return std::pair(std::pair(row.text(0), row.text(1)),
+                                                     row.int64(2));
+                                }));
+            first_seen.insert(rows.begin(), rows.end());
         }
         for (const char* sql : {"DELETE FROM inventory WHERE origin = ?1",
                                 "DELETE FROM inventory_failures WHERE origin = ?1"}) {
@@ -1244,30 +1257,26 @@ Result<std::vector<InventoryEntry>> Store::inventory() {
                          "          WHERE c.certificate_sha256 = i.sha256 ORDER BY c.id LIMIT 1), "
                          "         '') "
                          "FROM inventory i ORDER BY i.origin, i.location, i.sha256"));
-        std::vector<InventoryEntry> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
+        return collect_rows(s, [](const Statement& row) {
             InventoryEntry e;
-            e.certificate.location = s.text(0);
-            e.certificate.source = s.text(1);
-            e.certificate.owner = s.text(2);
+            e.certificate.location = row.text(0);
+            e.certificate.source = row.text(1);
+            e.certificate.owner = row.text(2);
             auto& info = e.certificate.info;
-            info.subject = s.text(3);
-            info.issuer = s.text(4);
-            info.serial = s.text(5);
-            info.not_before = s.time(6);
-            info.not_after = s.time(7);
-            info.sha1 = s.text(8);
-            info.sha256 = s.text(9);
-            info.is_ca = s.int64(10) != 0;
-            info.key_usage = split(s.text(11), ',');
-            e.first_seen = s.time(12);
-            e.last_seen = s.time(13);
-            e.bound_credential = s.text(14);
-            out.push_back(std::move(e));
-        }
-        return out;
+            info.subject = row.text(3);
+            info.issuer = row.text(4);
+            info.serial = row.text(5);
+            info.not_before = row.time(6);
+            info.not_after = row.time(7);
+            info.sha1 = row.text(8);
+            info.sha256 = row.text(9);
+            info.is_ca = row.int64(10) != 0;
+            info.key_usage = split(row.text(11), ',');
+            e.first_seen = row.time(12);
+            e.last_seen = row.time(13);
+            e.bound_credential = row.text(14);
+            return e;
+        });
     });
 }
 
@@ -1278,18 +1287,14 @@ Result<std::vector<InventoryFailure>> Store::inventory_failures() {
             CW_STORE_TRY_ASSIGN(s, c.prepare("list inventory failures",
                                              "SELECT location, code, error, seen FROM "
                                              "inventory_failures ORDER BY origin, location, id"));
-            std::vector<InventoryFailure> out;
-            for (;;) {
-                CW_STORE_TRY_ASSIGN(row, s.step());
-                if (!row) break;
+            return collect_rows(s, [](const Statement& row) {
                 InventoryFailure f;
-                f.failure.location = s.text(0);
-                f.failure.code = errc_from_name(s.text(1));
-                f.failure.error = s.text(2);
-                f.seen = s.time(3);
-                out.push_back(std::move(f));
-            }
-            return out;
+                f.failure.location = row.text(0);
+                f.failure.code = errc_from_name(row.text(1));
+                f.failure.error = row.text(2);
+                f.seen = row.time(3);
+                return f;
+            });
         });
 }
 
@@ -1349,13 +1354,7 @@ Result<std::vector<OutboxEntry>> Store::due_outbox(TimePoint now, std::size_t li
                                                       "next_attempt_at, id LIMIT ?2",
                                                       kOutboxColumns)));
         s.bind(1, now).bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000000)));
-        std::vector<OutboxEntry> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
-            out.push_back(read_outbox(s));
-        }
-        return out;
+        return collect_rows(s, read_outbox);
     });
 }
 
@@ -1412,13 +1411,7 @@ Result<std::vector<OutboxEntry>> Store::outbox(std::size_t limit, bool unsent_on
                          fmt::format("SELECT {} FROM outbox {} ORDER BY id DESC LIMIT ?1",
                                      kOutboxColumns, unsent_only ? "WHERE sent_at IS NULL" : "")));
         s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1000000)));
-        std::vector<OutboxEntry> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
-            out.push_back(read_outbox(s));
-        }
-        return out;
+        return collect_rows(s, read_outbox);
     });
 }
 
@@ -1465,11 +1458,8 @@ Result<std::optional<std::int64_t>> Store::compose_digest(
                                          "ORDER BY id",
                                          kOutboxColumns)));
             s.bind(1, created_before);
-            for (;;) {
-                CW_STORE_TRY_ASSIGN(row, s.step());
-                if (!row) break;
-                items.push_back(read_outbox(s));
-            }
+            CW_STORE_TRY_ASSIGN(rows, collect_rows(s, read_outbox));
+            items = std::move(rows);
         }
         if (items.empty()) return std::optional<std::int64_t>{};
         auto message = render(items);
@@ -1499,22 +1489,18 @@ Result<std::vector<AuditEntry>> Store::audit(std::size_t limit) {
                                          "new_value FROM audit ORDER BY id DESC LIMIT ?1"));
         s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
                       limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))));
-        std::vector<AuditEntry> out;
-        for (;;) {
-            CW_STORE_TRY_ASSIGN(row, s.step());
-            if (!row) break;
+        return collect_rows(s, [](const Statement& row) {
             AuditEntry e;
-            e.id = s.int64(0);
-            e.at = s.time(1);
-            e.os_user = s.text(2);
-            e.via = s.text(3);
-            e.action = s.text(4);
-            e.target = s.text(5);
-            e.old_value = s.text(6);
-            e.new_value = s.text(7);
-            out.push_back(std::move(e));
-        }
-        return out;
+            e.id = row.int64(0);
+            e.at = row.time(1);
+            e.os_user = row.text(2);
+            e.via = row.text(3);
+            e.action = row.text(4);
+            e.target = row.text(5);
+            e.old_value = row.text(6);
+            e.new_value = row.text(7);
+            return e;
+        });
     });
 }
 
