@@ -8,7 +8,7 @@
 #include "credwatch/certificate.hpp"
 
 #include "certificate_internal.hpp"
-#include "openssl_raii.hpp"
+#include "credwatch/openssl_raii.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>

@@ -1,6 +1,7 @@
 #include "cert_factory.hpp"
 
 #include "credwatch/certificate.hpp"
+#include "credwatch/openssl_raii.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -23,27 +24,21 @@ namespace credwatch::test {
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-    template <class T>
-    void operator()(T* p) const noexcept {
-        Free(p);
-    }
+using ossl::Asn1IntegerPtr;
+using ossl::Asn1TimePtr;
+using ossl::BignumPtr;
+using ossl::BioPtr;
+using ossl::OpensslBuffer;
+using ossl::Pkcs12Ptr;
+using ossl::X509ExtensionPtr;
+using ossl::X509NamePtr;
+
+// A stack of certificates borrowed from TestCerts: only the stack is freed, not the certificates
+// (ossl::X509StackPtr frees both).
+struct BorrowedX509StackDeleter {
+    void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }
 };
-using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<&BN_free>>;
-using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<&ASN1_INTEGER_free>>;
-using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<&ASN1_TIME_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<&X509_NAME_free>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<&X509_EXTENSION_free>>;
-using Pkcs12Ptr = std::unique_ptr<PKCS12, Deleter<&PKCS12_free>>;
-struct X509StackDeleter {
-    void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }  // borrowed certs
-};
-using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
-struct OpensslFree {
-    void operator()(unsigned char* p) const noexcept { OPENSSL_free(p); }
-};
+using BorrowedX509StackPtr = std::unique_ptr<STACK_OF(X509), BorrowedX509StackDeleter>;
 
 [[noreturn]] void fail(const std::string& what) {
     std::string text = "cert_factory: " + what + " failed";
@@ -107,8 +102,8 @@ const unsigned char* uchars(std::string_view text) {
     return reinterpret_cast<const unsigned char*>(text.data());
 }
 
-NamePtr make_name(const CertSpec& spec) {
-    NamePtr name(check(X509_NAME_new(), "X509_NAME_new"));
+X509NamePtr make_name(const CertSpec& spec) {
+    X509NamePtr name(check(X509_NAME_new(), "X509_NAME_new"));
     if (!spec.country.empty()) {
         check(X509_NAME_add_entry_by_NID(name.get(), NID_countryName, MBSTRING_ASC,
                                          uchars(spec.country),
@@ -160,7 +155,7 @@ Asn1TimePtr asn1_time(TimePoint t) {
 }
 
 void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
-    ExtensionPtr ext(
+    X509ExtensionPtr ext(
         check(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
     check(X509_add_ext(cert, ext.get(), -1), "X509_add_ext");
 }
@@ -178,7 +173,7 @@ TestCert build(const CertSpec& spec, const TestCert* issuer) {
         check(BN_to_ASN1_INTEGER(serial_bn.get(), nullptr), "BN_to_ASN1_INTEGER"));
     check(X509_set_serialNumber(x, serial.get()), "X509_set_serialNumber");
 
-    const NamePtr subject = make_name(spec);
+    const X509NamePtr subject = make_name(spec);
     check(X509_set_subject_name(x, subject.get()), "X509_set_subject_name");
     check(X509_set_issuer_name(
               x, issuer != nullptr ? X509_get_subject_name(issuer->get()) : subject.get()),
@@ -261,7 +256,7 @@ std::string TestCert::der() const {
     unsigned char* raw = nullptr;
     const int length = i2d_X509(cert_.get(), &raw);
     if (length <= 0) fail("i2d_X509");
-    const std::unique_ptr<unsigned char, OpensslFree> buffer(raw);
+    const OpensslBuffer<unsigned char> buffer(raw);
     return std::string(reinterpret_cast<const char*>(buffer.get()), static_cast<size_t>(length));
 }
 
@@ -298,7 +293,7 @@ std::string make_pkcs12(const TestCert& cert, const P12Options& options) {
             mac_md = EVP_sha1();
             break;
     }
-    X509StackPtr chain(check(sk_X509_new_null(), "sk_X509_new_null"));
+    BorrowedX509StackPtr chain(check(sk_X509_new_null(), "sk_X509_new_null"));
     for (const auto& extra : options.chain) {
         check(sk_X509_push(chain.get(), extra.get()), "sk_X509_push");
     }
@@ -318,7 +313,7 @@ std::string make_pkcs12(const TestCert& cert, const P12Options& options) {
     unsigned char* raw = nullptr;
     const int length = i2d_PKCS12(p12.get(), &raw);
     if (length <= 0) fail("i2d_PKCS12");
-    const std::unique_ptr<unsigned char, OpensslFree> buffer(raw);
+    const OpensslBuffer<unsigned char> buffer(raw);
     return std::string(reinterpret_cast<const char*>(buffer.get()), static_cast<size_t>(length));
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 // Owning handles for OpenSSL objects: std::unique_ptr with a deleter per type, so that every
-// early return frees what it holds. Private to credwatch_common.
+// early return frees what it holds. Used inside credwatch_common and by the tests' certificate
+// factory; not part of the library's interface (credwatch_common links OpenSSL privately: a user
+// of this header links OpenSSL::Crypto itself).
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
@@ -28,6 +31,8 @@ using Pkcs12Ptr = std::unique_ptr<PKCS12, Deleter<&PKCS12_free>>;
 using BioPtr = std::unique_ptr<BIO, Deleter<&BIO_free_all>>;
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, Deleter<&BASIC_CONSTRAINTS_free>>;
 using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<&X509_NAME_free>>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<&X509_EXTENSION_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<&BN_free>>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<&ASN1_INTEGER_free>>;
 using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<&ASN1_TIME_free>>;
 using Asn1BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, Deleter<&ASN1_BIT_STRING_free>>;
