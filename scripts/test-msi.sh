@@ -21,27 +21,8 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${CREDWATCH_WINDOWS_BUILD_DIR:-$ROOT/build/windows}
-PASS=0
-FAIL=0
-FAILED_CHECKS=()
-
-log() { printf '[test-msi %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-ok() { PASS=$((PASS + 1)); printf '  ok    %s\n' "$1"; }
-ko() { FAIL=$((FAIL + 1)); FAILED_CHECKS+=("$1"); printf '  FAIL  %s\n' "$1"; [ $# -gt 1 ] && printf '        %s\n' "${@:2}"; }
-check() {  # check "name" command...
-    local name=$1; shift
-    local out
-    if out=$("$@" 2>&1); then ok "$name"; else ko "$name" "$(printf '%s' "$out" | tail -n 5)"; fi
-}
-finish() {
-    if [ "$FAIL" -gt 0 ]; then
-        printf 'failed checks:\n' >&2
-        printf '  %s\n' "${FAILED_CHECKS[@]}" >&2
-    fi
-    printf '%d passed, %d failed\n' "$PASS" "$FAIL"
-    [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
-    exit $?
-}
+# shellcheck source=SCRIPTDIR/lib-test.sh
+. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish ("N passed, M failed")
 
 for tool in wixl msiinfo msibuild wine wineserver python3; do
     command -v "$tool" >/dev/null || { ko "$tool is installed (apt-get install wixl msitools wine wine64)"; finish; }

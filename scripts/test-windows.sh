@@ -24,23 +24,8 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=${CREDWATCH_JOBS:-2}
-PASS=0
-FAIL=0
-FAILED_CHECKS=()
-
-log() { printf '[test-windows %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-ok() { PASS=$((PASS + 1)); printf '  ok    %s\n' "$1"; }
-ko() { FAIL=$((FAIL + 1)); FAILED_CHECKS+=("$1"); printf '  FAIL  %s\n' "$1"; [ $# -gt 1 ] && printf '        %s\n' "${@:2}"; }
-check() {  # check "name" command...
-    local name=$1; shift
-    local out
-    if out=$("$@" 2>&1); then ok "$name"; else ko "$name" "$(printf '%s' "$out" | tail -n 5)"; fi
-}
-finish() {
-    printf '%d passed, %d failed\n' "$PASS" "$FAIL"
-    [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
-    exit $?
-}
+# shellcheck source=SCRIPTDIR/lib-test.sh
+. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish ("N passed, M failed")
 
 # ---- 1. dependencies --------------------------------------------------------------------------
 if [ -n "${CREDWATCH_WINDOWS_DEPS:-}" ] && [ -f "$CREDWATCH_WINDOWS_DEPS/.credwatch-deps-complete" ]; then
@@ -221,8 +206,4 @@ if [ "${CREDWATCH_SKIP_TRAY:-0}" != 1 ] && [ -f "$TRAY_EXE" ]; then
         timeout 240 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" "$BUILD/tray-screenshots"
 fi
 
-if [ "$FAIL" -gt 0 ]; then
-    printf 'failed checks:\n' >&2
-    printf '  %s\n' "${FAILED_CHECKS[@]}" >&2
-fi
 finish
