@@ -2,6 +2,8 @@
 
 #include "credwatch/exports.hpp"
 
+#include "text_checks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <vector>
 
 using namespace credwatch;
+using namespace credwatch::test;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -16,21 +19,6 @@ namespace json = boost::json;
 namespace {
 
 const TimePoint kStart = sys_days{2026y / March / 10} + 12h;
-
-std::vector<std::string> crlf_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find("\r\n", start);
-        if (end == std::string::npos) {
-            lines.push_back(text.substr(start));
-            break;
-        }
-        lines.push_back(text.substr(start, end - start));
-        start = end + 2;
-    }
-    return lines;
-}
 
 void expect_crlf_only(const std::string& text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -41,22 +29,6 @@ void expect_crlf_only(const std::string& text) {
             EXPECT_TRUE(i + 1 < text.size() && text[i + 1] == '\n') << "bare CR at " << i;
         }
     }
-}
-
-bool valid_utf8(const std::string& s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80         ? 1
-                        : (c >> 5) == 6  ? 2
-                        : (c >> 4) == 14 ? 3
-                        : (c >> 3) == 30 ? 4
-                                         : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n;
-    }
-    return true;
 }
 
 json::object row(const std::string& id, const std::string& deadline_date, std::int64_t days_left,

@@ -2,6 +2,8 @@
 
 #include "credwatch/mail.hpp"
 
+#include "text_checks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <vector>
 
 using namespace credwatch;
+using namespace credwatch::test;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
@@ -42,18 +45,6 @@ std::string decode_base64(std::string_view text) {
     return out;
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find("\r\n", start);
-        if (end == std::string::npos) end = text.size();
-        lines.push_back(text.substr(start, end - start));
-        start = end + 2;
-    }
-    return lines;
-}
-
 // The encoded words of a folded header value, decoded and concatenated (RFC 2047: the white
 // space between two encoded words is not part of the text).
 std::string decode_header_value(const std::string& value) {
@@ -65,22 +56,6 @@ std::string decode_header_value(const std::string& value) {
         pos = end + 2;
     }
     return out;
-}
-
-bool valid_utf8(const std::string& s) {
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80         ? 1
-                        : (c >> 5) == 6  ? 2
-                        : (c >> 4) == 14 ? 3
-                        : (c >> 3) == 30 ? 4
-                                         : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n;
-    }
-    return true;
 }
 
 }  // namespace
@@ -97,7 +72,7 @@ TEST(Base64, KnownVectors) {
 TEST(Base64, LinesOf76) {
     const std::string text(200, 'x');
     const std::string encoded = mail::base64(text, 76);
-    auto lines = split_lines(encoded);
+    auto lines = crlf_lines(encoded);
     ASSERT_GT(lines.size(), 1u);
     for (std::size_t i = 0; i + 1 < lines.size(); ++i) EXPECT_EQ(lines[i].size(), 76u);
     EXPECT_EQ(decode_base64(encoded), text);
@@ -120,7 +95,7 @@ TEST(EncodedWords, LongAsciiFoldsAtSpaces) {
         "[credwatch] Cancer registry online system User password: expires in 14 days "
         "(deadline 2026-03-24)";
     const std::string h = mail::header("Subject", subject);
-    auto lines = split_lines(h);
+    auto lines = crlf_lines(h);
     ASSERT_GE(lines.size(), 2u);
     std::string unfolded;
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -140,7 +115,7 @@ TEST(EncodedWords, LongJapaneseSubjectIsFoldedWithoutSplittingACharacter) {
     const std::string h = mail::header("Subject", subject);
     ASSERT_EQ(h.substr(0, 9), "Subject: ");
     ASSERT_EQ(h.substr(h.size() - 2), "\r\n");
-    auto lines = split_lines(h);
+    auto lines = crlf_lines(h);
     ASSERT_GE(lines.size(), 3u);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         EXPECT_LE(lines[i].size(), 76u) << "line " << i << ": " << lines[i];
@@ -162,7 +137,7 @@ TEST(EncodedWords, LongJapaneseSubjectIsFoldedWithoutSplittingACharacter) {
 TEST(EncodedWords, FirstLineBudget) {
     const std::string text(120, 'a');  // one ASCII "word" too long for a line: encoded
     const std::string words = mail::encode_words(text + "あ", 9);
-    auto lines = split_lines(words);
+    auto lines = crlf_lines(words);
     ASSERT_GE(lines.size(), 2u);
     EXPECT_LE(lines[0].size() + 9, 76u);
     EXPECT_EQ(decode_header_value(words), text + "あ");
@@ -244,7 +219,7 @@ TEST(Messages, HeadersAndBase64Body) {
         if (message[i] == '\n') {
             ASSERT_TRUE(i > 0 && message[i - 1] == '\r') << "bare LF at " << i;
         }
-    for (const auto& line : split_lines(message)) EXPECT_LE(line.size(), 76u) << line;
+    for (const auto& line : crlf_lines(message)) EXPECT_LE(line.size(), 76u) << line;
 
     for (const char* h :
          {"Date: Tue, 10 Mar 2026 21:00:00 +0900\r\n",
