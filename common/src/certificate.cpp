@@ -173,20 +173,17 @@ std::string_view bytes_of(const BUF_MEM* mem) {
 
 // "CN=山田太郎,O=...,C=JP": RFC 2253 order and escaping, but UTF-8 left as UTF-8.
 std::optional<std::string> name_to_utf8(const X509_NAME* name) {
-    // One memory BIO per thread, emptied after each use: a name costs no BIO allocation.
-    thread_local const ossl::BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || name == nullptr) return std::nullopt;
+    // A BIO per call: a thread_local one was freed at thread exit after OpenSSL's own
+    // per-thread clean-up had run, which corrupted the heap on Windows.
+    if (name == nullptr) return std::nullopt;
+    const ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!bio) return std::nullopt;
     constexpr unsigned long kFlags =
         XN_FLAG_RFC2253 & ~static_cast<unsigned long>(ASN1_STRFLGS_ESC_MSB);
-    if (X509_NAME_print_ex(bio.get(), name, 0, kFlags) < 0) {
-        (void)BIO_reset(bio.get());
-        return std::nullopt;
-    }
+    if (X509_NAME_print_ex(bio.get(), name, 0, kFlags) < 0) return std::nullopt;
     BUF_MEM* mem = nullptr;
     BIO_get_mem_ptr(bio.get(), &mem);
-    std::string text(bytes_of(mem));
-    (void)BIO_reset(bio.get());
-    return text;
+    return std::string(bytes_of(mem));
 }
 
 std::string serial_to_hex(const ASN1_INTEGER* serial) {
