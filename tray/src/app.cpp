@@ -210,8 +210,12 @@ void TrayApp::notify(const ReminderView& reminder, const CredentialView* row) {
             [this, procedure](wxCommandEvent&) { open_procedure(procedure); });
     n->Bind(wxEVT_NOTIFICATION_MESSAGE_CLICK,
             [this, credential](wxCommandEvent&) { open_status(credential); });
-    n->Bind(wxEVT_NOTIFICATION_MESSAGE_DISMISSED,
-            [n](wxCommandEvent&) { wxTheApp->CallAfter([n] { delete n; }); });
+    notifications_.insert(n);
+    n->Bind(wxEVT_NOTIFICATION_MESSAGE_DISMISSED, [this, n](wxCommandEvent&) {
+        CallAfter([this, n] {
+            if (notifications_.erase(n)) delete n;
+        });
+    });
     if (!n->Show(wxNotificationMessage::Timeout_Never))
         spdlog::warn("tray: the desktop refused the notification for reminder {}", reminder.id);
 }
@@ -417,6 +421,16 @@ void TrayApp::show_settings() {
 
 void TrayApp::quit() {
     if (connection_) connection_->stop();
+    // Notifications still showing go first: on Windows their balloons belong to the icon, and
+    // one outliving it crashed the process at exit.
+    for (wxNotificationMessage* n : notifications_) {
+        n->Close();
+        delete n;
+    }
+    notifications_.clear();
+#ifdef __WXMSW__
+    wxNotificationMessage::UseTaskBarIcon(nullptr);
+#endif
     if (icon_) {
         icon_->RemoveIcon();
         icon_->Destroy();

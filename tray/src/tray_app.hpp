@@ -9,6 +9,7 @@
 
 #include <wx/listctrl.h>
 #include <wx/notebook.h>
+#include <wx/notifmsg.h>
 #include <wx/snglinst.h>
 #include <wx/taskbar.h>
 
@@ -150,6 +151,7 @@ class TrayApp : public wxApp {
     std::set<std::int64_t> shown_;  // reminders already notified (kept in the user's config)
     wxTranslations* translations_ = nullptr;
     std::unique_ptr<wxTimer> trim_timer_;
+    std::set<wxNotificationMessage*> notifications_;  // shown and not dismissed yet
     friend class StatusFrame;
 };
 
