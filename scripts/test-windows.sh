@@ -204,6 +204,13 @@ if [ "${CREDWATCH_SKIP_TRAY:-0}" != 1 ] && [ -f "$TRAY_EXE" ]; then
     log "tray smoke test under Wine (tests/integration/tray_smoke_wine.sh)"
     check "credwatch-tray.exe: Japanese menu and screenshots against the service (Wine desktop)" \
         timeout 240 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" "$BUILD/tray-screenshots"
+    GUI_TEST_EXE=$BUILD/tests/test_tray_gui.exe
+    if [ -f "$GUI_TEST_EXE" ]; then
+        log "the tray's buttons clicked under Wine (tests/gui/test_tray_gui.cpp)"
+        check "credwatch-tray (wxMSW): acknowledge, snooze, record, issued, track-as clicked against the service" \
+            timeout 360 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" \
+                "$BUILD/tray-gui-screenshots" "$GUI_TEST_EXE"
+    fi
 fi
 
 finish

@@ -5,12 +5,16 @@
 // clicks open are answered with wxTEST_DIALOG. Every outcome is read back from the service.
 //
 // Environment: CREDWATCH_TEST_DATA_DIR (the service's data directory),
-// CREDWATCH_TEST_SERVICE_PID (stopped by the last test to check the disconnected state).
+// CREDWATCH_TEST_SERVICE_PID (POSIX: stopped by the last test to check the disconnected state;
+// on Windows the test finds the process behind the pipe),
+// CREDWATCH_TEST_USER_CERT (Windows, under Wine: a DER certificate put into CurrentUser\My
+// before the tray starts, where the POSIX fixture uses ~/.credwatch/certificates).
 
 #define wxTEST_DIALOG_HOOK_CLASS GTestModalHook
 
 #include "credwatch/civil_time.hpp"
 #include "credwatch/json_codec.hpp"
+#include "credwatch/platform.hpp"
 #include "tray_app.hpp"
 
 #include <wx/testing.h>
@@ -20,6 +24,14 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#ifdef _WIN32
+#include <windows.h>
+
+#include <wincrypt.h>
+#endif
 #include <optional>
 #include <string>
 #include <vector>
@@ -195,6 +207,8 @@ void click_credential_row(const std::string& credential) {
     pump(100ms);
     wxRect rect;
     ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    ASSERT_TRUE(list->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
+        << "the row is not visible";
     click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
     ASSERT_TRUE(wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; },
                            5s))
@@ -211,6 +225,35 @@ void open_status_window() {
     ASSERT_NE(pages, nullptr);
     pages->SetSelection(0);
     pump(300ms);
+}
+
+// Stops the service under the tray's feet. POSIX: SIGTERM to the pid the script gives. Windows:
+// the process serving the data directory's pipe is terminated (under Wine the script cannot
+// know its Windows process id).
+::testing::AssertionResult stop_service() {
+#ifdef _WIN32
+    const std::wstring pipe = platform::from_utf8(platform::ipc_endpoint(data_dir())).wstring();
+    HANDLE client = ::CreateFileW(pipe.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
+                                  OPEN_EXISTING, 0, nullptr);
+    if (client == INVALID_HANDLE_VALUE)
+        return ::testing::AssertionFailure() << "cannot open the service's pipe";
+    ULONG pid = 0;
+    const BOOL known = ::GetNamedPipeServerProcessId(client, &pid);
+    ::CloseHandle(client);
+    if (!known) return ::testing::AssertionFailure() << "GetNamedPipeServerProcessId failed";
+    HANDLE process = ::OpenProcess(PROCESS_TERMINATE, FALSE, pid);
+    if (!process) return ::testing::AssertionFailure() << "cannot open process " << pid;
+    const BOOL ended = ::TerminateProcess(process, 1);
+    ::CloseHandle(process);
+    if (!ended) return ::testing::AssertionFailure() << "TerminateProcess failed";
+    return ::testing::AssertionSuccess();
+#else
+    const char* pid = std::getenv("CREDWATCH_TEST_SERVICE_PID");
+    if (!pid) return ::testing::AssertionFailure() << "CREDWATCH_TEST_SERVICE_PID is not set";
+    if (::kill(static_cast<pid_t>(std::atol(pid)), SIGTERM) != 0)
+        return ::testing::AssertionFailure() << "kill " << pid << " failed";
+    return ::testing::AssertionSuccess();
+#endif
 }
 
 }  // namespace
@@ -343,8 +386,13 @@ TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
     const std::string location = u8(inventory->GetItemText(item, 0));
     EXPECT_FALSE(widget("bind")->IsEnabled()) << "nothing selected yet";
 
+    // Windows lists the machine's root CAs too: the row may be far down.
+    inventory->EnsureVisible(item);
+    pump(200ms);
     wxRect rect;
     ASSERT_TRUE(inventory->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    ASSERT_TRUE(inventory->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
+        << "the row is not visible";
     click_at(inventory->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
     ASSERT_TRUE(wait_until([&] { return widget("bind")->IsEnabled(); }, 5s))
         << "selecting an untracked certificate did not enable Track as";
@@ -383,9 +431,7 @@ TEST(TrayGui, GreysOutWhenTheServiceStops) {
     open_status_window();
     click_credential_row("gtol/user-password");
     ASSERT_TRUE(widget("record")->IsEnabled());
-    const char* pid = std::getenv("CREDWATCH_TEST_SERVICE_PID");
-    ASSERT_NE(pid, nullptr);
-    ASSERT_EQ(::kill(static_cast<pid_t>(std::atol(pid)), SIGTERM), 0);
+    ASSERT_TRUE(stop_service());
     ASSERT_TRUE(wait_until([] { return !app().snapshot().connected; }, 20s))
         << "the tray did not notice the service stopped";
     EXPECT_TRUE(wait_until([] { return !widget("record")->IsEnabled(); }, 5s));
@@ -415,6 +461,25 @@ void gtest_assert_handler(const wxString& file, int line, const wxString& func,
                   << line << "): " << condition.utf8_str() << " " << message.utf8_str();
 }
 
+// Windows: the user's own certificate goes where the tray looks for it, CurrentUser\My.
+bool put_user_certificate(const char* der_path) {
+#ifdef _WIN32
+    std::ifstream in(der_path, std::ios::binary);
+    const std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    HCERTSTORE store = ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                                       CERT_SYSTEM_STORE_CURRENT_USER, L"My");
+    if (der.empty() || !store) return false;
+    const BOOL added = ::CertAddEncodedCertificateToStore(
+        store, X509_ASN_ENCODING, reinterpret_cast<const BYTE*>(der.data()),
+        static_cast<DWORD>(der.size()), CERT_STORE_ADD_REPLACE_EXISTING, nullptr);
+    ::CertCloseStore(store, 0);
+    return added != FALSE;
+#else
+    (void)der_path;
+    return false;
+#endif
+}
+
 }  // namespace
 
 wxIMPLEMENT_APP_NO_MAIN(GuiTestApp);
@@ -424,6 +489,11 @@ int main(int argc, char** argv) {
     const char* dir = std::getenv("CREDWATCH_TEST_DATA_DIR");
     if (!dir) {
         std::cerr << "test_tray_gui: set CREDWATCH_TEST_DATA_DIR (run tests/integration/tray_gui.sh)\n";
+        return 2;
+    }
+    if (const char* cert = std::getenv("CREDWATCH_TEST_USER_CERT");
+        cert && !put_user_certificate(cert)) {
+        std::cerr << "test_tray_gui: could not put " << cert << " into CurrentUser\\My\n";
         return 2;
     }
     std::vector<std::string> args = {argv[0], "--data-dir", dir, "--lang", "en"};

@@ -5,8 +5,11 @@
 #   - a password change is recorded with credwatch.exe (50 days ago: due soon);
 #   - --dump-menu prints the Japanese menu built from the service's data;
 #   - --screenshot captures the status window, the inventory tab and the open menu into PNGs
-#     that are not blank (distinct colours counted with ImageMagick).
-# Usage: tray_smoke_wine.sh SERVICE_EXE CLI_EXE TRAY_EXE [SCREENSHOT_DIR]
+#     that are not blank (distinct colours counted with ImageMagick);
+#   - with GUI_TEST_EXE (tests/gui/test_tray_gui.exe): the status window's buttons clicked
+#     through Wine's input (SendInput), after the fixture of tests/integration/tray_fixture.sh
+#     (a password 65 days old, 5 of 6 issuances, the user's own certificate in CurrentUser\My).
+# Usage: tray_smoke_wine.sh SERVICE_EXE CLI_EXE TRAY_EXE [SCREENSHOT_DIR [GUI_TEST_EXE]]
 # Uses $WINEPREFIX when it is set (scripts/test-windows.sh), otherwise makes its own.
 # Bounded: every Wine command has a timeout; about 40-60 s on a loaded 2-core machine.
 set -euo pipefail
@@ -15,8 +18,9 @@ service_exe=$1
 cli_exe=$2
 tray_exe=$3
 out=${4:-}
+gui_test_exe=${5:-}
 
-for tool in wine wineserver winepath Xvfb convert; do
+for tool in wine wineserver winepath Xvfb convert openssl; do
     command -v "$tool" >/dev/null || { echo "tray_smoke_wine: $tool missing"; exit 1; }
 done
 
@@ -120,6 +124,25 @@ cp "$work/menu.txt" "$out/menu.txt"
 for label in "状況を表示" "パスワードを変更しました" "手続きを開く" "終了" "利用者パスワード"; do
     grep -q -- "$label" "$work/menu.txt" || { echo "tray_smoke_wine: the menu lacks \"$label\""; fail=1; }
 done
+
+# 3. The buttons, clicked (tests/gui/test_tray_gui.cpp; same cases as tray_gui on Linux).
+if [[ -n $gui_test_exe ]]; then
+    T=60 W "$cli_exe" --data-dir "$data" password-changed gtol/user-password --on "$(date -d '65 days ago' +%F)" \
+        >>"$work/fixture.log" 2>&1 || { echo "tray_smoke_wine: password-changed gtol failed"; cat "$work/fixture.log"; exit 1; }
+    T=60 W "$cli_exe" --data-dir "$data" issued cancer-registry/certificate-issuance --total 5 \
+        >>"$work/fixture.log" 2>&1 || { echo "tray_smoke_wine: issued --total 5 failed"; cat "$work/fixture.log"; exit 1; }
+    openssl req -x509 -newkey rsa:2048 -nodes -utf8 -subj "/CN=山田 太郎/O=テスト病院" -days 200 \
+        -keyout "$work/staff.key" -outform DER -out "$work/staff.der" 2>/dev/null
+    if CREDWATCH_TEST_DATA_DIR=$data CREDWATCH_TEST_USER_CERT=$(winepath -w "$work/staff.der") \
+        T=200 W "$gui_test_exe" >"$work/gui.log" 2>&1 </dev/null; then
+        grep -E "^\[  (PASSED|SKIPPED) " "$work/gui.log" | sed 's/^/tray_smoke_wine: test_tray_gui /'
+    else
+        echo "tray_smoke_wine: test_tray_gui.exe failed (the screen then: $out/gui-failure.png)"
+        grep -v -E "^(\[ RUN|\[       OK)" "$work/gui.log" | tail -n 60
+        xwd -root -silent | convert xwd:- "$out/gui-failure.png" || true
+        fail=1
+    fi
+fi
 
 ((fail == 0)) && echo "tray_smoke_wine: OK"
 exit $fail
