@@ -95,8 +95,7 @@ bool TrayApp::OnInit() {
     setup_translations();
     wxInitAllImageHandlers();
 
-    const bool special = !options_.screenshot_dir.empty() || options_.dump_menu;
-    if (!special) {
+    if (!special_mode()) {
         // One per user session and data directory (tests run several side by side).
         const std::string dir = platform::to_utf8(options_.data_dir);
         single_ = std::make_unique<wxSingleInstanceChecker>(wxString::Format(
@@ -121,21 +120,22 @@ bool TrayApp::OnInit() {
     connection_ = std::make_unique<ServiceConnection>(options_.data_dir, lang_, std::move(cb));
     connection_->start();
 
-    if (special) {
+    if (special_mode()) {
         // Give the service 15 s; then go on with whatever the tray shows (grey, offline).
-        call_later(std::chrono::seconds(15), [this] {
-            if (!have_snapshot_ || !snapshot_.connected) {
-                have_snapshot_ = true;
-                if (options_.dump_menu) {
-                    std::cout << dump_menu(build_menu(snapshot_)) << std::flush;
-                    quit();
-                } else {
-                    run_screenshots();
-                }
-            }
-        });
+        call_later(std::chrono::seconds(15), [this] { run_special_mode(); });
     }
     return true;
+}
+
+void TrayApp::run_special_mode() {
+    if (have_snapshot_) return;  // once: the first connected snapshot or the 15 s timeout
+    have_snapshot_ = true;
+    if (options_.dump_menu) {
+        std::cout << dump_menu(build_menu(snapshot_)) << std::flush;
+        quit();
+    } else {
+        run_screenshots();
+    }
 }
 
 int TrayApp::OnExit() {
@@ -165,17 +165,8 @@ void TrayApp::on_snapshot(Snapshot snapshot) {
     snapshot_ = std::move(snapshot);
     if (icon_) icon_->update(snapshot_);
     if (status_) status_->update(snapshot_);
-    const bool special = !options_.screenshot_dir.empty() || options_.dump_menu;
-    if (special) {
-        if (snapshot_.connected && !have_snapshot_) {
-            have_snapshot_ = true;
-            if (options_.dump_menu) {
-                std::cout << dump_menu(build_menu(snapshot_)) << std::flush;
-                quit();
-            } else {
-                run_screenshots();
-            }
-        }
+    if (special_mode()) {
+        if (snapshot_.connected) run_special_mode();
         return;
     }
     if (!have_snapshot_) schedule_trim();  // start-up is over
@@ -186,7 +177,7 @@ void TrayApp::on_snapshot(Snapshot snapshot) {
 }
 
 void TrayApp::on_reminder(const ReminderView& reminder, const json::object& row) {
-    if (!options_.screenshot_dir.empty() || options_.dump_menu) return;
+    if (special_mode()) return;
     CredentialView view = credential_from_json(row, lang_);
     notify(reminder, row.empty() ? find_credential(snapshot_, reminder.credential) : &view);
 }
@@ -230,7 +221,7 @@ void TrayApp::load_shown() {
 }
 
 void TrayApp::save_shown() {
-    if (!options_.screenshot_dir.empty() || options_.dump_menu) return;
+    if (special_mode()) return;
     while (shown_.size() > 500) shown_.erase(shown_.begin());  // oldest ids first
     wxArrayString parts;
     for (auto id : shown_) parts.Add(wxString::Format("%lld", static_cast<long long>(id)));
@@ -268,7 +259,7 @@ void TrayApp::perform(const MenuItem& item) {
 }
 
 void TrayApp::schedule_trim() {
-    if (!options_.screenshot_dir.empty() || options_.dump_menu) return;
+    if (special_mode()) return;
     if (!trim_timer_) {
         trim_timer_ = std::make_unique<wxTimer>();
         trim_timer_->Bind(wxEVT_TIMER, [this](wxTimerEvent&) {

@@ -139,6 +139,9 @@ class TrayApp : public wxApp {
     void load_shown();
     void save_shown();
     void run_screenshots();
+    // --screenshot and --dump-menu: act once on what the tray knows, then exit.
+    bool special_mode() const { return !options_.screenshot_dir.empty() || options_.dump_menu; }
+    void run_special_mode();
 
     Options options_;
     Lang lang_ = Lang::en;
