@@ -28,3 +28,26 @@ finish() {
     [ "$FAIL" -eq 0 ] && [ "$PASS" -gt 0 ]
     exit $?
 }
+
+# Wine helpers shared by both Windows scripts.
+W() { timeout "${T:-60}" wine "$@"; }  # every wine command is bounded in time (T seconds, 60)
+service_state() { W sc query credwatch 2>/dev/null | tr -d '\r' | awk '/STATE/ {print $4}'; }
+wait_state() {  # wait_state RUNNING|STOPPED seconds
+    local i
+    for ((i = 0; i < $2; i++)); do
+        [ "$(service_state)" = "$1" ] && return 0
+        sleep 1
+    done
+    echo "state is '$(service_state)', not $1 after $2 s"
+    return 1
+}
+json_check() {  # json_check FILE python-expression-on-d
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+ok = eval(sys.argv[2])
+if not ok:
+    print("not true:", sys.argv[2]); print(json.dumps(d, ensure_ascii=False)[:800])
+sys.exit(0 if ok else 1)
+PY
+}

@@ -22,7 +22,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${CREDWATCH_WINDOWS_BUILD_DIR:-$ROOT/build/windows}
 # shellcheck source=SCRIPTDIR/lib-test.sh
-. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish ("N passed, M failed")
+. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish; W, service_state, wait_state, json_check
 
 for tool in wixl msiinfo msibuild wine wineserver python3; do
     command -v "$tool" >/dev/null || { ko "$tool is installed (apt-get install wixl msitools wine wine64)"; finish; }
@@ -115,7 +115,6 @@ timeout 180 wineboot -i >/dev/null 2>&1 || { ko "wineboot -i"; finish; }
 # for it, then keep one alive for the whole test (killed by the trap).
 timeout 60 wineserver -w || true
 wineserver -p </dev/null >/dev/null 2>&1
-W() { timeout "${T:-60}" wine "$@"; }
 
 DRIVE=$WINEPREFIX/drive_c
 DATA='C:\ProgramData\credwatch'
@@ -128,16 +127,6 @@ menu_link() { { find "$DRIVE/ProgramData/Microsoft/Windows/Start Menu/Programs/c
                    -name "$1" 2>/dev/null || true; } | grep -q .; }
 CLI_WIN='C:\Program Files\credwatch\credwatch.exe'
 cli() { W "$CLI_WIN" --data-dir "$DATA" "$@"; }
-service_state() { W sc query credwatch 2>/dev/null | tr -d '\r' | awk '/STATE/ {print $4}'; }
-wait_state() {  # wait_state RUNNING|STOPPED seconds
-    local i
-    for ((i = 0; i < $2; i++)); do
-        [ "$(service_state)" = "$1" ] && return 0
-        sleep 1
-    done
-    echo "state is '$(service_state)', not $1 after $2 s"
-    return 1
-}
 read_log() {  # msiexec logs: ANSI under Wine, UTF-16 on Windows
     if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' ')" = fffe ]; then iconv -f UTF-16LE -t UTF-8 "$1"; else cat "$1"; fi
 }
@@ -155,16 +144,6 @@ d = tomllib.load(open(sys.argv[1], "rb"))
 ok = eval(sys.argv[2])
 if not ok:
     print("not true:", sys.argv[2]); print({k: d.get(k) for k in ("service", "email", "kind")})
-sys.exit(0 if ok else 1)
-EOF
-}
-json_check() {  # json_check FILE python-expression-on-d
-    python3 - "$1" "$2" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1], encoding="utf-8"))
-ok = eval(sys.argv[2])
-if not ok:
-    print("not true:", sys.argv[2]); print(json.dumps(d, ensure_ascii=False)[:800])
 sys.exit(0 if ok else 1)
 EOF
 }

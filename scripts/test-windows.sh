@@ -25,7 +25,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JOBS=${CREDWATCH_JOBS:-2}
 # shellcheck source=SCRIPTDIR/lib-test.sh
-. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish ("N passed, M failed")
+. "$ROOT/scripts/lib-test.sh"  # log, ok, ko, check, finish; W, service_state, wait_state, json_check
 
 # ---- 1. dependencies --------------------------------------------------------------------------
 if [ -n "${CREDWATCH_WINDOWS_DEPS:-}" ] && [ -f "$CREDWATCH_WINDOWS_DEPS/.credwatch-deps-complete" ]; then
@@ -81,7 +81,6 @@ timeout 180 wineboot -i >/dev/null 2>&1 || { ko "wineboot -i"; finish; }
 # the service a second time). Wait for that, then keep a fresh one alive between the commands.
 timeout 60 wineserver -w || true
 wineserver -p 120
-W() { timeout "${T:-60}" wine "$@"; }  # every wine command is bounded in time
 
 # ---- 3. unit tests ------------------------------------------------------------------------------
 if [ "${CREDWATCH_SKIP_UNIT:-0}" != 1 ]; then
@@ -106,26 +105,6 @@ if [ "${CREDWATCH_SKIP_E2E:-0}" != 1 ]; then
     UNIX_DATA="$WINEPREFIX/drive_c/credwatch-e2e/データ"
     SVC_WIN=$(winepath -w "$SVC_EXE")
     cli() { W "$CLI_EXE" --data-dir "$DATA" "$@"; }
-    service_state() { W sc query credwatch 2>/dev/null | tr -d '\r' | awk '/STATE/ {print $4}'; }
-    wait_state() {  # wait_state RUNNING|STOPPED seconds
-        local i
-        for ((i = 0; i < $2; i++)); do
-            [ "$(service_state)" = "$1" ] && return 0
-            sleep 1
-        done
-        echo "state is $(service_state), not $1 after $2 s"
-        return 1
-    }
-    json_check() {  # json_check FILE python-expression-on-d
-        python3 - "$1" "$2" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1], encoding="utf-8"))
-ok = eval(sys.argv[2])
-if not ok:
-    print("not true:", sys.argv[2]); print(json.dumps(d, ensure_ascii=False)[:800])
-sys.exit(0 if ok else 1)
-EOF
-    }
     TMP=$(mktemp -d /tmp/credwatch-e2e.XXXXXX)
 
     check "install --data-dir $DATA" W "$SVC_EXE" install --data-dir "$DATA"
