@@ -190,6 +190,20 @@ std::string today_text() {
     return format_date(local_date(std::chrono::system_clock::now()));
 }
 
+// Scrolls `item` into view, clicks it and waits until the list reports it selected.
+void click_row(wxListCtrl* list, long item) {
+    list->EnsureVisible(item);  // Windows lists the machine's root CAs too: it may be far down
+    pump(200ms);
+    wxRect rect;
+    ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    ASSERT_TRUE(list->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
+        << "the row is not visible";
+    click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
+    ASSERT_TRUE(wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; },
+                           5s))
+        << "clicking row " << item << " did not select it";
+}
+
 // Clicks the row of `credential` in the status window's table (found by the texts the view
 // model gives its system and credential cells) and waits until the frame reports it selected.
 void click_credential_row(const std::string& credential) {
@@ -203,16 +217,7 @@ void click_credential_row(const std::string& credential) {
             u8(list->GetItemText(i, 1)) == cell_text(*row, Column::credential))
             item = i;
     ASSERT_GE(item, 0) << credential << " has no row in the table";
-    list->EnsureVisible(item);
-    pump(100ms);
-    wxRect rect;
-    ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
-    ASSERT_TRUE(list->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
-        << "the row is not visible";
-    click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
-    ASSERT_TRUE(wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; },
-                           5s))
-        << "clicking the row of " << credential << " did not select it";
+    ASSERT_NO_FATAL_FAILURE(click_row(list, item)) << credential;
 }
 
 void open_status_window() {
@@ -259,7 +264,7 @@ void open_status_window() {
 }  // namespace
 
 TEST(TrayGui, StatusWindowListsWhatTheServiceTracks) {
-    open_status_window();
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
     auto* list = widget<wxListCtrl>("credentials");
     ASSERT_NE(list, nullptr);
     const json::object status = service("status");
@@ -272,12 +277,12 @@ TEST(TrayGui, StatusWindowListsWhatTheServiceTracks) {
 }
 
 TEST(TrayGui, AcknowledgeButtonAcknowledgesTheReminder) {
-    open_status_window();
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
     const auto before = reminder_for("gtol/user-password");
     ASSERT_TRUE(before) << "the fixture's expired GTOL password raised no reminder";
     const std::int64_t id = before->at("id").as_int64();
 
-    click_credential_row("gtol/user-password");
+    ASSERT_NO_FATAL_FAILURE(click_credential_row("gtol/user-password"));
     EXPECT_TRUE(widget("record")->IsEnabled()) << "a password row can be recorded";
     click(widget("acknowledge"));
     ASSERT_TRUE(wait_until([&] { return !reminder_for("gtol/user-password"); }))
@@ -292,11 +297,11 @@ TEST(TrayGui, AcknowledgeButtonAcknowledgesTheReminder) {
 }
 
 TEST(TrayGui, SnoozeButtonHidesTheReminderForTheChosenDays) {
-    open_status_window();
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
     const auto before = reminder_for("cancer-registry/user-password");
     ASSERT_TRUE(before) << "the fixture's password due in 10 days raised no reminder";
 
-    click_credential_row("cancer-registry/user-password");
+    ASSERT_NO_FATAL_FAILURE(click_credential_row("cancer-registry/user-password"));
     const auto press = [] {
         click(widget("snooze"));
         wait_until([] { return !reminder_for("cancer-registry/user-password"); }, 10s);
@@ -317,8 +322,8 @@ TEST(TrayGui, SnoozeButtonHidesTheReminderForTheChosenDays) {
 }
 
 TEST(TrayGui, RecordChangeButtonRecordsTodayAfterConfirmation) {
-    open_status_window();
-    click_credential_row("cancer-registry/user-password");
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
+    ASSERT_NO_FATAL_FAILURE(click_credential_row("cancer-registry/user-password"));
     // Answering No records nothing.
     const auto press = [] {
         click(widget("record"));
@@ -351,12 +356,12 @@ TEST(TrayGui, RecordChangeButtonRecordsTodayAfterConfirmation) {
 }
 
 TEST(TrayGui, IssuedButtonCountsTheLastIssuanceAndWarnsTheQuotaIsGone) {
-    open_status_window();
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
     const auto before = service_row("cancer-registry/certificate-issuance");
     ASSERT_TRUE(before);
     ASSERT_EQ(int_field(*before, "issued").value_or(-1), 5);
 
-    click_credential_row("cancer-registry/certificate-issuance");
+    ASSERT_NO_FATAL_FAILURE(click_credential_row("cancer-registry/certificate-issuance"));
     EXPECT_FALSE(widget("record")->IsEnabled()) << "an issuance quota has no change to record";
     const auto press = [] {
         click(widget("issued"));
@@ -373,7 +378,7 @@ TEST(TrayGui, IssuedButtonCountsTheLastIssuanceAndWarnsTheQuotaIsGone) {
 }
 
 TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
-    open_status_window();
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
     widget<wxNotebook>("pages")->SetSelection(1);  // reloads the inventory
     auto* inventory = widget<wxListCtrl>("inventory");
     ASSERT_NE(inventory, nullptr);
@@ -386,14 +391,7 @@ TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
     const std::string location = u8(inventory->GetItemText(item, 0));
     EXPECT_FALSE(widget("bind")->IsEnabled()) << "nothing selected yet";
 
-    // Windows lists the machine's root CAs too: the row may be far down.
-    inventory->EnsureVisible(item);
-    pump(200ms);
-    wxRect rect;
-    ASSERT_TRUE(inventory->GetItemRect(item, rect, wxLIST_RECT_LABEL));
-    ASSERT_TRUE(inventory->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
-        << "the row is not visible";
-    click_at(inventory->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
+    ASSERT_NO_FATAL_FAILURE(click_row(inventory, item));
     ASSERT_TRUE(wait_until([&] { return widget("bind")->IsEnabled(); }, 5s))
         << "selecting an untracked certificate did not enable Track as";
 
@@ -428,8 +426,8 @@ TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
 }
 
 TEST(TrayGui, GreysOutWhenTheServiceStops) {
-    open_status_window();
-    click_credential_row("gtol/user-password");
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
+    ASSERT_NO_FATAL_FAILURE(click_credential_row("gtol/user-password"));
     ASSERT_TRUE(widget("record")->IsEnabled());
     ASSERT_TRUE(stop_service());
     ASSERT_TRUE(wait_until([] { return !app().snapshot().connected; }, 20s))
