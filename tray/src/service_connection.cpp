@@ -14,8 +14,6 @@ struct ServiceConnection::Shared {
     std::mutex mutex;
     std::condition_variable wake;
     bool stopping = false;
-    bool finished = false;  // the thread is past its last use of anything but this
-    std::condition_variable done;
     Callbacks callbacks;  // cleared by stop(), under the mutex
 
     template <class F>
@@ -47,7 +45,7 @@ ServiceConnection::~ServiceConnection() {
 }
 
 void ServiceConnection::start() {
-    if (!thread_.joinable()) thread_ = std::thread(&ServiceConnection::run, shared_);
+    std::thread(&ServiceConnection::run, shared_).detach();
 }
 
 void ServiceConnection::stop() {
@@ -57,25 +55,6 @@ void ServiceConnection::stop() {
         shared_->callbacks = {};
     }
     shared_->wake.notify_all();
-    if (!thread_.joinable()) return;
-    // Joined when it is only sleeping, so its thread-local clean-up never runs alongside the
-    // process's own; one blocked in a read is left for the process exit to end.
-    std::unique_lock lock(shared_->mutex);
-    const bool finished = shared_->done.wait_for(lock, kStopWait, [&] { return shared_->finished; });
-    lock.unlock();
-    if (finished)
-        thread_.join();
-    else
-        thread_.detach();
-}
-
-void ServiceConnection::run(std::shared_ptr<Shared> shared) {
-    loop(shared.get());
-    {
-        std::lock_guard lock(shared->mutex);
-        shared->finished = true;
-    }
-    shared->done.notify_all();
 }
 
 Result<json::value> ServiceConnection::request(const std::filesystem::path& data_dir,
@@ -98,7 +77,7 @@ Status refresh_status(IpcClient& client, Snapshot& snapshot, Lang lang) {
 
 }  // namespace
 
-void ServiceConnection::loop(Shared* shared) {
+void ServiceConnection::run(std::shared_ptr<Shared> shared) {
     using namespace std::chrono;
     milliseconds backoff = seconds(5);
     while (shared->running()) {

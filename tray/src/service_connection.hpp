@@ -28,11 +28,9 @@ class ServiceConnection {
     ServiceConnection& operator=(const ServiceConnection&) = delete;
 
     void start();
-    // Stops delivering at once. A thread that was only sleeping (service down, backing off)
-    // ends and is joined; one blocked reading from the service is left to the process exit
-    // after kStopWait, so quitting never waits for a read.
+    // Stops delivering at once; the thread ends at its next wake-up (it is detached, so quitting
+    // never waits for a blocked read).
     void stop();
-    static constexpr std::chrono::milliseconds kStopWait{500};
 
     // One request on a short-lived connection (GUI actions). Adds "client": "tray".
     static Result<boost::json::value> request(const std::filesystem::path& data_dir,
@@ -44,9 +42,7 @@ class ServiceConnection {
   private:
     struct Shared;
     static void run(std::shared_ptr<Shared> shared);
-    static void loop(Shared* shared);
     std::shared_ptr<Shared> shared_;
-    std::thread thread_;
 };
 
 // Reads the logged-on user's own certificates (Windows: CurrentUser\My and Root; POSIX:
