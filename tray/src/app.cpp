@@ -412,8 +412,7 @@ void TrayApp::show_settings() {
 
 void TrayApp::quit() {
     if (connection_) connection_->stop();
-    // Notifications still showing go first: on Windows their balloons belong to the icon, and
-    // one outliving it crashed the process at exit.
+    // Notifications still showing go first: on Windows their balloons belong to the icon.
     for (wxNotificationMessage* n : notifications_) {
         n->Close();
         delete n;
