@@ -56,6 +56,7 @@ class GTestModalHook : public wxTestingModalHook {
 namespace {
 
 int g_result = 1;
+int g_dialogs_answered = 0;  // by ExpectMessage and ExpectChoice, to wait for a click's dialog
 
 // A message box whose text contains `fragment`, answered with `answer` (wxYES, wxOK, ...).
 class ExpectMessage : public wxExpectModalBase<wxMessageDialog, ExpectMessage> {
@@ -69,6 +70,7 @@ class ExpectMessage : public wxExpectModalBase<wxMessageDialog, ExpectMessage> {
         const std::string text = u8(dialog->GetMessage());
         EXPECT_NE(text.find(fragment_), std::string::npos)
             << "message box \"" << text << "\" lacks \"" << fragment_ << "\"";
+        ++g_dialogs_answered;
         return answer_;
     }
     wxString GetDefaultDescription() const override {
@@ -91,6 +93,7 @@ class ExpectChoice : public wxExpectModalBase<wxSingleChoiceDialog, ExpectChoice
         EXPECT_NE(u8(dialog->GetTitle()).find(title_), std::string::npos)
             << "choice dialog \"" << u8(dialog->GetTitle()) << "\"";
         dialog->SetSelection(index_);
+        ++g_dialogs_answered;
         return wxID_OK;
     }
     wxString GetDefaultDescription() const override {
@@ -193,9 +196,14 @@ std::string today_text() {
 // Scrolls `item` into view, clicks it and waits until the list reports it selected.
 void click_row(wxListCtrl* list, long item) {
     list->EnsureVisible(item);  // Windows lists the machine's root CAs too: it may be far down
-    pump(200ms);
-    wxRect rect;
+    // The native list may still be scrolling: click once the row stays put for 100 ms.
+    wxRect rect, before;
     ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    for (int i = 0; i < 20 && rect != before; ++i) {
+        before = rect;
+        pump(100ms);
+        ASSERT_TRUE(list->GetItemRect(item, rect, wxLIST_RECT_LABEL));
+    }
     ASSERT_TRUE(list->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
         << "the row is not visible";
     click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
@@ -326,8 +334,9 @@ TEST(TrayGui, RecordChangeButtonRecordsTodayAfterConfirmation) {
     ASSERT_NO_FATAL_FAILURE(click_credential_row("cancer-registry/user-password"));
     // Answering No records nothing.
     const auto press = [] {
+        const int before = g_dialogs_answered;
         click(widget("record"));
-        pump(500ms);
+        wait_until([&] { return g_dialogs_answered > before; }, 10s);
     };
     wxTEST_DIALOG(press(), ExpectMessage(wxNO, "was changed today"));
     EXPECT_NE(string_field(*service_row("cancer-registry/user-password"), "renewed_on"),
