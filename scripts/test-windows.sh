@@ -186,9 +186,20 @@ if [ "${CREDWATCH_SKIP_TRAY:-0}" != 1 ] && [ -f "$TRAY_EXE" ]; then
     GUI_TEST_EXE=$BUILD/tests/test_tray_gui.exe
     if [ -f "$GUI_TEST_EXE" ]; then
         log "the tray's buttons clicked under Wine (tests/gui/test_tray_gui.cpp)"
-        check "credwatch-tray (wxMSW): acknowledge, snooze, record, issued, track-as clicked against the service" \
+        # Under Wine a simulated click is lost now and then (about one run in ten): one retry,
+        # said in the log. Every case must pass within a single run.
+        gui_run() {
             timeout 360 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" \
-                "$BUILD/tray-gui-screenshots" "$GUI_TEST_EXE"
+                "$BUILD/tray-gui-screenshots" "$GUI_TEST_EXE" || {
+                touch "$BUILD/tray-gui-retried"
+                timeout 360 "$ROOT/tests/integration/tray_smoke_wine.sh" "$SVC_EXE" "$CLI_EXE" "$TRAY_EXE" \
+                    "$BUILD/tray-gui-screenshots" "$GUI_TEST_EXE"
+            }
+        }
+        rm -f "$BUILD/tray-gui-retried"
+        check "credwatch-tray (wxMSW): acknowledge, snooze, record, issued, track-as clicked against the service" \
+            gui_run
+        [ -e "$BUILD/tray-gui-retried" ] && log "the tray click test failed once and passed when run again"
     fi
 fi
 
