@@ -1,14 +1,14 @@
 // credwatch: the command line for registry staff and administrators. Talks to the service
 // over the IPC, except `scan`, which reads certificate files directly.
 
-#include "credwatch/certificate.hpp"
-#include "credwatch/civil_time.hpp"
-#include "credwatch/exports.hpp"
-#include "credwatch/ipc_client.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/platform.hpp"
-#include "credwatch/secret_file.hpp"
-#include "credwatch/text.hpp"
+#include "credwatch/certs/certificate.hpp"
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/notify/exports.hpp"
+#include "credwatch/ipc/ipc_client.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/platform/platform.hpp"
+#include "credwatch/platform/secret_file.hpp"
+#include "credwatch/notify/text.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

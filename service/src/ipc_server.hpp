@@ -2,7 +2,7 @@
 // The service's side of the IPC: accepts local clients, reads one JSON request per line and
 // writes the handler's reply. Platform implementations: posix/ (Unix socket), windows/ (pipe).
 
-#include "credwatch/error.hpp"
+#include "credwatch/base/error.hpp"
 
 #include <boost/asio/io_context.hpp>
 

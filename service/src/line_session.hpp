@@ -7,7 +7,7 @@
 
 #include "ipc_server.hpp"
 
-#include "credwatch/protocol.hpp"
+#include "credwatch/ipc/protocol.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/buffers_iterator.hpp>

@@ -1,13 +1,13 @@
 #include "notifier.hpp"
 
-#include "credwatch/civil_time.hpp"
-#include "credwatch/event_ids.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/mail.hpp"
-#include "credwatch/platform.hpp"
-#include "credwatch/protocol.hpp"
-#include "credwatch/secret_file.hpp"
-#include "credwatch/smtp.hpp"
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/notify/event_ids.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/notify/mail.hpp"
+#include "credwatch/platform/platform.hpp"
+#include "credwatch/ipc/protocol.hpp"
+#include "credwatch/platform/secret_file.hpp"
+#include "credwatch/notify/smtp.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -7,12 +7,12 @@
 
 #include "ipc_server.hpp"
 
-#include "credwatch/catalog.hpp"
-#include "credwatch/clock.hpp"
-#include "credwatch/metrics.hpp"
-#include "credwatch/store.hpp"
-#include "credwatch/system_log.hpp"
-#include "credwatch/text.hpp"
+#include "credwatch/catalog/catalog.hpp"
+#include "credwatch/base/clock.hpp"
+#include "credwatch/notify/metrics.hpp"
+#include "credwatch/store/store.hpp"
+#include "credwatch/notify/system_log.hpp"
+#include "credwatch/notify/text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

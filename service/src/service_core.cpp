@@ -1,11 +1,11 @@
 #include "service_core.hpp"
 
-#include "credwatch/cert_store.hpp"
-#include "credwatch/event_ids.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/matching.hpp"
-#include "credwatch/reminders.hpp"
-#include "credwatch/rules.hpp"
+#include "credwatch/certs/cert_store.hpp"
+#include "credwatch/notify/event_ids.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/domain/matching.hpp"
+#include "credwatch/domain/reminders.hpp"
+#include "credwatch/domain/rules.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -6,13 +6,13 @@
 #include "ipc_server.hpp"
 #include "notifier.hpp"
 
-#include "credwatch/catalog.hpp"
-#include "credwatch/certificate.hpp"
-#include "credwatch/clock.hpp"
-#include "credwatch/platform.hpp"
-#include "credwatch/protocol.hpp"
-#include "credwatch/store.hpp"
-#include "credwatch/text.hpp"
+#include "credwatch/catalog/catalog.hpp"
+#include "credwatch/certs/certificate.hpp"
+#include "credwatch/base/clock.hpp"
+#include "credwatch/platform/platform.hpp"
+#include "credwatch/ipc/protocol.hpp"
+#include "credwatch/store/store.hpp"
+#include "credwatch/notify/text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

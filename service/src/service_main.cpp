@@ -2,9 +2,9 @@
 
 #include "service_entry.hpp"
 
-#include "credwatch/logging.hpp"
-#include "credwatch/platform.hpp"
-#include "credwatch/site_edit.hpp"
+#include "credwatch/base/logging.hpp"
+#include "credwatch/platform/platform.hpp"
+#include "credwatch/catalog/site_edit.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/chrono.h>

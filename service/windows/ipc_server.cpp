@@ -5,7 +5,7 @@
 #include "ipc_server.hpp"
 #include "line_session.hpp"
 
-#include "win_util.hpp"
+#include "credwatch/platform/win_util.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -1,8 +1,8 @@
 // Benchmark: evaluate 100,000 credentials (rules + reminder decision), target < 100 ms.
 // Prints figures; it is not a test. Usage: bench_evaluate [COUNT] [ROUNDS]
 
-#include "credwatch/reminders.hpp"
-#include "credwatch/rules.hpp"
+#include "credwatch/domain/reminders.hpp"
+#include "credwatch/domain/rules.hpp"
 
 #include <fmt/format.h>
 

@@ -12,7 +12,7 @@
 //   first scan >= 20,000 files/s on one core, rescan < 50 ms.
 // Exit status 0 when both medians meet their targets, 1 otherwise, 2 on a usage error.
 
-#include "credwatch/certificate.hpp"
+#include "credwatch/certs/certificate.hpp"
 
 #include "cert_factory.hpp"
 #include "temp_dir.hpp"

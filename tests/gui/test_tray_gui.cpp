@@ -12,9 +12,9 @@
 
 #define wxTEST_DIALOG_HOOK_CLASS GTestModalHook
 
-#include "credwatch/civil_time.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/platform.hpp"
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
 
 #include <wx/testing.h>

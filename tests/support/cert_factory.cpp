@@ -1,7 +1,7 @@
 #include "cert_factory.hpp"
 
-#include "credwatch/certificate.hpp"
-#include "credwatch/openssl_raii.hpp"
+#include "credwatch/certs/certificate.hpp"
+#include "credwatch/certs/openssl_raii.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>

@@ -18,7 +18,7 @@
 // declaration order (C++20). Every function throws std::runtime_error when OpenSSL fails.
 // make_pkcs12 loads OpenSSL's legacy provider itself (credwatch::load_openssl_providers).
 
-#include "credwatch/clock.hpp"
+#include "credwatch/base/clock.hpp"
 
 #include <openssl/types.h>  // EVP_PKEY, X509 (opaque)
 

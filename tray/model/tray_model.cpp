@@ -1,7 +1,7 @@
 #include "tray_model.hpp"
 
-#include "credwatch/json_codec.hpp"
-#include "credwatch/civil_time.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/base/civil_time.hpp"
 
 #include <wx/intl.h>
 #include <wx/string.h>

@@ -4,8 +4,8 @@
 // gettext (wxGetTranslation), so that every user-visible string comes from the catalog
 // credwatch-tray (English msgids, tray/po/ja.po) and the logic is unit-tested without a display.
 
-#include "credwatch/model.hpp"
-#include "credwatch/text.hpp"
+#include "credwatch/domain/model.hpp"
+#include "credwatch/notify/text.hpp"
 
 #include <boost/json.hpp>
 

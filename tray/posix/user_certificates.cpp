@@ -1,9 +1,9 @@
 // POSIX: there are no per-user OS certificate stores; the user's own certificate files in
 // ~/.credwatch/certificates (if that folder exists) are what the tray reports.
 
-#include "credwatch/cert_store.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/platform.hpp"
+#include "credwatch/certs/cert_store.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "service_connection.hpp"
 
 #include <cstdlib>

@@ -2,8 +2,8 @@
 // (it never opens the database); shows the worst state as the icon's colour, reminders as
 // desktop notifications, and the renewal procedures.
 
-#include "credwatch/civil_time.hpp"
-#include "credwatch/platform.hpp"
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
 #include "working_set.hpp"
 

@@ -4,8 +4,8 @@
 // the socket for pushed events ("reminder", "status-changed") and asks for the status at most
 // once a minute when nothing happens; when the service is down it says so and retries.
 
-#include "credwatch/ipc_client.hpp"
-#include "credwatch/text.hpp"
+#include "credwatch/ipc/ipc_client.hpp"
+#include "credwatch/notify/text.hpp"
 #include "tray_model.hpp"
 
 #include <condition_variable>

@@ -1,7 +1,7 @@
 #pragma once
 // credwatch-tray: the application object and its windows.
 
-#include "credwatch/text.hpp"
+#include "credwatch/notify/text.hpp"
 #include "service_connection.hpp"
 #include "tray_model.hpp"
 

@@ -1,10 +1,10 @@
 // Windows: the logged-on user's CurrentUser\My and CurrentUser\Root stores (read by
-// common/windows/cert_store.cpp), reported to the service, which runs as LocalSystem and cannot
+// common/certs/windows/cert_store.cpp), reported to the service, which runs as LocalSystem and cannot
 // see them.
 
-#include "credwatch/cert_store.hpp"
-#include "credwatch/json_codec.hpp"
-#include "credwatch/platform.hpp"
+#include "credwatch/certs/cert_store.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "service_connection.hpp"
 
 namespace credwatch::tray {

@@ -1,0 +1,52 @@
+#pragma once
+// Reading X.509 certificates from files (PEM, DER, PKCS#12) with OpenSSL 3.
+
+#include "credwatch/base/error.hpp"
+#include "credwatch/domain/certificate.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace credwatch {
+
+// Parse all certificates held by one file. The format is detected from the content and the
+// extension. PKCS#12 files are opened with the password in the sibling "<stem>.pass" file
+// (trailing CR/LF/spaces and a UTF-8 BOM stripped), else with an empty password.
+Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem::path& path);
+
+// Parse certificates from memory (PEM with one or many, or a single DER certificate).
+Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
+                                                       std::string_view name_for_errors);
+Result<CertificateInfo> describe_der(std::string_view der);
+
+// Scans files and folders (recursively) for certificate files (.pem .crt .cer .der .p12 .pfx),
+// remembering size and modification time so that a rescan of unchanged files does not parse.
+class CertificateScanner {
+public:
+    CertificateScanner();
+    ~CertificateScanner();
+    CertificateScanner(const CertificateScanner&) = delete;
+    CertificateScanner& operator=(const CertificateScanner&) = delete;
+
+    // A file given explicitly is read whatever its extension; folders are walked and only
+    // certificate extensions are read. A path that does not exist is a failure record.
+    ScanResult scan(const std::vector<std::filesystem::path>& paths, const std::string& owner = "machine");
+
+private:
+    struct Cache;
+    std::unique_ptr<Cache> cache_;
+};
+
+bool is_certificate_extension(const std::filesystem::path& path);
+
+// Loads OpenSSL's "default" and "legacy" providers once per process (thread-safe; later calls
+// return the first answer). The legacy provider holds RC2-40 and 3DES, still used by PKCS#12
+// files exported from older Windows. Returns false (after one logged warning) when "legacy"
+// is not available; modern files still open. Called by the readers; callable by anyone who
+// needs the legacy algorithms (e.g. tests that write RC2-40 PKCS#12 files).
+bool load_openssl_providers();
+
+}  // namespace credwatch

@@ -1,0 +1,30 @@
+#pragma once
+// Which certificate in the inventory belongs to which tracked credential.
+
+#include "credwatch/domain/model.hpp"
+#include "credwatch/domain/records.hpp"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace credwatch {
+
+// Shell-style glob (* and ?) on a file name, case-insensitive for ASCII.
+bool glob_match(std::string_view pattern, std::string_view name);
+
+// Whether a certificate satisfies a kind's recognition rules: where it is (file name pattern or
+// store), then what it is (issuer / subject substrings). An empty rule set matches nothing.
+bool matches(const CertificateMatch& match, const FoundCertificate& cert);
+
+// The certificate a credential is tracked as: an explicit binding wins; otherwise the matching
+// certificate of the credential's owner (any owner for a machine credential) with the latest
+// notAfter.
+std::optional<FoundCertificate> best_match(const Credential& credential, const CredentialKind& kind,
+                                           const std::vector<InventoryEntry>& inventory);
+
+// Distinct certificates (by SHA-256) ever matched for a kind: a floor for an issuance count.
+int count_matching(const Credential& credential, const CredentialKind& kind,
+                   const std::vector<InventoryEntry>& inventory);
+
+}  // namespace credwatch

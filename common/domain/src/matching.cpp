@@ -1,0 +1,103 @@
+#include "credwatch/domain/matching.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+namespace credwatch {
+
+namespace {
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool contains_any(const std::vector<std::string>& needles, const std::string& haystack) {
+    if (needles.empty()) return true;
+    return std::any_of(needles.begin(), needles.end(), [&](const std::string& n) {
+        return haystack.find(n) != std::string::npos;
+    });
+}
+
+std::string file_name_of(const std::string& location) {
+    auto slash = location.find_last_of("/\\");
+    return slash == std::string::npos ? location : location.substr(slash + 1);
+}
+
+bool bound_to(const InventoryEntry& entry, const Credential& credential) {
+    return !credential.id.empty() && entry.bound_credential == credential.id;
+}
+
+bool owner_fits(const Credential& credential, const FoundCertificate& cert) {
+    return credential.owner == "machine" || credential.owner == cert.owner;
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+    std::size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+    while (n < name.size()) {
+        if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(name[n]))) {
+            ++p;
+            ++n;
+        } else if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            resume = n;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            n = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+bool matches(const CertificateMatch& match, const FoundCertificate& cert) {
+    if (match.empty()) return false;
+    bool placed;
+    if (cert.source == "file") {
+        std::string name = file_name_of(cert.location);
+        bool any_file = std::find(match.stores.begin(), match.stores.end(), "file") != match.stores.end();
+        placed = std::any_of(match.file_patterns.begin(), match.file_patterns.end(),
+                             [&](const std::string& g) { return glob_match(g, name); }) ||
+                 (any_file && match.file_patterns.empty()) ||
+                 (match.file_patterns.empty() && match.stores.empty());
+    } else {
+        placed = match.stores.empty() ||
+                 std::find(match.stores.begin(), match.stores.end(), cert.location) != match.stores.end();
+    }
+    return placed && contains_any(match.issuer_contains, cert.info.issuer) &&
+           contains_any(match.subject_contains, cert.info.subject);
+}
+
+std::optional<FoundCertificate> best_match(const Credential& credential, const CredentialKind& kind,
+                                           const std::vector<InventoryEntry>& inventory) {
+    const FoundCertificate* best = nullptr;
+    auto consider = [&](const FoundCertificate& c) {
+        if (!best || c.info.not_after > best->info.not_after) best = &c;
+    };
+    for (const auto& entry : inventory)
+        if (bound_to(entry, credential)) consider(entry.certificate);
+    if (!best) {
+        for (const auto& entry : inventory) {
+            if (entry.bound_credential.empty() && owner_fits(credential, entry.certificate) &&
+                matches(kind.match, entry.certificate))
+                consider(entry.certificate);
+        }
+    }
+    if (!best) return std::nullopt;
+    return *best;
+}
+
+int count_matching(const Credential& credential, const CredentialKind& kind,
+                   const std::vector<InventoryEntry>& inventory) {
+    std::set<std::string> seen;
+    for (const auto& entry : inventory) {
+        if (bound_to(entry, credential) ||
+            (owner_fits(credential, entry.certificate) && matches(kind.match, entry.certificate)))
+            seen.insert(entry.certificate.info.sha256);
+    }
+    return static_cast<int>(seen.size());
+}
+
+}  // namespace credwatch

@@ -1,0 +1,42 @@
+#pragma once
+// JSON shapes shared by the CLI's --json output, the IPC protocol and the exports.
+// Field names are documented in docs/ipc-protocol.md; times are ISO 8601 UTC.
+
+#include "credwatch/domain/certificate.hpp"
+#include "credwatch/domain/model.hpp"
+#include "credwatch/domain/records.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credwatch {
+
+boost::json::object to_json(const FoundCertificate& cert);
+boost::json::object to_json(const ScanFailure& failure);
+boost::json::object to_json(const InventoryEntry& entry);
+boost::json::object to_json(const InventoryFailure& failure);
+boost::json::object to_json(const Reminder& reminder);
+boost::json::object to_json(const AuditEntry& entry);
+boost::json::object to_json(const Procedure& procedure);
+
+// Tolerant field access on the objects above: "" or nullopt when absent or of another type.
+std::string string_field(const boost::json::object& object, std::string_view key);
+std::optional<std::int64_t> int_field(const boost::json::object& object, std::string_view key);
+// The strings of an array field, in order; elements of another type are skipped.
+std::vector<std::string> string_array_field(const boost::json::object& object,
+                                            std::string_view key);
+
+// One line of `credwatch status`: the credential, its kind and system names, its evaluation.
+boost::json::object status_row(const Credential& credential, const System* system,
+                               const CredentialKind* kind, const Evaluation& evaluation);
+
+// Certificates reported by a client (the tray's per-user stores), validated field by field.
+Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);
+Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
+
+}  // namespace credwatch

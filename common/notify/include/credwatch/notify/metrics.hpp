@@ -1,0 +1,44 @@
+#pragma once
+// Prometheus metrics in the text exposition format, written as a file for the textfile
+// collectors of node_exporter (Linux) and windows_exporter (Windows). The file is replaced
+// atomically (temporary file + rename), so a collector never reads half of it.
+// Metric names and labels: docs/notifications.md.
+
+#include "credwatch/base/clock.hpp"
+#include "credwatch/base/error.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace credwatch {
+
+struct MailQueueStats {
+    std::size_t pending = 0;  // queued, not sent yet
+    std::size_t failing = 0;  // of those, how many failed at least once
+};
+
+struct MetricsSnapshot {
+    boost::json::array rows;       // status rows (json_codec.hpp status_row), one per credential
+    std::size_t certificates = 0;  // certificates known after the last scan
+    std::size_t scan_errors = 0;   // files or stores that could not be read
+    TimePoint evaluated_at;        // when the rows were evaluated
+    std::optional<MailQueueStats> mail;  // present when e-mail is enabled
+};
+
+// The exposition text: HELP and TYPE lines, then the samples, "\n" line ends.
+std::string format_metrics(const MetricsSnapshot& snapshot);
+
+// A label value with \ " and line feeds escaped as the format requires.
+std::string escape_label_value(std::string_view value);
+
+// Writes `content` to `<file>.tmp` in the same folder and renames it over `file` (Windows:
+// MoveFileExW with MOVEFILE_REPLACE_EXISTING). The file is readable by everyone (0644), as
+// the exporter usually runs under another account. Errors name the file.
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content);
+
+}  // namespace credwatch

@@ -1,0 +1,186 @@
+// Prometheus text exposition format, version 0.0.4.
+
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/notify/metrics.hpp"
+
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/domain/model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <system_error>
+#include <vector>
+
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
+namespace credwatch {
+
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t unix_seconds(TimePoint t) {
+    return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+struct Family {
+    std::string name;
+    std::string help;
+    std::vector<std::string> samples;  // "name{labels} value"
+};
+
+constexpr std::array<State, 5> kStates{State::ok, State::unknown, State::due_soon, State::overdue,
+                                       State::quota_exhausted};
+
+std::string path_text(const std::filesystem::path& p) {
+    const auto u8 = p.u8string();
+    return std::string(u8.begin(), u8.end());
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char ch : value) {
+        if (ch == '\\')
+            out += "\\\\";
+        else if (ch == '"')
+            out += "\\\"";
+        else if (ch == '\n')
+            out += "\\n";
+        else
+            out += ch;
+    }
+    return out;
+}
+
+std::string format_metrics(const MetricsSnapshot& s) {
+    Family deadline{"credwatch_credential_deadline_timestamp_seconds",
+                    "When the credential lapses, as a Unix timestamp (absent while unknown).",
+                    {}};
+    Family days{"credwatch_credential_day_left",
+                "Local calendar days until the deadline; negative once it has passed.",
+                {}};
+    Family state{"credwatch_credential_state",
+                 "The credential's state: 1 for the current state, 0 for the others.",
+                 {}};
+    Family issued{"credwatch_credential_issued",
+                  "Certificates issued so far against an issuance limit (quota credentials).",
+                  {}};
+    Family limit{"credwatch_credential_issuance_limit",
+                 "The most certificates that may be issued (quota credentials).",
+                 {}};
+
+    std::vector<const json::object*> rows;
+    for (const auto& v : s.rows)
+        if (v.is_object()) rows.push_back(&v.as_object());
+    std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
+        return string_field(*a, "id") < string_field(*b, "id");
+    });
+    for (const json::object* row : rows) {
+        const std::string labels =
+            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"",
+                        escape_label_value(string_field(*row, "id")),
+                        escape_label_value(string_field(*row, "system")),
+                        escape_label_value(string_field(*row, "kind")),
+                        escape_label_value(string_field(*row, "owner")));
+        if (auto text = string_field(*row, "deadline"); !text.empty()) {
+            if (auto t = parse_utc(text))
+                deadline.samples.push_back(
+                    fmt::format("{}{{{}}} {}", deadline.name, labels, unix_seconds(*t)));
+        }
+        if (auto d = int_field(*row, "days_left"))
+            days.samples.push_back(fmt::format("{}{{{}}} {}", days.name, labels, *d));
+        const auto current =
+            state_from_string(string_field(*row, "state")).value_or(State::unknown);
+        for (State st : kStates)
+            state.samples.push_back(fmt::format("{}{{{},state=\"{}\"}} {}", state.name, labels,
+                                                to_string(st), st == current ? 1 : 0));
+        if (auto n = int_field(*row, "issued"))
+            issued.samples.push_back(fmt::format("{}{{{}}} {}", issued.name, labels, *n));
+        if (auto n = int_field(*row, "limit"))
+            limit.samples.push_back(fmt::format("{}{{{}}} {}", limit.name, labels, *n));
+    }
+
+    std::vector<Family> families{std::move(deadline), std::move(days), std::move(state),
+                                 std::move(issued), std::move(limit)};
+    families.push_back({"credwatch_scan_certificates",
+                        "Certificates found by the last scan (folders, stores, reported by users).",
+                        {fmt::format("credwatch_scan_certificates {}", s.certificates)}});
+    families.push_back({"credwatch_scan_errors",
+                        "Certificate files or stores the last scan could not read.",
+                        {fmt::format("credwatch_scan_errors {}", s.scan_errors)}});
+    families.push_back({"credwatch_last_evaluation_timestamp_seconds",
+                        "When credwatch last evaluated the deadlines, as a Unix timestamp.",
+                        {fmt::format("credwatch_last_evaluation_timestamp_seconds {}",
+                                     unix_seconds(s.evaluated_at))}});
+    if (s.mail) {
+        families.push_back(
+            {"credwatch_mail_outbox_pending_messages",
+             "E-mail messages queued and not sent yet.",
+             {fmt::format("credwatch_mail_outbox_pending_messages {}", s.mail->pending)}});
+        families.push_back(
+            {"credwatch_mail_outbox_failing_messages",
+             "Queued e-mail messages whose last attempt to send failed.",
+             {fmt::format("credwatch_mail_outbox_failing_messages {}", s.mail->failing)}});
+    }
+
+    std::string out;
+    for (const auto& f : families) {
+        if (f.samples.empty()) continue;
+        out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", f.name, f.help, f.name);
+        for (const auto& sample : f.samples) out += sample + "\n";
+    }
+    return out;
+}
+
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
+    std::filesystem::path temp = file;
+    temp += ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
+                                                          "exists and the service may write to it",
+                                                          path_text(temp)));
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+            return make_error(Errc::io_error, fmt::format("cannot write {}", path_text(temp)));
+        }
+    }
+#ifdef _WIN32
+    if (!::MoveFileExW(temp.c_str(), file.c_str(),
+                       MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        const DWORD err = ::GetLastError();
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        return make_error(Errc::io_error, fmt::format("cannot replace {}: MoveFileExW error {}",
+                                                      path_text(file), err));
+    }
+#else
+    std::error_code ec;
+    using std::filesystem::perms;
+    std::filesystem::permissions(
+        temp, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read, ec);
+    std::filesystem::rename(temp, file, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        return make_error(Errc::io_error,
+                          fmt::format("cannot replace {}: {}", path_text(file), ec.message()));
+    }
+#endif
+    return {};
+}
+
+}  // namespace credwatch

@@ -1,0 +1,122 @@
+// The Prometheus textfile: format, escaping, and the atomic replacement of the file.
+
+#include "credwatch/notify/metrics.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace credwatch;
+using namespace std::chrono;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+const TimePoint kStart = sys_days{2026y / March / 10} + 12h;
+
+json::object row(const std::string& id, const std::string& kind, const std::string& state) {
+    return {{"id", id},           {"system", "cancer-registry"}, {"kind", kind},
+            {"owner", "machine"}, {"deadline", nullptr},         {"days_left", nullptr},
+            {"state", state},     {"issued", nullptr},           {"limit", nullptr}};
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+        ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST(Metrics, LabelValuesAreEscaped) {
+    EXPECT_EQ(escape_label_value("plain"), "plain");
+    EXPECT_EQ(escape_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    EXPECT_EQ(escape_label_value("山田"), "山田");
+}
+
+TEST(Metrics, Format) {
+    MetricsSnapshot s;
+    auto pw = row("cancer-registry/user-password", "user-password", "due_soon");
+    pw["deadline"] = "2026-03-24T15:00:00Z";
+    pw["days_left"] = 14;
+    auto quota = row("cancer-registry/certificate-issuance", "certificate-issuance", "ok");
+    quota["issued"] = 5;
+    quota["limit"] = 6;
+    auto odd = row("lab/\"quoted\"", "portal-password", "unknown");
+    odd["owner"] = "yamada";
+    s.rows = {pw, quota, odd};
+    s.certificates = 12;
+    s.scan_errors = 1;
+    s.evaluated_at = kStart;
+    const std::string text = format_metrics(s);
+
+    const std::string pw_labels =
+        "credential=\"cancer-registry/"
+        "user-password\",system=\"cancer-registry\",kind=\"user-password\","
+        "owner=\"machine\"";
+    for (const std::string& line : std::vector<std::string>{
+             "# HELP credwatch_credential_deadline_timestamp_seconds ",
+             "# TYPE credwatch_credential_deadline_timestamp_seconds gauge\n",
+             "credwatch_credential_deadline_timestamp_seconds{" + pw_labels + "} 1774364400\n",
+             "credwatch_credential_day_left{" + pw_labels + "} 14\n",
+             "credwatch_credential_state{" + pw_labels + ",state=\"due_soon\"} 1\n",
+             "credwatch_credential_state{" + pw_labels + ",state=\"ok\"} 0\n",
+             std::string(
+                 "credwatch_credential_issued{credential=\"cancer-registry/certificate-issuance\","
+                 "system=\"cancer-registry\",kind=\"certificate-issuance\",owner=\"machine\"} 5\n"),
+             std::string(
+                 "credwatch_credential_issuance_limit{credential=\"cancer-registry/"
+                 "certificate-issuance\","
+                 "system=\"cancer-registry\",kind=\"certificate-issuance\",owner=\"machine\"} 6\n"),
+             std::string("credwatch_credential_state{credential=\"lab/"
+                         "\\\"quoted\\\"\",system=\"cancer-registry\","
+                         "kind=\"portal-password\",owner=\"yamada\",state=\"unknown\"} 1\n"),
+             std::string("credwatch_scan_certificates 12\n"),
+             std::string("credwatch_scan_errors 1\n"),
+             std::string("credwatch_last_evaluation_timestamp_seconds 1773144000\n")})
+        EXPECT_NE(text.find(line), std::string::npos) << line << "\nin:\n" << text;
+    // One-hot: five states per credential, exactly one of them 1.
+    EXPECT_EQ(count(text, "credwatch_credential_state{"), 15u);
+    EXPECT_EQ(count(text, "} 1\n"), 3u);
+    // Only the quota credential has issuance metrics; only dated ones a deadline.
+    EXPECT_EQ(count(text, "credwatch_credential_issued{"), 1u);
+    EXPECT_EQ(count(text, "credwatch_credential_deadline_timestamp_seconds{"), 1u);
+    // Without e-mail, no mail metrics; each family has one HELP and one TYPE.
+    EXPECT_EQ(text.find("credwatch_mail_"), std::string::npos);
+    EXPECT_EQ(count(text, "# TYPE credwatch_credential_state gauge\n"), 1u);
+    EXPECT_EQ(text.back(), '\n');
+
+    s.mail = MailQueueStats{3, 2};
+    const std::string with_mail = format_metrics(s);
+    EXPECT_NE(with_mail.find("credwatch_mail_outbox_pending_messages 3\n"), std::string::npos);
+    EXPECT_NE(with_mail.find("credwatch_mail_outbox_failing_messages 2\n"), std::string::npos);
+}
+
+TEST(Metrics, FileIsReplacedAtomically) {
+    test::TempDir dir("credwatch-metrics");
+    const auto file = dir / "credwatch.prom";
+    ASSERT_TRUE(write_file_atomically(file, "first 1\n"));
+    EXPECT_EQ(test::read_file(file), "first 1\n");
+    ASSERT_TRUE(write_file_atomically(file, "second 2\n"));
+    EXPECT_EQ(test::read_file(file), "second 2\n");
+    EXPECT_FALSE(std::filesystem::exists(dir / "credwatch.prom.tmp"));
+    // Readable by the exporter's account.
+    const auto perms = std::filesystem::status(file).permissions();
+    EXPECT_NE(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
+}
+
+TEST(Metrics, MissingFolderIsAnErrorNamingTheFile) {
+    test::TempDir dir("credwatch-metrics");
+    const auto file = dir / "no-such-folder" / "credwatch.prom";
+    auto st = write_file_atomically(file, "x 1\n");
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::io_error);
+    EXPECT_NE(st.error().message.find("no-such-folder"), std::string::npos) << st.error().message;
+}

@@ -1,0 +1,999 @@
+// ServiceCore in-process: a ManualClock (tests move it, never sleep), a real SQLite file in a
+// temporary data directory, requests through handle_line() as the IPC server would pass them.
+// The io_context is never run: evaluations are triggered by start(), requests, evaluate_now()
+// and on_time_change(), and every raised reminder is captured through a reminder listener.
+
+#include "service_core.hpp"
+
+#include "cert_factory.hpp"
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/notify/event_ids.hpp"
+#include "credwatch/notify/system_log.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace credwatch;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using credwatch::test::TempDir;
+using credwatch::test::write_file;
+
+namespace {
+
+const Peer kAdmin{"tester", true};
+
+const char* const kPassword = "cancer-registry/user-password";
+const char* const kIssuance = "cancer-registry/certificate-issuance";
+const char* const kClientCert = "orca-cloud/client-certificate";
+
+// Local noon of a calendar date: the same local date whatever TZ the test runs in.
+TimePoint noon(Date d) {
+    return local_midnight(d) + 12h;
+}
+
+const Date kToday = std::chrono::year{2026} / std::chrono::March / 10;
+
+std::string str(const json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : "";
+}
+
+// What the service writes to the system log, instead of the machine's syslog / event log.
+class RecordingSystemLog final : public SystemLog {
+  public:
+    struct Entry {
+        int id;
+        std::string text;
+    };
+    void reminder(const Reminder&, std::string_view) override {}
+    void failure(int event_id, std::string_view text) override {
+        entries.push_back({event_id, std::string(text)});
+    }
+    // certificate_unreadable() is not overridden: the default writes one failure() line.
+
+    // The texts of the entries with one event ID.
+    std::vector<std::string> texts(int event_id) const {
+        std::vector<std::string> out;
+        for (const auto& e : entries)
+            if (e.id == event_id) out.push_back(e.text);
+        return out;
+    }
+
+    std::vector<Entry> entries;
+};
+
+// One ServiceCore on a data directory, with its own io_context (declared first: it must
+// outlive the core) and every reminder it raises.
+class Core {
+  public:
+    Core(const fs::path& data_dir, const Clock& clock, const fs::path& site_file = {},
+         std::shared_ptr<SystemLog> system_log = nullptr)
+        : core_(io_, options(data_dir, site_file, std::move(system_log)), clock) {
+        core_.add_reminder_listener(
+            [this](const RaisedReminder& r) { fired.push_back(r.reminder); });
+    }
+
+    ServiceCore& svc() { return core_; }
+
+    // The whole reply to a raw line, parsed; checks the envelope.
+    json::object raw(std::string_view line, const Peer& peer = kAdmin) {
+        HandlerReply reply = core_.handle_line(line, peer);
+        EXPECT_FALSE(reply.line.empty());
+        EXPECT_EQ(reply.line.back(), '\n') << "a reply is one '\\n'-terminated line";
+        boost::system::error_code ec;
+        json::value v = json::parse(reply.line, ec);
+        if (ec || !v.is_object()) {
+            ADD_FAILURE() << "reply is not a JSON object: " << reply.line;
+            return {};
+        }
+        const auto& o = v.as_object();
+        EXPECT_TRUE(o.contains("v") && o.at("v").is_int64() && o.at("v").as_int64() == 1)
+            << reply.line;
+        return o;
+    }
+
+    json::object request(std::string_view method, json::object params = {},
+                         const Peer& peer = kAdmin) {
+        std::int64_t id = ++next_id_;
+        json::object req{{"v", 1}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+        json::object reply = raw(json::serialize(req), peer);
+        const auto* echoed = reply.if_contains("id");
+        EXPECT_TRUE(echoed && echoed->is_int64() && echoed->as_int64() == id)
+            << "the reply must echo the request id: " << json::serialize(reply);
+        return reply;
+    }
+
+    // The result of a request expected to succeed ({} after a test failure).
+    json::object ok(std::string_view method, json::object params = {}, const Peer& peer = kAdmin) {
+        json::object reply = request(method, std::move(params), peer);
+        const auto* result = reply.if_contains("result");
+        if (!result || !result->is_object()) {
+            ADD_FAILURE() << method << " failed: " << json::serialize(reply);
+            return {};
+        }
+        return result->as_object();
+    }
+
+    // The error code of a request expected to fail ("(success)" when it did not fail).
+    std::string error(std::string_view method, json::object params = {},
+                      const Peer& peer = kAdmin) {
+        return code_of(request(method, std::move(params), peer));
+    }
+
+    static std::string code_of(const json::object& reply) {
+        const auto* e = reply.if_contains("error");
+        if (!e || !e->is_object()) return "(success)";
+        EXPECT_TRUE(e->as_object().contains("message") &&
+                    e->as_object().at("message").is_string() &&
+                    !e->as_object().at("message").as_string().empty())
+            << "an error reply carries a message: " << json::serialize(reply);
+        return str(e->as_object().at("code"));
+    }
+
+    static std::string message_of(const json::object& reply) {
+        const auto* e = reply.if_contains("error");
+        if (!e || !e->is_object()) return {};
+        return str(e->as_object().at("message"));
+    }
+
+    // The status row of one credential, now or at `at`.
+    json::object row(std::string_view id, std::optional<std::string> at = std::nullopt) {
+        json::object params;
+        if (at) params["at"] = *at;
+        json::object status = ok("status", params);
+        if (const auto* creds = status.if_contains("credentials"); creds && creds->is_array()) {
+            for (const auto& r : creds->as_array())
+                if (r.is_object() && str(r.as_object().at("id")) == id) return r.as_object();
+        }
+        ADD_FAILURE() << "no status row for " << id << ": " << json::serialize(status);
+        return {};
+    }
+
+    // Ids of the active reminders listed by `status`.
+    std::vector<std::int64_t> active_reminder_ids() {
+        std::vector<std::int64_t> ids;
+        json::object status = ok("status");
+        if (const auto* rs = status.if_contains("reminders"); rs && rs->is_array())
+            for (const auto& r : rs->as_array()) ids.push_back(r.at("id").as_int64());
+        return ids;
+    }
+
+    // Reminders raised so far for one credential, and forgets them.
+    std::vector<Reminder> take(std::string_view credential) {
+        std::vector<Reminder> out, rest;
+        for (auto& r : fired) (r.credential_id == credential ? out : rest).push_back(r);
+        fired = std::move(rest);
+        return out;
+    }
+
+    std::vector<Reminder> fired;
+
+  private:
+    static ServiceOptions options(const fs::path& data_dir, const fs::path& site_file,
+                                  std::shared_ptr<SystemLog> system_log) {
+        ServiceOptions o;
+        o.data_dir = data_dir;
+        o.site_file = site_file;  // empty: the embedded site configuration
+        o.console = nullptr;
+        // Never the machine's syslog: a recording log, or one that keeps nothing.
+        o.system_log = system_log ? std::move(system_log) : make_null_system_log();
+        return o;
+    }
+
+    boost::asio::io_context io_;
+    ServiceCore core_;
+    std::int64_t next_id_ = 0;
+};
+
+std::vector<std::string> keys_of(const std::vector<Reminder>& rs) {
+    std::vector<std::string> keys;
+    for (const auto& r : rs) keys.push_back(r.key);
+    return keys;
+}
+
+using Keys = std::vector<std::string>;
+
+#define ASSERT_STARTED(core)                                                              \
+    do {                                                                                  \
+        auto cw_st = (core)->svc().start();                                               \
+        ASSERT_TRUE(cw_st) << "start() failed: " << (cw_st ? "" : cw_st.error().message); \
+    } while (false)
+
+// Evaluates now and returns the keys raised for `credential`; checks that the returned list
+// and the listener agree.
+Keys evaluate(Core& core, std::string_view credential) {
+    const std::size_t heard_before = core.fired.size();
+    auto raised = core.svc().evaluate_now();
+    if (!raised) {
+        ADD_FAILURE() << "evaluate_now failed: " << raised.error().message;
+        return {};
+    }
+    EXPECT_EQ(raised->size(), core.fired.size() - heard_before)
+        << "evaluate_now's list and the listener disagree";
+    Keys keys;
+    for (const auto& r : *raised)
+        if (r.reminder.credential_id == credential) keys.push_back(r.reminder.key);
+    core.take(credential);
+    return keys;
+}
+
+class ServiceCoreTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { spdlog::set_level(spdlog::level::err); }
+
+    fs::path data() const { return dir_ / "data"; }
+    std::unique_ptr<Core> make(const fs::path& site = {},
+                               std::shared_ptr<SystemLog> system_log = nullptr) {
+        return std::make_unique<Core>(data(), clock_, site, std::move(system_log));
+    }
+
+    TempDir dir_{"cw-core"};
+    ManualClock clock_{noon(kToday)};
+};
+
+// --- password rotation ---------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, PasswordChangedFiftyDaysAgoIsDueSoonWithTenDaysLeft) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    EXPECT_TRUE(core->fired.empty()) << "nothing recorded yet: nothing to remind of";
+
+    json::object before = core->row(kPassword);
+    EXPECT_EQ(str(before["state"]), "unknown");
+
+    json::object changed = core->ok(
+        "record_renewal",
+        {{"credential", kPassword}, {"on", format_date(add_days(kToday, -50))}, {"client", "cli"}});
+    EXPECT_EQ(str(changed["state"]), "due_soon");
+    ASSERT_TRUE(changed["days_left"].is_int64()) << json::serialize(changed);
+    EXPECT_EQ(changed["days_left"].as_int64(), 10);
+    EXPECT_EQ(str(changed["deadline_date"]), format_date(add_days(kToday, 10)));
+    EXPECT_EQ(str(changed["renewed_on"]), format_date(add_days(kToday, -50)));
+
+    json::object row = core->row(kPassword);
+    EXPECT_EQ(str(row["state"]), "due_soon");
+    EXPECT_EQ(row["days_left"].as_int64(), 10);
+    EXPECT_EQ(str(row["deadline"]), format_utc(local_midnight(add_days(kToday, 10))));
+    // Already inside the 14-day threshold: the d14 reminder fired when the change was recorded.
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d14"});
+    EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+}
+
+TEST_F(ServiceCoreTest, EachThresholdFiresOnceThenOverdueDailyThenANewGenerationStartsOver) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object changed = core->ok("record_renewal", {{"credential", kPassword}});
+    EXPECT_EQ(str(changed["state"]), "ok");
+    EXPECT_EQ(changed["days_left"].as_int64(), 60);
+    EXPECT_EQ(str(changed["renewed_on"]), format_date(kToday));
+    const std::int64_t generation = changed["generation"].as_int64();
+    const Date deadline = add_days(kToday, 60);
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{});
+
+    // 20 days before: still quiet.
+    clock_.set(noon(add_days(deadline, -20)));
+    EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+
+    for (int t : {14, 7, 3, 1}) {
+        SCOPED_TRACE("threshold d" + std::to_string(t));
+        clock_.set(noon(add_days(deadline, -t)));
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{"d" + std::to_string(t)});
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{}) << "evaluated twice on the same day";
+        clock_.advance(6h);  // later the same local day
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+        json::object row = core->row(kPassword);
+        EXPECT_EQ(str(row["state"]), "due_soon");
+        EXPECT_EQ(row["days_left"].as_int64(), t);
+    }
+
+    // Overdue: one reminder per local day.
+    for (int day = 0; day < 3; ++day) {
+        SCOPED_TRACE("overdue day " + std::to_string(day));
+        clock_.set(noon(add_days(deadline, day)));
+        EXPECT_EQ(evaluate(*core, kPassword),
+                  Keys{"overdue:" + format_date(add_days(deadline, day))});
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+        clock_.advance(11h);  // 23:00 local, still the same day
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+        EXPECT_EQ(str(core->row(kPassword)["state"]), "overdue");
+    }
+
+    // A new password change: a new generation, whose thresholds fire again.
+    const Date changed_on = add_days(deadline, 3);
+    clock_.set(noon(changed_on));
+    json::object renewed = core->ok("record_renewal", {{"credential", kPassword}});
+    EXPECT_EQ(str(renewed["state"]), "ok");
+    EXPECT_EQ(renewed["days_left"].as_int64(), 60);
+    EXPECT_EQ(renewed["generation"].as_int64(), generation + 1);
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{});
+    // The old generation's reminders are no longer active.
+    EXPECT_TRUE(core->active_reminder_ids().empty());
+
+    const Date deadline2 = add_days(changed_on, 60);
+    clock_.set(noon(add_days(deadline2, -14)));
+    auto raised = core->svc().evaluate_now();
+    ASSERT_TRUE(raised);
+    ASSERT_EQ(raised->size(), 1u);
+    EXPECT_EQ(raised->front().reminder.key, "d14");
+    EXPECT_EQ(raised->front().reminder.generation, generation + 1);
+    EXPECT_FALSE(raised->front().text.subject.empty());
+}
+
+// --- restart -------------------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, RestartDoesNotRefireAndFiresOnceWhatBecameDueWhileOff) {
+    const Date deadline = add_days(kToday, 10);
+    {
+        auto core = make();
+        ASSERT_STARTED(core);
+        core->ok("record_renewal",
+                 {{"credential", kPassword}, {"on", format_date(add_days(kToday, -50))}});
+        EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d14"});
+    }
+    {
+        auto core = make();  // same data directory, same clock
+        ASSERT_STARTED(core);
+        EXPECT_TRUE(core->fired.empty()) << "a restart must not fire d14 again";
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+        json::object row = core->row(kPassword);
+        EXPECT_EQ(str(row["state"]), "due_soon") << "the record survived the restart";
+        EXPECT_EQ(row["days_left"].as_int64(), 10);
+        EXPECT_EQ(core->active_reminder_ids().size(), 1u);
+    }
+    // Off while the 7-day threshold passed: it fires once, at start.
+    clock_.set(noon(add_days(deadline, -6)));
+    {
+        auto core = make();
+        ASSERT_STARTED(core);
+        EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d7"});
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+    }
+    {
+        auto core = make();
+        ASSERT_STARTED(core);
+        EXPECT_TRUE(core->fired.empty());
+    }
+    // Off while both d3 and d1 passed: only the most urgent fires; d3 never fires later.
+    clock_.set(noon(add_days(deadline, -1)));
+    {
+        auto core = make();
+        ASSERT_STARTED(core);
+        EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d1"});
+        EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+    }
+}
+
+TEST_F(ServiceCoreTest, SecondCoreOnTheSameDataDirectoryIsRefused) {
+    auto first = make();
+    ASSERT_STARTED(first);
+    auto second = make();
+    auto st = second->svc().start();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::already_running) << st.error().message;
+    EXPECT_EQ(str(first->ok("hello")["user"]), "tester") << "the first one keeps serving";
+}
+
+// --- clock jumps ---------------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, ClockJumpsFireTheMostUrgentOnceAndNeverDuplicate) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    core->ok("record_renewal", {{"credential", kPassword}});
+    const Date deadline = add_days(kToday, 60);
+    core->take(kPassword);
+
+    // Forward past d14, d7 and d3: only d3 fires.
+    clock_.set(noon(add_days(deadline, -2)));
+    core->svc().on_time_change("test: forward jump");
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d3"});
+
+    // Backwards: nothing re-fires, and the skipped thresholds stay moot.
+    for (int back : {20, 10, 5}) {
+        SCOPED_TRACE("back to " + std::to_string(back) + " days before");
+        clock_.set(noon(add_days(deadline, -back)));
+        core->svc().on_time_change("test: backward jump");
+        EXPECT_EQ(keys_of(core->take(kPassword)), Keys{});
+        EXPECT_EQ(core->row(kPassword)["days_left"].as_int64(), back);
+    }
+    // Forward again to where d3 already fired: nothing duplicated.
+    clock_.set(noon(add_days(deadline, -2)));
+    core->svc().on_time_change("test: forward again");
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{});
+    // The next threshold still fires.
+    clock_.set(noon(add_days(deadline, -1)));
+    core->svc().on_time_change("test: next day");
+    EXPECT_EQ(keys_of(core->take(kPassword)), Keys{"d1"});
+
+    // Only d3 and d1 exist as reminders for this credential; d14 and d7 never surfaced.
+    json::object all = core->ok("reminders", {{"all", true}});
+    Keys listed;
+    for (const auto& r : all["reminders"].as_array())
+        if (str(r.at("credential")) == kPassword) listed.push_back(str(r.at("key")));
+    std::sort(listed.begin(), listed.end());
+    EXPECT_EQ(listed, (Keys{"d1", "d3"}));
+}
+
+// --- issuance quota ------------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, IssuanceQuotaWarnsAtOneLeftAndIsExhaustedAtSix) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object row = core->row(kIssuance);
+    EXPECT_EQ(row["issued"].as_int64(), 0);
+    EXPECT_EQ(row["limit"].as_int64(), 6);
+    EXPECT_EQ(str(row["state"]), "ok");
+
+    for (int i = 1; i <= 4; ++i) {
+        json::object r = core->ok("record_issuance", {{"credential", kIssuance}});
+        EXPECT_EQ(r["issued"].as_int64(), i);
+        EXPECT_EQ(r["limit"].as_int64(), 6);
+        EXPECT_EQ(str(r["state"]), "ok");
+    }
+    EXPECT_EQ(keys_of(core->take(kIssuance)), Keys{});
+
+    json::object fifth = core->ok("record_issuance", {{"credential", kIssuance}});
+    EXPECT_EQ(fifth["issued"].as_int64(), 5);
+    EXPECT_EQ(str(fifth["state"]), "due_soon");
+    EXPECT_EQ(keys_of(core->take(kIssuance)), Keys{"q1"});
+
+    json::object sixth = core->ok("record_issuance", {{"credential", kIssuance}});
+    EXPECT_EQ(sixth["issued"].as_int64(), 6);
+    EXPECT_EQ(str(sixth["state"]), "quota_exhausted");
+    EXPECT_EQ(keys_of(core->take(kIssuance)), Keys{"q0"});
+    EXPECT_EQ(evaluate(*core, kIssuance), Keys{});
+
+    // Lowering the count is refused and changes nothing.
+    json::object lower =
+        core->request("record_issuance", {{"credential", kIssuance}, {"total", 3}});
+    EXPECT_EQ(Core::code_of(lower), "invalid_argument");
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 6);
+    // Setting the same total is accepted.
+    EXPECT_EQ(
+        core->ok("record_issuance", {{"credential", kIssuance}, {"total", 6}})["issued"].as_int64(),
+        6);
+    // A change date cannot be recorded for a quota, nor an issuance for a password.
+    EXPECT_EQ(core->error("record_renewal", {{"credential", kIssuance}}), "invalid_argument");
+    EXPECT_EQ(core->error("record_issuance", {{"credential", kPassword}}), "invalid_argument");
+}
+
+TEST_F(ServiceCoreTest, SetIssuedRaisesTheCountAndFiresTheMostUrgentQuotaReminder) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object r = core->ok("record_issuance", {{"credential", kIssuance}, {"total", 6}});
+    EXPECT_EQ(r["issued"].as_int64(), 6);
+    EXPECT_EQ(str(r["state"]), "quota_exhausted");
+    EXPECT_EQ(keys_of(core->take(kIssuance)), Keys{"q0"}) << "q1 is moot at 0 left";
+    EXPECT_EQ(evaluate(*core, kIssuance), Keys{});
+}
+
+// --- acknowledge and snooze ----------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, AcknowledgeHidesAReminderAndSnoozeHidesItUntilTheClockPassesIt) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    core->ok("record_renewal",
+             {{"credential", kPassword}, {"on", format_date(add_days(kToday, -50))}});
+    auto d14 = core->take(kPassword);
+    ASSERT_EQ(d14.size(), 1u);
+    const std::int64_t id14 = d14.front().id;
+    EXPECT_EQ(core->active_reminder_ids(), std::vector<std::int64_t>{id14});
+
+    json::object acked = core->ok("acknowledge", {{"reminder", id14}, {"client", "cli"}});
+    EXPECT_EQ(acked["id"].as_int64(), id14);
+    EXPECT_TRUE(acked["acknowledged_at"].is_string()) << json::serialize(acked);
+    EXPECT_TRUE(core->active_reminder_ids().empty());
+
+    // d7 three days later.
+    clock_.set(noon(add_days(kToday, 3)));
+    auto d7 = evaluate(*core, kPassword);
+    EXPECT_EQ(d7, Keys{"d7"});
+    auto ids = core->active_reminder_ids();
+    ASSERT_EQ(ids.size(), 1u);
+    const std::int64_t id7 = ids.front();
+    EXPECT_NE(id7, id14);
+
+    json::object snoozed = core->ok("snooze", {{"reminder", id7}, {"days", 2}});
+    EXPECT_EQ(str(snoozed["snoozed_until"]), format_utc(clock_.now() + 48h));
+    EXPECT_TRUE(core->active_reminder_ids().empty());
+
+    clock_.advance(24h);
+    EXPECT_EQ(evaluate(*core, kPassword), Keys{});
+    EXPECT_TRUE(core->active_reminder_ids().empty()) << "still snoozed after one day";
+
+    clock_.advance(24h + 1min);
+    EXPECT_EQ(evaluate(*core, kPassword), Keys{}) << "a snooze ending is not a new reminder";
+    EXPECT_EQ(core->active_reminder_ids(), std::vector<std::int64_t>{id7});
+
+    // Snooze until a date; then bad snoozes.
+    json::object until =
+        core->ok("snooze", {{"reminder", id7}, {"until", format_date(add_days(kToday, 7))}});
+    EXPECT_EQ(str(until["snoozed_until"]), format_utc(local_midnight(add_days(kToday, 7))));
+    EXPECT_TRUE(core->active_reminder_ids().empty());
+    EXPECT_EQ(core->error("snooze", {{"reminder", id7}, {"until", format_date(kToday)}}),
+              "invalid_argument")
+        << "a snooze that ends in the past";
+    EXPECT_EQ(core->error("snooze", {{"reminder", id7}, {"days", 0}}), "invalid_argument");
+    EXPECT_EQ(core->error("snooze", {{"reminder", id7}, {"days", 366}}), "invalid_argument");
+    EXPECT_EQ(core->error("snooze", {{"reminder", id7}, {"until", "next week"}}),
+              "invalid_argument");
+    EXPECT_EQ(core->error("acknowledge", {{"reminder", 999999}}), "not_found");
+    EXPECT_EQ(core->error("snooze", {{"reminder", 999999}, {"days", 1}}), "not_found");
+    EXPECT_EQ(core->error("acknowledge", {{"reminder", "one"}}), "invalid_argument");
+}
+
+// --- protocol errors -----------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, MalformedRequestsGetErrorRepliesAndTheCoreKeepsServing) {
+    auto core = make();
+    ASSERT_STARTED(core);
+
+    json::object garbage = core->raw("{\"garbage");
+    EXPECT_EQ(Core::code_of(garbage), "protocol_error");
+    EXPECT_TRUE(garbage.contains("id") && garbage.at("id").is_null());
+    EXPECT_FALSE(garbage.contains("result"));
+
+    EXPECT_EQ(Core::code_of(core->raw("[1,2,3]")), "protocol_error");
+    EXPECT_EQ(Core::code_of(core->raw("{\"v\":1,\"id\":3}")), "protocol_error") << "no method";
+    EXPECT_EQ(Core::code_of(core->raw("{\"id\":4,\"method\":\"hello\"}")), "protocol_error")
+        << "no version";
+    EXPECT_EQ(Core::code_of(core->raw("{\"v\":1,\"id\":5,\"method\":\"status\",\"params\":[1]}")),
+              "protocol_error")
+        << "params not an object";
+
+    json::object v2 = core->raw("{\"v\":2,\"id\":7,\"method\":\"hello\"}");
+    EXPECT_EQ(Core::code_of(v2), "unsupported_version");
+    EXPECT_EQ(v2.at("id").as_int64(), 7);
+
+    json::object unknown = core->raw("{\"v\":1,\"id\":\"x-8\",\"method\":\"frobnicate\"}");
+    EXPECT_EQ(Core::code_of(unknown), "protocol_error");
+    EXPECT_EQ(str(unknown.at("id")), "x-8");
+    EXPECT_NE(Core::message_of(unknown).find("frobnicate"), std::string::npos)
+        << Core::message_of(unknown);
+
+    json::object missing = core->raw("{\"v\":1,\"id\":9,\"method\":\"record_renewal\"}");
+    EXPECT_EQ(Core::code_of(missing), "invalid_argument");
+    EXPECT_NE(Core::message_of(missing).find("credential"), std::string::npos)
+        << Core::message_of(missing);
+    EXPECT_EQ(core->error("record_renewal", {{"credential", 42}}), "invalid_argument");
+    EXPECT_EQ(core->error("acknowledge"), "invalid_argument");
+    EXPECT_EQ(core->error("add", {{"credential", "x"}}), "invalid_argument");
+
+    json::object unknown_cred = core->request("record_renewal", {{"credential", "nope/none"}});
+    EXPECT_EQ(Core::code_of(unknown_cred), "not_found");
+    EXPECT_NE(Core::message_of(unknown_cred).find("nope/none"), std::string::npos);
+
+    json::object bad_date =
+        core->request("record_renewal", {{"credential", kPassword}, {"on", "2026-02-30"}});
+    EXPECT_EQ(Core::code_of(bad_date), "invalid_argument");
+    EXPECT_NE(Core::message_of(bad_date).find("2026-02-30"), std::string::npos);
+    EXPECT_EQ(core->error("record_renewal",
+                          {{"credential", kPassword}, {"on", format_date(add_days(kToday, 5))}}),
+              "invalid_argument")
+        << "a change in the future";
+
+    // The same core still answers a valid request, and nothing was recorded by the failures.
+    json::object hello = core->ok("hello");
+    EXPECT_EQ(hello["protocol"].as_int64(), 1);
+    EXPECT_EQ(str(hello["user"]), "tester");
+    EXPECT_TRUE(hello["privileged"].as_bool());
+    EXPECT_EQ(str(core->row(kPassword)["state"]), "unknown");
+}
+
+// --- permissions ---------------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, AUserCannotChangeAnotherUsersCredentialButCanChangeMachineOnes) {
+    const Peer alice{"alice", false};
+    const Peer bob{"bob", false};
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object added = core->ok("add", {{"credential", "bob/password"},
+                                          {"system", "cancer-registry"},
+                                          {"kind", "user-password"},
+                                          {"owner", "bob"},
+                                          {"label", "Bob's password"}});
+    EXPECT_EQ(str(added["owner"]), "bob");
+
+    json::object denied = core->request("record_renewal", {{"credential", "bob/password"}}, alice);
+    EXPECT_EQ(Core::code_of(denied), "permission_denied");
+    EXPECT_TRUE(core->row("bob/password")["renewed_on"].is_null()) << "nothing was recorded";
+    EXPECT_EQ(core->error("remove", {{"credential", "bob/password"}}, alice), "permission_denied");
+    EXPECT_EQ(core->error("add",
+                          {{"credential", "alice/for-bob"},
+                           {"system", "cancer-registry"},
+                           {"kind", "user-password"},
+                           {"owner", "bob"}},
+                          alice),
+              "permission_denied");
+    EXPECT_EQ(core->error("reload", {}, alice), "permission_denied");
+
+    // A machine credential: anyone may record its change.
+    json::object machine = core->ok("record_renewal", {{"credential", kPassword}}, alice);
+    EXPECT_EQ(str(machine["state"]), "ok");
+    EXPECT_EQ(str(machine["owner"]), "machine");
+
+    // Bob himself may; the reminder it raises is his, and alice may not acknowledge it.
+    core->ok("record_renewal",
+             {{"credential", "bob/password"}, {"on", format_date(add_days(kToday, -50))}}, bob);
+    auto bobs = core->take("bob/password");
+    ASSERT_EQ(bobs.size(), 1u);
+    EXPECT_EQ(core->error("acknowledge", {{"reminder", bobs.front().id}}, alice),
+              "permission_denied");
+    EXPECT_EQ(core->error("snooze", {{"reminder", bobs.front().id}, {"days", 1}}, alice),
+              "permission_denied");
+    core->ok("acknowledge", {{"reminder", bobs.front().id}}, bob);
+
+    // A credential added by alice without an owner is hers for a per-user kind.
+    json::object hers = core->ok("add",
+                                 {{"credential", "alice/service-cert"},
+                                  {"system", "cancer-registry"},
+                                  {"kind", "service-certificate"}},
+                                 alice);
+    EXPECT_EQ(str(hers["owner"]), "alice");
+}
+
+// --- status at a date ----------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, StatusAtAFutureDateShowsOverdue) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    core->ok("record_renewal", {{"credential", kPassword}});
+    EXPECT_EQ(str(core->row(kPassword)["state"]), "ok");
+
+    const Date later = add_days(kToday, 61);
+    json::object status = core->ok("status", {{"at", format_date(later)}});
+    EXPECT_EQ(str(status["at"]), format_utc(local_midnight(later)));
+    EXPECT_EQ(str(status["now"]), format_utc(clock_.now()));
+    json::object row = core->row(kPassword, format_date(later));
+    EXPECT_EQ(str(row["state"]), "overdue");
+    EXPECT_EQ(row["days_left"].as_int64(), -1);
+    EXPECT_GE(status["severity"].as_int64(), severity(State::overdue));
+
+    json::object soon = core->row(kPassword, format_date(add_days(kToday, 50)));
+    EXPECT_EQ(str(soon["state"]), "due_soon");
+    EXPECT_EQ(soon["days_left"].as_int64(), 10);
+
+    // Looking ahead raises nothing and changes nothing.
+    EXPECT_TRUE(core->fired.empty());
+    EXPECT_EQ(str(core->row(kPassword)["state"]), "ok");
+    EXPECT_EQ(core->error("status", {{"at", "someday"}}), "invalid_argument");
+}
+
+// --- removal -------------------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, ARemovedConfiguredCredentialStaysRemovedAfterARestart) {
+    {
+        auto core = make();
+        ASSERT_STARTED(core);
+        json::object removed = core->ok("remove", {{"credential", kPassword}});
+        EXPECT_EQ(str(removed["removed"]), kPassword);
+        EXPECT_EQ(core->error("record_renewal", {{"credential", kPassword}}), "not_found");
+    }
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object status = core->ok("status");
+    for (const auto& r : status["credentials"].as_array())
+        EXPECT_NE(str(r.at("id")), kPassword) << "the site configuration must not bring it back";
+    EXPECT_FALSE(core->row(kIssuance).empty()) << "the other configured credentials remain";
+}
+
+// --- out-of-range values (see the report: these expose product bugs) -----------------------
+
+// service/src/service_core.cpp record_issuance() narrows the int64 "total" with
+// static_cast<int>: 4294967302 (2^32 + 6) is recorded as 6 and exhausts the quota.
+TEST_F(ServiceCoreTest, AnIssuanceTotalBeyondTheIntRangeIsRefusedNotTruncated) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object reply =
+        core->request("record_issuance", {{"credential", kIssuance}, {"total", 4294967302LL}});
+    EXPECT_EQ(Core::code_of(reply), "invalid_argument")
+        << "PRODUCT BUG: an out-of-range total must be refused, got " << json::serialize(reply);
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 0)
+        << "PRODUCT BUG: total 2^32+6 was recorded as a different count";
+}
+
+// Same narrowing in add_credential() for "limit" and "lifetime_days".
+TEST_F(ServiceCoreTest, AnAddedLimitOrLifetimeBeyondTheIntRangeIsRefusedNotTruncated) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object limit = core->request("add", {{"credential", "extra/issuance"},
+                                               {"system", "cancer-registry"},
+                                               {"kind", "certificate-issuance"},
+                                               {"limit", 4294967297LL}});
+    EXPECT_EQ(Core::code_of(limit), "invalid_argument")
+        << "PRODUCT BUG: limit 2^32+1 must be refused, got " << json::serialize(limit);
+    json::object lifetime = core->request("add", {{"credential", "extra/password"},
+                                                  {"system", "cancer-registry"},
+                                                  {"kind", "user-password"},
+                                                  {"lifetime_days", 4294967356LL}});
+    EXPECT_EQ(Core::code_of(lifetime), "invalid_argument")
+        << "PRODUCT BUG: lifetime_days 2^32+60 must be refused, got " << json::serialize(lifetime);
+}
+
+// parse_date() accepts years up to 9999, but common/base/src/civil_time.cpp local_midnight() converts
+// with system_clock::from_time_t, whose nanosecond range ends in April 2262: a later date wraps
+// around to the 18th century, and `status --at` shows the states of that wrong instant.
+TEST_F(ServiceCoreTest, StatusAtADateBeyond2262IsRefusedOrEvaluatedAtThatDate) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    core->ok("record_renewal", {{"credential", kPassword}});
+    for (const char* at : {"2300-01-01", "9999-12-31"}) {
+        SCOPED_TRACE(at);
+        json::object reply = core->request("status", {{"at", at}});
+        if (Core::code_of(reply) != "(success)") {
+            EXPECT_EQ(Core::code_of(reply), "invalid_argument");
+            continue;
+        }
+        const json::object& result = reply.at("result").as_object();
+        const std::string shown = str(result.at("at"));
+        const std::string year(at, 4);
+        const std::string year_before = std::to_string(std::stoi(year) - 1);
+        EXPECT_TRUE(shown.starts_with(year) || shown.starts_with(year_before))
+            << "PRODUCT BUG: status at " << at << " evaluated at " << shown;
+        for (const auto& r : result.at("credentials").as_array()) {
+            if (str(r.at("id")) == kPassword) {
+                EXPECT_EQ(str(r.at("state")), "overdue")
+                    << "PRODUCT BUG: a 60-day password is not overdue at " << at;
+            }
+        }
+    }
+}
+
+// --- certificates --------------------------------------------------------------------------
+
+class ServiceCoreCertificateTest : public ServiceCoreTest {
+  protected:
+    fs::path certs() const { return dir_ / "certs"; }
+
+    fs::path write_site() {
+        fs::create_directories(certs());
+        fs::path site = dir_ / "site.toml";
+        write_file(site,
+                   "[service]\n"
+                   "certificate_folders = ['" +
+                       certs().string() +
+                       "']\n"
+                       "language = \"en\"\n\n"
+                       "[[credential]]\n"
+                       "id = \"orca-cloud/client-certificate\"\n"
+                       "system = \"orca-cloud\"\n"
+                       "kind = \"client-certificate\"\n\n"
+                       "[[credential]]\n"
+                       "id = \"cancer-registry/user-password\"\n"
+                       "system = \"cancer-registry\"\n"
+                       "kind = \"user-password\"\n");
+        return site;
+    }
+
+    test::TestCert client_cert(int days, const std::string& serial) {
+        test::CertSpec spec;
+        spec.common_name = "ORCA client " + serial;
+        spec.serial_hex = serial;
+        spec.not_before =
+            std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() - 30 * 24h);
+        spec.not_after =
+            std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() + days * 24h);
+        return test::make_self_signed(spec);
+    }
+
+    void write_p12(const test::TestCert& cert) {
+        test::P12Options options;
+        options.password = "secret";
+        write_file(certs() / "client1423.p12", test::make_pkcs12(cert, options));
+        write_file(certs() / "client1423.pass", "secret\r\n");
+    }
+};
+
+TEST_F(ServiceCoreCertificateTest, ClientP12IsMatchedBrokenFilesAreListedAndANewerCertRenews) {
+    fs::path site = write_site();
+    test::TestCert first = client_cert(20, "1423");
+    write_p12(first);
+    write_file(certs() / "broken.pem",
+               "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
+    // Another readable file: a broken file must not stop the scan.
+    write_file(certs() / "zz-other.pem", client_cert(200, "0abc").pem());
+
+    auto core = make(site);
+    ASSERT_STARTED(core);
+
+    json::object row = core->row(kClientCert);
+    EXPECT_EQ(str(row["state"]), "due_soon") << json::serialize(row);
+    ASSERT_TRUE(row["days_left"].is_int64()) << json::serialize(row);
+    EXPECT_EQ(row["days_left"].as_int64(), 20);
+    ASSERT_TRUE(row["certificate"].is_object()) << json::serialize(row);
+    EXPECT_EQ(str(row["certificate"].at("sha256")), test::sha256_hex(first.der()));
+    EXPECT_NE(str(row["certificate"].at("location")).find("client1423.p12"), std::string::npos);
+    const std::int64_t generation = row["generation"].as_int64();
+    // 20 days left crosses the 60- and 30-day thresholds: d30 fires at start, d60 is moot.
+    EXPECT_EQ(keys_of(core->take(kClientCert)), Keys{"d30"});
+
+    json::object inv = core->ok("inventory");
+    bool p12_listed = false, other_listed = false;
+    for (const auto& c : inv["certificates"].as_array()) {
+        std::string path = str(c.at("path"));
+        if (path.find("client1423.p12") != std::string::npos) {
+            p12_listed = true;
+            EXPECT_EQ(str(c.at("sha256")), test::sha256_hex(first.der()));
+            EXPECT_EQ(str(c.at("not_after")),
+                      format_utc(std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() +
+                                                                                    20 * 24h)));
+            EXPECT_NE(str(c.at("subject")).find("ORCA client 1423"), std::string::npos);
+        }
+        if (path.find("zz-other.pem") != std::string::npos) other_listed = true;
+    }
+    EXPECT_TRUE(p12_listed) << json::serialize(inv);
+    EXPECT_TRUE(other_listed) << "the scan must go on after a broken file: "
+                              << json::serialize(inv);
+    bool broken_listed = false;
+    for (const auto& f : inv["failures"].as_array()) {
+        if (str(f.at("path")).find("broken.pem") != std::string::npos) {
+            broken_listed = true;
+            EXPECT_FALSE(str(f.at("error")).empty());
+        }
+        EXPECT_EQ(str(f.at("path")).find("client1423"), std::string::npos)
+            << "the p12 opened with its .pass (trailing CR LF stripped): " << json::serialize(f);
+        EXPECT_EQ(str(f.at("error")).find("secret"), std::string::npos)
+            << "a password never appears in an error";
+    }
+    EXPECT_TRUE(broken_listed) << json::serialize(inv);
+
+    // Rescan of unchanged files: nothing new.
+    json::object rescan = core->ok("rescan");
+    EXPECT_EQ(rescan["reminders_raised"].as_int64(), 0);
+    EXPECT_EQ(core->row(kClientCert)["generation"].as_int64(), generation);
+
+    // The certificate is replaced by a later one: a new generation, state ok again.
+    test::TestCert second = client_cert(400, "1424");
+    write_p12(second);
+    // Make sure the file looks changed even if written within the same timestamp tick.
+    fs::last_write_time(certs() / "client1423.p12",
+                        fs::last_write_time(certs() / "client1423.p12") + 10s);
+    core->ok("rescan");
+    json::object renewed = core->row(kClientCert);
+    EXPECT_EQ(str(renewed["state"]), "ok") << json::serialize(renewed);
+    EXPECT_EQ(renewed["days_left"].as_int64(), 400);
+    EXPECT_EQ(renewed["generation"].as_int64(), generation + 1);
+    ASSERT_TRUE(renewed["certificate"].is_object());
+    EXPECT_EQ(str(renewed["certificate"].at("sha256")), test::sha256_hex(second.der()));
+    EXPECT_EQ(keys_of(core->take(kClientCert)), Keys{});
+    EXPECT_TRUE(core->active_reminder_ids().empty())
+        << "the old generation's d30 is no longer active";
+
+    // The file disappears: the credential has no certificate; it comes back: same generation,
+    // nothing fires again.
+    const fs::path p12 = certs() / "client1423.p12";
+    const std::string p12_bytes = test::read_file(p12);
+    fs::remove(p12);
+    core->ok("rescan");
+    json::object gone = core->row(kClientCert);
+    EXPECT_EQ(str(gone["state"]), "unknown") << json::serialize(gone);
+    EXPECT_TRUE(gone["certificate"].is_null());
+    write_file(p12, p12_bytes);
+    core->ok("rescan");
+    json::object back = core->row(kClientCert);
+    EXPECT_EQ(str(back["state"]), "ok") << json::serialize(back);
+    EXPECT_EQ(back["generation"].as_int64(), generation + 1);
+    EXPECT_EQ(keys_of(core->take(kClientCert)), Keys{});
+
+    // The new generation's thresholds fire again.
+    clock_.advance(370 * 24h);
+    EXPECT_EQ(evaluate(*core, kClientCert), Keys{"d30"});
+}
+
+TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateIsWrittenToTheSystemLogOncePerFailure) {
+    fs::path site = write_site();
+    const std::string corrupt =
+        "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
+    const fs::path broken = certs() / "broken.pem";
+    write_file(broken, corrupt);
+    // A PKCS#12 file whose .pass does not open it: its reason must not carry the password.
+    test::TestCert cert = client_cert(200, "0abc");
+    test::P12Options p12;
+    p12.password = "secret";
+    write_file(certs() / "locked.p12", test::make_pkcs12(cert, p12));
+    write_file(certs() / "locked.pass", "hunter2-not-it\n");
+    // Rewrites a file and moves its modification time, so that the scanner reads it again
+    // even when it was written within the same timestamp tick.
+    int touches = 0;
+    const auto rewrite = [&](const fs::path& path, const std::string& content) {
+        const auto before = fs::last_write_time(path);
+        write_file(path, content);
+        fs::last_write_time(path, before + (++touches) * 10s);
+    };
+    const auto unreadable_about = [](const RecordingSystemLog& log, std::string_view file) {
+        std::vector<std::string> out;
+        for (const auto& text : log.texts(events::kCertificateUnreadable))
+            if (text.find(file) != std::string::npos) out.push_back(text);
+        return out;
+    };
+
+    auto log = std::make_shared<RecordingSystemLog>();
+    auto core = make(site, log);
+    ASSERT_STARTED(core);  // the startup scan
+    auto written = unreadable_about(*log, "broken.pem");
+    ASSERT_EQ(written.size(), 1u) << "the startup scan writes the corrupt file once";
+    EXPECT_NE(written[0].find("not base64"), std::string::npos) << written[0];
+    EXPECT_EQ(unreadable_about(*log, "locked.p12").size(), 1u);
+    EXPECT_EQ(log->texts(events::kCertificateUnreadable).size(), 2u);
+
+    // Two rescans and a periodic evaluation of the same broken files: nothing more.
+    core->ok("rescan");
+    core->ok("rescan");
+    core->svc().on_time_change("test");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 1u) << "not on every rescan";
+    EXPECT_EQ(log->texts(events::kCertificateUnreadable).size(), 2u);
+
+    // Fixed: nothing is written, and the inventory has no failure for it.
+    rewrite(broken, cert.pem());
+    core->ok("rescan");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 1u);
+    json::object inv = core->ok("inventory");
+    for (const auto& f : inv["failures"].as_array())
+        EXPECT_EQ(str(f.at("path")).find("broken.pem"), std::string::npos) << json::serialize(f);
+
+    // Broken again: written again, once.
+    rewrite(broken, corrupt);
+    core->ok("rescan");
+    core->ok("rescan");
+    EXPECT_EQ(unreadable_about(*log, "broken.pem").size(), 2u) << "a new failure is written";
+    EXPECT_EQ(unreadable_about(*log, "locked.p12").size(), 1u) << "still the same failure";
+
+    for (const auto& e : log->entries)
+        EXPECT_EQ(e.text.find("hunter2"), std::string::npos) << "a password is never logged";
+}
+
+TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateATrayReportsIsListedButNotLogged) {
+    // Any local user may report; their text must not reach the Event Log or syslog.
+    auto log = std::make_shared<RecordingSystemLog>();
+    auto core = make(write_site(), log);
+    ASSERT_STARTED(core);
+    const Peer alice{"alice", false};
+    const json::object broken{{"path", "/home/alice/certs/old.p12"},
+                              {"code", "password_wrong"},
+                              {"error",
+                               "/home/alice/certs/old.p12: the password in old.pass "
+                               "does not open it"}};
+    core->ok("report_certificates",
+             {{"certificates", json::array{}}, {"failures", json::array{broken}}}, alice);
+    EXPECT_TRUE(log->texts(events::kCertificateUnreadable).empty());
+    const json::object inventory = core->ok("inventory");
+    bool listed = false;
+    for (const auto& f : inventory.at("failures").as_array())
+        if (f.as_object().at("path") == "/home/alice/certs/old.p12") listed = true;
+    EXPECT_TRUE(listed) << json::serialize(inventory.at("failures"));
+}
+
+TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningConfiguration) {
+    fs::path site = write_site();
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    const std::size_t credentials = core->svc().configuration().credentials.size();
+
+    write_file(site, "[service]\nevaluate_every_minutes = \"often\"\n");
+    auto st = core->svc().reload();
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Errc::catalog_invalid) << st.error().message;
+    EXPECT_EQ(core->svc().configuration().credentials.size(), credentials);
+    EXPECT_EQ(str(core->row(kPassword)["state"]), "unknown") << "still answering";
+
+    write_site();
+    write_file(site, test::read_file(site) +
+                         "\n[[credential]]\nid = \"gtol/user-password\"\nsystem = \"gtol\"\n"
+                         "kind = \"user-password\"\n");
+    json::object reloaded = core->ok("reload");
+    EXPECT_TRUE(reloaded["reloaded"].as_bool());
+    EXPECT_EQ(str(core->row("gtol/user-password")["state"]), "unknown");
+}
+
+}  // namespace
