@@ -3,12 +3,15 @@
 # curl_library.cpp), so that an idle service does not map curl's dependency tree:
 #   - libcurl is neither among its ELF NEEDED entries nor among its dependencies (ldd);
 #   - a service started on an empty data directory, with no e-mail configured, has no libcurl
-#     mapped once it serves its IPC endpoint.
+#     mapped once it serves its IPC endpoint;
+#   - that idle service stays under MAX_RSS_KB resident (VmRSS; docs/benchmarks.md: 10 MB,
+#     10,000 kB) when it is given (optimised builds); CREDWATCH_SERVICE_MAX_RSS_KB overrides it.
 # That mail still goes out is proven by tests/integration/test_notifications.py.
-# Usage: service_without_libcurl.sh SERVICE_EXE
+# Usage: service_without_libcurl.sh SERVICE_EXE [MAX_RSS_KB]
 set -euo pipefail
 
 service_exe=$1
+max_rss_kb=${CREDWATCH_SERVICE_MAX_RSS_KB:-${2:-0}}
 for tool in readelf ldd; do
     command -v "$tool" >/dev/null || { echo "service_without_libcurl: $tool missing"; exit 1; }
 done
@@ -43,5 +46,10 @@ sleep 1  # past the first evaluation and reminder pass
 if grep -q libcurl "/proc/$service_pid/maps"; then
     echo "service_without_libcurl: the idle service has libcurl mapped"; fail=1
 fi
-echo "service_without_libcurl: idle $(grep -E '^VmRSS' "/proc/$service_pid/status" | tr -s ' \t' ' '), $(grep -c '\.so' "/proc/$service_pid/maps") shared-object mappings"
+rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$service_pid/status")
+echo "service_without_libcurl: idle VmRSS $rss_kb kB, $(grep -c '\.so' "/proc/$service_pid/maps") shared-object mappings"
+if ((max_rss_kb > 0 && rss_kb >= max_rss_kb)); then
+    echo "service_without_libcurl: the idle service uses $rss_kb kB resident, limit $max_rss_kb kB"
+    fail=1
+fi
 exit $fail
