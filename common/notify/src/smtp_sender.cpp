@@ -1,7 +1,10 @@
 // One SMTP conversation with libcurl (Linux: OpenSSL; Windows: Schannel and the Windows trust
 // store). The password is handed to curl and to nothing else: curl's error texts do not hold it.
+// curl is called through curl::library(): on Linux it is loaded only when a message is sent.
 
 #include "credwatch/notify/smtp.hpp"
+
+#include "curl_library.hpp"
 
 #include <curl/curl.h>
 #include <fmt/format.h>
@@ -16,17 +19,19 @@ namespace credwatch {
 
 namespace {
 
-void global_init() {
+void global_init(const curl::Library& api) {
     // curl_global_init is not thread-safe before curl 7.84: once, whoever calls first.
     static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    std::call_once(once, [&api] { api.global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 struct EasyDeleter {
-    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
+    const curl::Library* api;
+    void operator()(CURL* c) const noexcept { api->easy_cleanup(c); }
 };
 struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
+    const curl::Library* api;
+    void operator()(curl_slist* l) const noexcept { api->slist_free_all(l); }
 };
 
 struct Upload {
@@ -94,16 +99,19 @@ Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
         return make_error(Errc::invalid_argument, "no SMTP server configured");
     if (recipients.empty())
         return make_error(Errc::invalid_argument, "the message has no recipient");
-    global_init();
-    std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+    auto loaded = curl::library();
+    if (!loaded) return loaded.error();
+    const curl::Library& api = **loaded;
+    global_init(api);
+    std::unique_ptr<CURL, EasyDeleter> curl(api.easy_init(), EasyDeleter{&api});
     if (!curl) return make_error(Errc::internal, "curl_easy_init failed");
     CURL* c = curl.get();
 
     const std::string url = url_of(options);
     const std::string from = "<" + std::string(envelope_from) + ">";
-    std::unique_ptr<curl_slist, SlistDeleter> rcpt;
+    std::unique_ptr<curl_slist, SlistDeleter> rcpt(nullptr, SlistDeleter{&api});
     for (const auto& r : recipients) {
-        curl_slist* next = curl_slist_append(rcpt.get(), ("<" + r + ">").c_str());
+        curl_slist* next = api.slist_append(rcpt.get(), ("<" + r + ">").c_str());
         if (!next) return make_error(Errc::internal, "curl_slist_append failed");
         (void)rcpt.release();
         rcpt.reset(next);
@@ -111,7 +119,7 @@ Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
     Upload upload{message, 0};
     char error_buffer[CURL_ERROR_SIZE] = {};
 
-    auto set = [&](CURLoption option, auto value) { return curl_easy_setopt(c, option, value); };
+    auto set = [&](CURLoption option, auto value) { return api.easy_setopt(c, option, value); };
     CURLcode rc = CURLE_OK;
     auto apply = [&](CURLcode r) {
         if (rc == CURLE_OK) rc = r;
@@ -148,14 +156,14 @@ Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
     }
     if (rc != CURLE_OK)
         return make_error(Errc::internal,
-                          fmt::format("curl_easy_setopt failed: {}", curl_easy_strerror(rc)));
+                          fmt::format("curl_easy_setopt failed: {}", api.easy_strerror(rc)));
 
-    rc = curl_easy_perform(c);
+    rc = api.easy_perform(c);
     if (rc == CURLE_OK) return {};
     long response = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response);
+    api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response);
     std::string detail =
-        error_buffer[0] ? std::string(error_buffer) : std::string(curl_easy_strerror(rc));
+        error_buffer[0] ? std::string(error_buffer) : std::string(api.easy_strerror(rc));
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
     // Never the password; the user name is not a secret and helps with AUTH failures.
     std::string message_text = fmt::format(
