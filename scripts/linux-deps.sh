@@ -10,6 +10,7 @@ packages=(
     libgtest-dev libgmock-dev libcurl4-openssl-dev
     tzdata locales
     python3 python3-aiosmtpd python3-icalendar prometheus
+    prometheus-alertmanager prometheus-node-exporter
     # tray companion (tray/) and its GUI smoke test (tests/integration/tray_smoke.sh)
     libwxgtk3.2-dev gettext xvfb x11-apps imagemagick fonts-noto-cjk xdotool
 )

@@ -145,6 +145,10 @@ void Notifier::write_metrics(const json::array& rows, TimePoint at) {
     MetricsSnapshot snapshot;
     snapshot.rows = rows;
     snapshot.evaluated_at = at;
+    snapshot.organisation = organisation_;
+    snapshot.site_id = metrics_.site_id.empty() ? machine_name() : metrics_.site_id;
+    snapshot.account = metrics_.account;
+    snapshot.version = CREDWATCH_VERSION;
     auto inventory = store_.inventory();
     auto failures = store_.inventory_failures();
     if (inventory) snapshot.certificates = inventory->size();

@@ -37,7 +37,8 @@ int main(int argc, char** argv) try {
     configure->add_option("--set", settings, "key=value; an empty value leaves the key as it is. Keys: email.to, "
                                              "email.smtp_host, email.smtp_port, email.from, email.tls, "
                                              "thresholds.password, thresholds.certificate, "
-                                             "service.certificate_folders, service.organisation, service.language");
+                                             "service.certificate_folders, service.organisation, service.language, "
+                                             "metrics.textfile, metrics.site_id, metrics.account");
     app.require_subcommand(0, 1);
     auto args = credwatch::platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
     std::vector<char*> utf8_argv;

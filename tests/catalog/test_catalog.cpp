@@ -919,4 +919,19 @@ TEST(SiteMetrics, TextfileMustBeAPromFile) {
     EXPECT_EQ(off->metrics.textfile, "");
 }
 
+TEST(SiteMetrics, SiteIdAndAccountNameTheSite) {
+    auto none = with_site("[metrics]\ntextfile = \"\"\n");
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_EQ(none->metrics.site_id, "");
+    EXPECT_EQ(none->metrics.account, "");
+    auto set = with_site("[metrics]\nsite_id = \"tokyo-minato-01\"\naccount = \"利用者0042\"\n");
+    ASSERT_TRUE(set.has_value()) << set.error().message;
+    EXPECT_EQ(set->metrics.site_id, "tokyo-minato-01");
+    EXPECT_EQ(set->metrics.account, "利用者0042");
+    expect_site_error("[metrics]\nsite_id = \"\"\n", "site.toml:2: [metrics]",
+                      {"field \"site_id\" must be a non-empty string"});
+    expect_site_error("[metrics]\naccount = \"a\\nb\"\n", "site.toml:2: [metrics]",
+                      {"field \"account\" must be on one line"});
+}
+
 }  // namespace

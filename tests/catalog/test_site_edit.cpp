@@ -145,3 +145,27 @@ TEST(SiteEdit, AnUnreadableExistingFileIsAnError) {
     EXPECT_FALSE(edit_site_file(site, edits_of({"service.language=ja"}), {}));
     EXPECT_EQ(read_file(site), "[service\nlanguage = ");
 }
+
+TEST(SiteEdit, MetricsSettingsFromTheInstaller) {
+    TempDir dir;
+    auto site = dir / "site.toml";
+    ASSERT_TRUE(edit_site_file(site,
+                               edits_of({"metrics.textfile=C:\\Program Files\\windows_exporter\\"
+                                         "textfile_inputs\\credwatch.prom",
+                                         "metrics.site_id=clinic-0042", "metrics.account=U0042",
+                                         "service.organisation=山田クリニック"}),
+                               {}));
+    auto c = load(site);
+    EXPECT_EQ(c.metrics.textfile,
+              "C:\\Program Files\\windows_exporter\\textfile_inputs\\credwatch.prom");
+    EXPECT_EQ(c.metrics.site_id, "clinic-0042");
+    EXPECT_EQ(c.metrics.account, "U0042");
+    // An upgrade without the properties keeps them.
+    ASSERT_TRUE(edit_site_file(site, edits_of({"metrics.site_id=", "metrics.account="}), {}));
+    EXPECT_EQ(load(site).metrics.site_id, "clinic-0042");
+    // A textfile the exporters would not read is refused, the file left as it was.
+    auto refused = edit_site_file(site, edits_of({"metrics.textfile=C:\\m\\credwatch.txt"}), {});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("must end in .prom"), std::string::npos);
+    EXPECT_EQ(load(site).metrics.site_id, "clinic-0042");
+}

@@ -307,7 +307,8 @@ class NotificationTest(unittest.TestCase):
         text = self.promtool_check()
         self.assertIn("credwatch_mail_outbox_pending_messages 0", text)
         self.assertRegex(text, r'credwatch_credential_state\{credential="cancer-registry/user-password",'
-                               r'system="cancer-registry",kind="user-password",owner="machine",state="due_soon"\} 1')
+                               r'system="cancer-registry",kind="user-password",owner="machine",'
+                               r'site_id="[^"]+",state="due_soon"\} 1')
         self.assertRegex(text, r'credwatch_credential_day_left\{credential="cancer-registry/user-password"'
                                r'[^}]*\} 10\n')
         self.assertIn("credwatch_credential_issuance_limit{", text)

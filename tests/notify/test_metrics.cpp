@@ -99,6 +99,68 @@ TEST(Metrics, Format) {
     EXPECT_NE(with_mail.find("credwatch_mail_outbox_failing_messages 2\n"), std::string::npos);
 }
 
+TEST(Metrics, IdentityOfTheSite) {
+    MetricsSnapshot s;
+    auto pw = row("cancer-registry/user-password", "user-password", "overdue");
+    pw["days_left"] = -2;
+    auto quota =
+        row("cancer-registry/certificate-issuance", "certificate-issuance", "quota_exhausted");
+    quota["issued"] = 6;
+    quota["limit"] = 6;
+    s.rows = {pw, quota};
+    s.evaluated_at = kStart;
+    s.organisation = "山田\"クリニック\"\n本院";
+    s.site_id = "tokyo\\minato-01";
+    s.account = "利用者0042";
+    s.version = "0.3.0";
+    const std::string text = format_metrics(s);
+
+    EXPECT_NE(
+        text.find("# TYPE credwatch_info gauge\n"
+                  "credwatch_info{organisation=\"山田\\\"クリニック\\\"\\n本院\","
+                  "site_id=\"tokyo\\\\minato-01\",account=\"利用者0042\",version=\"0.3.0\"} 1\n"),
+        std::string::npos)
+        << text;
+    const std::string identity = ",site_id=\"tokyo\\\\minato-01\",account=\"利用者0042\"";
+    // Every credential series carries the identity; the machine-wide ones do not (they are
+    // joined with credwatch_info on instance).
+    std::size_t credential_series = 0;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto end = text.find('\n', start);
+        const std::string line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.rfind("credwatch_credential_", 0) != 0) continue;
+        ++credential_series;
+        EXPECT_NE(line.find(identity), std::string::npos) << line;
+    }
+    EXPECT_EQ(credential_series, 6u + 7u);  // day_left and 5 states; 5 states, issued, limit
+    EXPECT_NE(text.find("credwatch_credential_state{credential=\"cancer-registry/user-password\","
+                        "system=\"cancer-registry\",kind=\"user-password\",owner=\"machine\"" +
+                        identity + ",state=\"overdue\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("credwatch_last_evaluation_timestamp_seconds 1773144000\n"),
+              std::string::npos);
+    EXPECT_EQ(count(text, "credwatch_info{"), 1u);
+}
+
+TEST(Metrics, AnEmptyAccountIsLeftOut) {
+    MetricsSnapshot s;
+    s.rows = {row("gtol/user-password", "user-password", "ok")};
+    s.evaluated_at = kStart;
+    s.site_id = "clinic-7";
+    const std::string text = format_metrics(s);
+    EXPECT_NE(text.find("owner=\"machine\",site_id=\"clinic-7\",state=\"ok\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("account=\"\"}"), std::string::npos);
+    EXPECT_NE(text.find("credwatch_info{organisation=\"\",site_id=\"clinic-7\",account=\"\","
+                        "version=\"\"} 1\n"),
+              std::string::npos);
+    EXPECT_FALSE(machine_name().empty());
+}
+
 TEST(Metrics, FileIsReplacedAtomically) {
     test::TempDir dir("credwatch-metrics");
     const auto file = dir / "credwatch.prom";

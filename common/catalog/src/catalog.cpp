@@ -490,7 +490,7 @@ constexpr std::array<std::string_view, 16> kEmailKeys{"enabled",
                                                       "retry_initial_seconds",
                                                       "retry_max_seconds",
                                                       "timeout_seconds"};
-constexpr std::array<std::string_view, 1> kMetricsKeys{"textfile"};
+constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "account"};
 constexpr std::array<std::string_view, 8> kCredentialKeys{
     "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
 
@@ -1123,6 +1123,18 @@ void SiteReader::metrics(const toml::node& node) {
         else
             config_.metrics.textfile = *v;
     }
+    // Label values: any UTF-8 text is fine (escaped in the file), but a line break in an
+    // identifier is a mistake in the file, not a name.
+    auto label = [&](std::string_view key, bool non_empty) -> std::optional<std::string> {
+        auto v = f.text(key, false, non_empty);
+        if (v && v->find_first_of("\r\n") != std::string::npos) {
+            f.fail(key, f.field(key) + " must be on one line (found " + q(*v) + ")");
+            return std::nullopt;
+        }
+        return v;
+    };
+    if (auto v = label("site_id", true)) config_.metrics.site_id = *v;
+    if (auto v = label("account", false)) config_.metrics.account = *v;
 }
 
 void SiteReader::credential(const toml::node& node) {

@@ -101,7 +101,8 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 
 bool SiteEdits::empty() const {
     return !email_to && !smtp_host && !smtp_port && !smtp_from && !smtp_tls && !thresholds_password &&
-           !thresholds_certificate && !certificate_folders && !organisation && !language;
+           !thresholds_certificate && !certificate_folders && !organisation && !language &&
+           !metrics_textfile && !site_id && !account;
 }
 
 const std::vector<std::string>& site_setting_keys() {
@@ -109,7 +110,7 @@ const std::vector<std::string>& site_setting_keys() {
         "email.to",           "email.smtp_host",        "email.smtp_port",
         "email.from",         "email.tls",              "thresholds.password",
         "thresholds.certificate", "service.certificate_folders", "service.organisation",
-        "service.language"};
+        "service.language", "metrics.textfile", "metrics.site_id", "metrics.account"};
     return keys;
 }
 
@@ -158,6 +159,12 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
         auto lang = parse_choice(key, value, {"ja", "en", "auto"});
         if (!lang) return lang.error();
         edits.language = *lang;
+    } else if (key == "metrics.textfile") {
+        edits.metrics_textfile = value;
+    } else if (key == "metrics.site_id") {
+        edits.site_id = value;
+    } else if (key == "metrics.account") {
+        edits.account = value;
     }
     return {};
 }
@@ -181,6 +188,12 @@ Result<std::string> edit_site_text(std::string_view site_text, std::string_view 
         if (edits.certificate_folders) service.insert_or_assign("certificate_folders", string_array(*edits.certificate_folders));
         if (edits.organisation) service.insert_or_assign("organisation", *edits.organisation);
         if (edits.language) service.insert_or_assign("language", *edits.language);
+    }
+    if (edits.metrics_textfile || edits.site_id || edits.account) {
+        auto& metrics = subtable(root, "metrics");
+        if (edits.metrics_textfile) metrics.insert_or_assign("textfile", *edits.metrics_textfile);
+        if (edits.site_id) metrics.insert_or_assign("site_id", *edits.site_id);
+        if (edits.account) metrics.insert_or_assign("account", *edits.account);
     }
     if (edits.email_to || edits.smtp_host || edits.smtp_port || edits.smtp_from || edits.smtp_tls) {
         auto& email = subtable(root, "email");

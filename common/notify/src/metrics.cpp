@@ -16,6 +16,8 @@
 
 #ifdef _WIN32
 #include <windows.h>
+#else
+#include <unistd.h>
 #endif
 
 namespace credwatch {
@@ -42,7 +44,46 @@ std::string path_text(const std::filesystem::path& p) {
     return std::string(u8.begin(), u8.end());
 }
 
+// The labels that tell the clinics apart in a fleet, appended to every credential series
+// (",site_id=\"...\",account=\"...\""). An empty one is left out: to Prometheus an empty label
+// and a missing one are the same series.
+std::string identity_labels(const MetricsSnapshot& s) {
+    std::string out;
+    if (!s.site_id.empty()) out += fmt::format(",site_id=\"{}\"", escape_label_value(s.site_id));
+    if (!s.account.empty()) out += fmt::format(",account=\"{}\"", escape_label_value(s.account));
+    return out;
+}
+
+Family info_family(const MetricsSnapshot& s) {
+    return {
+        "credwatch_info",
+        "Always 1; the labels name the site and the credwatch version writing this file.",
+        {fmt::format(
+            "credwatch_info{{organisation=\"{}\",site_id=\"{}\",account=\"{}\",version=\"{}\"}} 1",
+            escape_label_value(s.organisation), escape_label_value(s.site_id),
+            escape_label_value(s.account), escape_label_value(s.version))}};
+}
+
 }  // namespace
+
+std::string machine_name() {
+#ifdef _WIN32
+    wchar_t name[256];
+    DWORD size = 256;
+    if (!::GetComputerNameExW(ComputerNameDnsHostname, name, &size) || size == 0) return "unknown";
+    const int bytes = ::WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), nullptr, 0,
+                                            nullptr, nullptr);
+    std::string out(static_cast<std::size_t>(bytes > 0 ? bytes : 0), '\0');
+    if (bytes > 0)
+        ::WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), out.data(), bytes, nullptr,
+                              nullptr);
+    return out.empty() ? "unknown" : out;
+#else
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "unknown";
+    return name;
+#endif
+}
 
 std::string escape_label_value(std::string_view value) {
     std::string out;
@@ -83,13 +124,14 @@ std::string format_metrics(const MetricsSnapshot& s) {
     std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
         return string_field(*a, "id") < string_field(*b, "id");
     });
+    const std::string identity = identity_labels(s);
     for (const json::object* row : rows) {
         const std::string labels =
-            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"",
+            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"{}",
                         escape_label_value(string_field(*row, "id")),
                         escape_label_value(string_field(*row, "system")),
                         escape_label_value(string_field(*row, "kind")),
-                        escape_label_value(string_field(*row, "owner")));
+                        escape_label_value(string_field(*row, "owner")), identity);
         if (auto text = string_field(*row, "deadline"); !text.empty()) {
             if (auto t = parse_utc(text))
                 deadline.samples.push_back(
@@ -108,8 +150,9 @@ std::string format_metrics(const MetricsSnapshot& s) {
             limit.samples.push_back(fmt::format("{}{{{}}} {}", limit.name, labels, *n));
     }
 
-    std::vector<Family> families{std::move(deadline), std::move(days), std::move(state),
-                                 std::move(issued), std::move(limit)};
+    std::vector<Family> families;
+    if (!s.site_id.empty()) families.push_back(info_family(s));  // the service always has one
+    for (Family* f : {&deadline, &days, &state, &issued, &limit}) families.push_back(std::move(*f));
     families.push_back({"credwatch_scan_certificates",
                         "Certificates found by the last scan (folders, stores, reported by users).",
                         {fmt::format("credwatch_scan_certificates {}", s.certificates)}});

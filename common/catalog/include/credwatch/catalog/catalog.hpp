@@ -53,6 +53,8 @@ struct EmailSettings {
 // [metrics] of the site file: the Prometheus textfile (empty: none written).
 struct MetricsSettings {
     std::string textfile;
+    std::string site_id;  // names the site in the metrics (empty: the machine name)
+    std::string account;  // the facility's account id (利用者ID) in the metrics; may be empty
 };
 
 struct Catalog {

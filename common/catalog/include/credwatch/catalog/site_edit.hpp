@@ -27,6 +27,9 @@ struct SiteEdits {
     std::optional<std::vector<std::string>> certificate_folders;  // service.certificate_folders "A;B"
     std::optional<std::string> organisation;                    // service.organisation
     std::optional<std::string> language;                        // service.language (ja|en|auto)
+    std::optional<std::string> metrics_textfile;                // metrics.textfile (*.prom)
+    std::optional<std::string> site_id;                         // metrics.site_id
+    std::optional<std::string> account;                         // metrics.account
 
     bool empty() const;
 };
