@@ -69,7 +69,8 @@ secure_and_passed() {  # the property is in SecureCustomProperties and in CW_Con
         msiinfo export "$MSI" CustomAction | grep '^CW_Configure' | grep -qF "[$1]"
 }
 for p in CW_EMAIL_TO CW_SMTP_HOST CW_SMTP_PORT CW_SMTP_FROM CW_SMTP_TLS CW_THRESHOLDS_PASSWORD \
-         CW_THRESHOLDS_CERTIFICATE CW_CERT_FOLDERS CW_ORGANISATION CW_LANGUAGE; do
+         CW_THRESHOLDS_CERTIFICATE CW_CERT_FOLDERS CW_ORGANISATION CW_LANGUAGE \
+         CW_METRICS_TEXTFILE CW_SITE_ID CW_ACCOUNT; do
     check "$p is a secure public property and is passed to configure" secure_and_passed "$p"
 done
 check "ServiceInstall: credwatch, own process, auto start, LocalSystem, --data-dir ProgramData" \
