@@ -99,7 +99,7 @@ Lang Notifier::mail_language() const {
     return resolve_language(service_language_);
 }
 
-std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const json::object& row,
+std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const StatusRow& row,
                                               const std::vector<Procedure>& procedures,
                                               std::optional<Rule> rule) const {
     if (!email_.enabled) return std::nullopt;
@@ -133,14 +133,14 @@ void Notifier::certificate_unreadable(const std::string& location, const std::st
     log_->certificate_unreadable(location, reason);
 }
 
-void Notifier::evaluated(const json::array& rows, TimePoint at) {
+void Notifier::evaluated(const std::vector<StatusRow>& rows, TimePoint at) {
     last_rows_ = rows;
     last_evaluated_at_ = at;
     write_metrics(rows, at);
     kick();
 }
 
-void Notifier::write_metrics(const json::array& rows, TimePoint at) {
+void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
     if (metrics_.textfile.empty()) return;
     MetricsSnapshot snapshot;
     snapshot.rows = rows;

@@ -46,14 +46,14 @@ class Notifier {
     // The mail for a newly raised reminder, rendered from its status row and procedures; for
     // Store::raise, so that it is queued in the transaction that records the reminder.
     // Nothing when e-mail is off.
-    std::optional<OutboxMessage> render(const Reminder& reminder, const boost::json::object& row,
+    std::optional<OutboxMessage> render(const Reminder& reminder, const StatusRow& row,
                                         const std::vector<Procedure>& procedures,
                                         std::optional<Rule> rule) const;
 
     // After an evaluation: one system log entry per raised reminder, the metrics textfile
     // rewritten, and the outbox looked at (new mail is sent at once).
     void reminder_raised(const Reminder& reminder, const std::string& subject);
-    void evaluated(const boost::json::array& rows, TimePoint at);
+    void evaluated(const std::vector<StatusRow>& rows, TimePoint at);
     // A failure of the service for the system log (event IDs of event_ids.hpp).
     void failure(int event_id, const std::string& text);
     // 1103: a certificate that cannot be read or parsed (the caller writes each once).
@@ -73,7 +73,7 @@ class Notifier {
     TimePoint last_digest_instant(TimePoint now) const;
     std::chrono::seconds backoff(int failures) const;
     Lang mail_language() const;
-    void write_metrics(const boost::json::array& rows, TimePoint at);
+    void write_metrics(const std::vector<StatusRow>& rows, TimePoint at);
 
     boost::asio::io_context& io_;
     Store& store_;
@@ -94,7 +94,7 @@ class Notifier {
     std::string last_password_error_;  // logged once to the system log, not at every retry
     std::string last_metrics_error_;
     // The last evaluation, so that the mail metrics can be rewritten after a send.
-    boost::json::array last_rows_;
+    std::vector<StatusRow> last_rows_;
     std::optional<TimePoint> last_evaluated_at_;
 };
 

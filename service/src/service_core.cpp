@@ -313,7 +313,7 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
     std::vector<DueReminder> due;
     // What the mail of each new reminder is rendered from (inside the raise transaction).
     struct MailContext {
-        json::object row;
+        StatusRow row;
         const CredentialKind* kind;
     };
     std::map<std::string, MailContext> mail_context;
@@ -329,7 +329,7 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
         auto fired = store_->fired_keys(c.id, c.generation);
         if (!fired) return fired.error();
         if (auto d = due_reminder(c, *kind, e, today, *fired)) {
-            mail_context[c.id] = {status_row(c, config_->catalog.system(c.system), kind, e), kind};
+            mail_context[c.id] = {make_status_row(c, config_->catalog.system(c.system), kind, e), kind};
             due.push_back(std::move(*d));
         }
     }
@@ -346,14 +346,14 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
         auto c = store_->credential(r.credential_id);
         if (!c) continue;
         const CredentialKind* kind = config_->catalog.kind(c->system, c->kind);
-        json::object row = status_row(*c, config_->catalog.system(c->system), kind,
-                                      kind ? evaluate(*c, *kind, now) : Evaluation{});
+        StatusRow row = make_status_row(*c, config_->catalog.system(c->system), kind,
+                                        kind ? evaluate(*c, *kind, now) : Evaluation{});
         RaisedReminder rr{r, row, reminder_text(r, row, procedures_of(kind), lang_, config_->service.organisation)};
         spdlog::warn("reminder {}: {}", r.id, rr.text.subject);
         print((lang_ == Lang::ja ? "リマインダー: " : "REMINDER: ") + rr.text.subject + "\n");
         if (ipc_) {
             json::object data = to_json(r);
-            data["credential_row"] = row;
+            data["credential_row"] = to_json(row);
             data["subject"] = rr.text.subject;
             data["body"] = rr.text.body;
             ipc_->broadcast(protocol::serialize_event("reminder", std::move(data)));
@@ -372,10 +372,10 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
     return out;
 }
 
-Result<json::array> ServiceCore::rows_at(TimePoint at) {
+Result<std::vector<StatusRow>> ServiceCore::rows_at(TimePoint at) {
     auto credentials = store_->credentials();
     if (!credentials) return credentials.error();
-    json::array rows;
+    std::vector<StatusRow> rows;
     for (const auto& c : *credentials) {
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
         Evaluation e;
@@ -384,7 +384,7 @@ Result<json::array> ServiceCore::rows_at(TimePoint at) {
         } else {
             e.reason = "kind not in the catalog";
         }
-        rows.push_back(status_row(c, config_->catalog.system(c.system), kind, e));
+        rows.push_back(make_status_row(c, config_->catalog.system(c.system), kind, e));
     }
     return rows;
 }
@@ -419,7 +419,9 @@ Result<json::value> ServiceCore::dispatch(const protocol::Request& request, cons
     if (m == "list") {
         auto rows = rows_at(clock_.now());
         if (!rows) return rows.error();
-        return json::value(json::object{{"credentials", std::move(*rows)}});
+        json::array out;
+        for (const auto& r : *rows) out.push_back(to_json(r));
+        return json::value(json::object{{"credentials", std::move(out)}});
     }
     if (m == "record_renewal") return record_renewal(p, peer);
     if (m == "record_issuance") return record_issuance(p, peer);
@@ -458,8 +460,11 @@ Result<json::value> ServiceCore::status(const json::object& params) {
     auto rows = rows_at(at);
     if (!rows) return rows.error();
     int worst = -1;
-    for (const auto& r : *rows)
-        worst = std::max(worst, severity(state_from_string(r.as_object().at("state").as_string()).value_or(State::unknown)));
+    json::array credentials;
+    for (const auto& r : *rows) {
+        worst = std::max(worst, severity(r.state));
+        credentials.push_back(to_json(r));
+    }
     auto active = store_->reminders(true);
     if (!active) return active.error();
     json::array reminders;
@@ -467,7 +472,7 @@ Result<json::value> ServiceCore::status(const json::object& params) {
     return json::value(json::object{{"now", format_utc(clock_.now())},
                                     {"at", format_utc(at)},
                                     {"severity", worst},
-                                    {"credentials", std::move(*rows)},
+                                    {"credentials", std::move(credentials)},
                                     {"reminders", std::move(reminders)}});
 }
 
@@ -509,8 +514,8 @@ Result<json::value> ServiceCore::record_renewal(const json::object& params, cons
     run_evaluation("renewal recorded");
     auto updated = store_->credential(*id);
     if (!updated) return updated.error();
-    return json::value(status_row(*updated, config_->catalog.system(updated->system), kind,
-                                  evaluate(*updated, *kind, clock_.now())));
+    return json::value(to_json(make_status_row(*updated, config_->catalog.system(updated->system), kind,
+                                  evaluate(*updated, *kind, clock_.now()))));
 }
 
 Result<json::value> ServiceCore::record_issuance(const json::object& params, const Peer& peer) {
@@ -530,8 +535,8 @@ Result<json::value> ServiceCore::record_issuance(const json::object& params, con
     run_evaluation("issuance recorded");
     auto updated = store_->credential(*id);
     if (!updated) return updated.error();
-    return json::value(status_row(*updated, config_->catalog.system(updated->system), kind,
-                                  evaluate(*updated, *kind, clock_.now())));
+    return json::value(to_json(make_status_row(*updated, config_->catalog.system(updated->system), kind,
+                                  evaluate(*updated, *kind, clock_.now()))));
 }
 
 Result<json::value> ServiceCore::add_credential(const json::object& params, const Peer& peer) {
@@ -570,7 +575,7 @@ Result<json::value> ServiceCore::add_credential(const json::object& params, cons
     run_evaluation("credential added");
     auto added = store_->credential(c.id);
     if (!added) return added.error();
-    return json::value(status_row(*added, config_->catalog.system(c.system), k, evaluate(*added, *k, clock_.now())));
+    return json::value(to_json(make_status_row(*added, config_->catalog.system(c.system), k, evaluate(*added, *k, clock_.now()))));
 }
 
 Result<json::value> ServiceCore::remove_credential(const json::object& params, const Peer& peer) {

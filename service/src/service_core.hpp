@@ -42,7 +42,7 @@ struct ServiceOptions {
 // Raised reminders, with the text a person reads.
 struct RaisedReminder {
     Reminder reminder;
-    boost::json::object row;
+    StatusRow row;
     ReminderText text;
 };
 
@@ -77,7 +77,7 @@ public:
 private:
     Result<boost::json::value> dispatch(const protocol::Request& request, const Peer& peer);
     Result<boost::json::value> status(const boost::json::object& params);
-    Result<boost::json::array> rows_at(TimePoint at);
+    Result<std::vector<StatusRow>> rows_at(TimePoint at);
     Result<boost::json::value> record_renewal(const boost::json::object& params, const Peer& peer);
     Result<boost::json::value> record_issuance(const boost::json::object& params, const Peer& peer);
     Result<boost::json::value> add_credential(const boost::json::object& params, const Peer& peer);
