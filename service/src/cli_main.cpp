@@ -75,6 +75,24 @@ int call(const Globals& g, std::string_view method, json::object params,
 
 std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
 
+// The service's JSON rows as the typed values notify/ formats; a row that does not parse is
+// skipped, as the JSON-based formatters skipped what was not an object.
+std::vector<StatusRow> status_rows(const json::value& rows) {
+    std::vector<StatusRow> out;
+    if (rows.is_array())
+        for (const auto& v : rows.as_array())
+            if (auto row = status_row_from_json(v)) out.push_back(std::move(*row));
+    return out;
+}
+
+std::vector<InventoryEntry> inventory_entries(const json::value& certificates) {
+    std::vector<InventoryEntry> out;
+    if (certificates.is_array())
+        for (const auto& v : certificates.as_array())
+            if (auto entry = inventory_entry_from_json(v)) out.push_back(std::move(*entry));
+    return out;
+}
+
 void print_reminders(const json::array& reminders, Lang lang) {
     if (reminders.empty()) return;
     std::cout << "\n" << (lang == Lang::ja ? "未対応のリマインダー:" : "Open reminders:") << "\n";
@@ -87,8 +105,8 @@ void print_reminders(const json::array& reminders, Lang lang) {
 }
 
 void print_row_change(const json::value& v, Lang lang) {
-    json::array rows{v};
-    std::cout << (lang == Lang::ja ? "記録しました。\n" : "Recorded.\n") << format_status_table(rows, lang);
+    std::cout << (lang == Lang::ja ? "記録しました。\n" : "Recorded.\n")
+              << format_status_table(status_rows(json::array{v}), lang);
 }
 
 void print_scan(const ScanResult& result, bool as_json) {
@@ -269,7 +287,7 @@ int main(int argc, char** argv) try {
                 p["at"] = at;
             }
             return call(g, "status", p, [&](const json::value& v) {
-                std::cout << format_status_table(v.at("credentials").as_array(), language(g));
+                std::cout << format_status_table(status_rows(v.at("credentials")), language(g));
                 print_reminders(v.at("reminders").as_array(), language(g));
             });
         };
@@ -517,7 +535,7 @@ int main(int argc, char** argv) try {
                 }
             }
             return write_output(
-                output, export_ics(st->at("credentials").as_array(), procedures, options), g);
+                output, export_ics(status_rows(st->at("credentials")), procedures, options), g);
         };
     });
     auto* csv = exporter->add_subcommand(
@@ -534,12 +552,12 @@ int main(int argc, char** argv) try {
                 auto st = request(g, "status", {});
                 if (!st) return fail(st.error(), g);
                 return write_output(
-                    output, export_deadlines_csv(st->at("credentials").as_array(), lang), g);
+                    output, export_deadlines_csv(status_rows(st->at("credentials")), lang), g);
             }
             auto inv = request(g, "inventory", {});
             if (!inv) return fail(inv.error(), g);
             return write_output(output,
-                                export_inventory_csv(inv->at("certificates").as_array(), lang), g);
+                                export_inventory_csv(inventory_entries(inv->at("certificates")), lang), g);
         };
     });
 

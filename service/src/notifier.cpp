@@ -2,10 +2,8 @@
 
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/notify/event_ids.hpp"
-#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/notify/mail.hpp"
 #include "credwatch/platform/platform.hpp"
-#include "credwatch/ipc/protocol.hpp"
 #include "credwatch/platform/secret_file.hpp"
 #include "credwatch/notify/smtp.hpp"
 
@@ -18,7 +16,6 @@
 
 namespace credwatch {
 
-namespace json = boost::json;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,22 +32,6 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
         out += i;
     }
     return out;
-}
-
-json::value optional_time(const std::optional<TimePoint>& t) {
-    return t ? json::value(format_utc(*t)) : json::value(nullptr);
-}
-
-std::string status_of(const OutboxEntry& e) {
-    if (e.sent_at) return e.kind == "digest_item" ? "in_digest" : "sent";
-    if (!e.next_attempt_at) return "held";
-    if (!e.last_error.empty()) return "retrying";
-    return "queued";
-}
-
-bool flag(const json::object& params, std::string_view key) {
-    const auto* v = params.if_contains(key);
-    return v && v->is_bool() && v->as_bool();
 }
 
 }  // namespace
@@ -99,7 +80,7 @@ Lang Notifier::mail_language() const {
     return resolve_language(service_language_);
 }
 
-std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const json::object& row,
+std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const StatusRow& row,
                                               const std::vector<Procedure>& procedures,
                                               std::optional<Rule> rule) const {
     if (!email_.enabled) return std::nullopt;
@@ -129,18 +110,24 @@ void Notifier::failure(int event_id, const std::string& text) {
     log_->failure(event_id, text);
 }
 
+void Notifier::evaluation_failed(std::string_view why, const Error& error) {
+    const bool database = error.code == Errc::database_error || error.code == Errc::database_locked;
+    log_->failure(database ? events::kDatabaseError : events::kEvaluationFailed,
+                  fmt::format("evaluation ({}) failed: {}", why, error.message));
+}
+
 void Notifier::certificate_unreadable(const std::string& location, const std::string& reason) {
     log_->certificate_unreadable(location, reason);
 }
 
-void Notifier::evaluated(const json::array& rows, TimePoint at) {
+void Notifier::evaluated(const std::vector<StatusRow>& rows, TimePoint at) {
     last_rows_ = rows;
     last_evaluated_at_ = at;
     write_metrics(rows, at);
     kick();
 }
 
-void Notifier::write_metrics(const json::array& rows, TimePoint at) {
+void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
     if (metrics_.textfile.empty()) return;
     MetricsSnapshot snapshot;
     snapshot.rows = rows;
@@ -346,78 +333,6 @@ void Notifier::on_sent(const OutboxEntry& entry, const Status& result) {
     }
     if (last_evaluated_at_) write_metrics(last_rows_, *last_evaluated_at_);  // the mail gauges
     pump();
-}
-
-Result<json::value> Notifier::outbox_json(const json::object& params) {
-    auto limit = protocol::optional_int(params, "limit");
-    if (!limit) return limit.error();
-    const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(limit->value_or(50), 1, 1000));
-    auto list = store_.outbox(n, flag(params, "unsent"));
-    if (!list) return list.error();
-    auto counts = store_.outbox_counts();
-    if (!counts) return counts.error();
-    const bool with_body = flag(params, "body");
-    json::array messages;
-    for (const auto& e : *list) {
-        json::array recipients;
-        for (const auto& r : e.recipients) recipients.emplace_back(r);
-        json::object o{
-            {"id", e.id},
-            {"kind", e.kind},
-            {"status", status_of(e)},
-            {"reminder", e.reminder_id ? json::value(*e.reminder_id) : json::value(nullptr)},
-            {"created_at", format_utc(e.created_at)},
-            {"recipients", std::move(recipients)},
-            {"subject", e.subject},
-            {"attempts", e.attempts},
-            {"next_attempt_at", optional_time(e.sent_at ? std::nullopt : e.next_attempt_at)},
-            {"last_attempt_at", optional_time(e.last_attempt_at)},
-            {"last_error", e.last_error},
-            {"sent_at", optional_time(e.sent_at)},
-            {"digest", e.digest_id ? json::value(*e.digest_id) : json::value(nullptr)}};
-        if (with_body) o["body"] = e.body;
-        messages.push_back(std::move(o));
-    }
-    json::array to;
-    for (const auto& r : email_.to) to.emplace_back(r);
-    return json::value(json::object{
-        {"enabled", email_.enabled},
-        {"mode", email_.mode},
-        {"server", email_.smtp_host.empty()
-                       ? std::string()
-                       : fmt::format("{}:{} ({})", email_.smtp_host,
-                                     email_.smtp_port > 0
-                                         ? email_.smtp_port
-                                         : default_smtp_port(smtp_security_from_string(email_.tls)
-                                                                 .value_or(SmtpSecurity::starttls)),
-                                     email_.tls)},
-        {"to", std::move(to)},
-        {"pending", counts->pending},
-        {"failing", counts->failing},
-        {"held", counts->held},
-        {"messages", std::move(messages)}});
-}
-
-Result<json::value> Notifier::send_test_mail(const Peer& peer) {
-    if (!peer.privileged)
-        return make_error(Errc::permission_denied, "only an administrator may send a test mail");
-    if (!email_.enabled)
-        return make_error(Errc::invalid_argument,
-                          "e-mail is not enabled: set enabled = true in the [email] table of the "
-                          "site configuration and reload");
-    const ReminderText text = mail::test_text(mail_language(), host_, organisation_);
-    OutboxMessage m;
-    m.kind = "test";
-    m.recipients = email_.to;
-    m.subject = text.subject;
-    m.body = text.body;
-    auto id = store_.queue_mail(m);
-    if (!id) return id.error();
-    spdlog::info("test e-mail {} queued by {}", *id, peer.user);
-    kick();
-    json::array to;
-    for (const auto& r : email_.to) to.emplace_back(r);
-    return json::value(json::object{{"queued", *id}, {"to", std::move(to)}});
 }
 
 }  // namespace credwatch

@@ -5,8 +5,6 @@
 // Runs on the service's io_context; only the SMTP conversation runs on its own thread.
 // Documented in docs/notifications.md.
 
-#include "ipc_server.hpp"
-
 #include "credwatch/catalog/catalog.hpp"
 #include "credwatch/base/clock.hpp"
 #include "credwatch/notify/metrics.hpp"
@@ -17,12 +15,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/json.hpp>
 
 #include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace credwatch {
@@ -46,22 +44,29 @@ class Notifier {
     // The mail for a newly raised reminder, rendered from its status row and procedures; for
     // Store::raise, so that it is queued in the transaction that records the reminder.
     // Nothing when e-mail is off.
-    std::optional<OutboxMessage> render(const Reminder& reminder, const boost::json::object& row,
+    std::optional<OutboxMessage> render(const Reminder& reminder, const StatusRow& row,
                                         const std::vector<Procedure>& procedures,
                                         std::optional<Rule> rule) const;
 
     // After an evaluation: one system log entry per raised reminder, the metrics textfile
     // rewritten, and the outbox looked at (new mail is sent at once).
     void reminder_raised(const Reminder& reminder, const std::string& subject);
-    void evaluated(const boost::json::array& rows, TimePoint at);
+    void evaluated(const std::vector<StatusRow>& rows, TimePoint at);
     // A failure of the service for the system log (event IDs of event_ids.hpp).
     void failure(int event_id, const std::string& text);
     // 1103: a certificate that cannot be read or parsed (the caller writes each once).
     void certificate_unreadable(const std::string& location, const std::string& reason);
 
-    // IPC: `outbox` (params: `limit`?, `unsent`?, `body`?) and `send_test_mail`.
-    Result<boost::json::value> outbox_json(const boost::json::object& params);
-    Result<boost::json::value> send_test_mail(const Peer& peer);
+    // A failed evaluation: 1102 for the database, 1204 otherwise.
+    void evaluation_failed(std::string_view why, const Error& error);
+
+    // For the requests of the e-mail channel (service/api/mail.cpp).
+    const EmailSettings& email() const { return email_; }
+    Lang mail_language() const;
+    const std::string& host() const { return host_; }
+    const std::string& organisation() const { return organisation_; }
+    // A message was queued in the outbox: send it now.
+    void mail_queued() { kick(); }
 
   private:
     void kick();
@@ -72,8 +77,7 @@ class Notifier {
     void compose_digest_if_due();
     TimePoint last_digest_instant(TimePoint now) const;
     std::chrono::seconds backoff(int failures) const;
-    Lang mail_language() const;
-    void write_metrics(const boost::json::array& rows, TimePoint at);
+    void write_metrics(const std::vector<StatusRow>& rows, TimePoint at);
 
     boost::asio::io_context& io_;
     Store& store_;
@@ -94,7 +98,7 @@ class Notifier {
     std::string last_password_error_;  // logged once to the system log, not at every retry
     std::string last_metrics_error_;
     // The last evaluation, so that the mail metrics can be rewritten after a send.
-    boost::json::array last_rows_;
+    std::vector<StatusRow> last_rows_;
     std::optional<TimePoint> last_evaluated_at_;
 };
 

@@ -1,32 +1,27 @@
 #pragma once
 // The service's work, independent of how it is started (systemd/console or the Windows SCM):
-// load the configuration, keep the store, scan certificates, evaluate deadlines, raise
-// reminders and answer IPC requests. Everything runs on one io_context thread.
+// the lifecycle (start, stop, reload) and the parts it owns: the configuration, the store, the
+// channels (Notifier), the evaluation pass, the clock watchdog, the IPC server and its request
+// table (service/api/). Everything runs on one io_context thread.
 
+#include "clock_watchdog.hpp"
+#include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
 #include "notifier.hpp"
 
-#include "credwatch/catalog/catalog.hpp"
-#include "credwatch/certs/certificate.hpp"
 #include "credwatch/base/clock.hpp"
+#include "credwatch/catalog/catalog.hpp"
 #include "credwatch/platform/platform.hpp"
-#include "credwatch/ipc/protocol.hpp"
 #include "credwatch/store/store.hpp"
-#include "credwatch/notify/text.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/json.hpp>
 
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
-#include <optional>
 #include <ostream>
-#include <set>
-#include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 namespace credwatch {
@@ -39,15 +34,8 @@ struct ServiceOptions {
     std::shared_ptr<SystemLog> system_log;  // null: the platform's (syslog / Windows event log)
 };
 
-// Raised reminders, with the text a person reads.
-struct RaisedReminder {
-    Reminder reminder;
-    boost::json::object row;
-    ReminderText text;
-};
-
 class ServiceCore {
-public:
+  public:
     ServiceCore(boost::asio::io_context& io, ServiceOptions options, const Clock& clock);
     ~ServiceCore();
     ServiceCore(const ServiceCore&) = delete;
@@ -67,6 +55,8 @@ public:
 
     // Scan, match certificates and evaluate every credential; raises and returns new reminders.
     Result<std::vector<RaisedReminder>> evaluate_now();
+    // One pass, with or without the folder scan, and everything it published.
+    Result<PassResult> run_pass(Scan scan);
 
     const Configuration& configuration() const { return *config_; }
     Store& store() { return *store_; }
@@ -74,38 +64,13 @@ public:
     // Called for every newly raised reminder (e-mail, event log, ...), after it is persisted.
     void add_reminder_listener(std::function<void(const RaisedReminder&)> listener);
 
-private:
-    Result<boost::json::value> dispatch(const protocol::Request& request, const Peer& peer);
-    Result<boost::json::value> status(const boost::json::object& params);
-    Result<boost::json::array> rows_at(TimePoint at);
-    Result<boost::json::value> record_renewal(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> record_issuance(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> add_credential(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> remove_credential(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> acknowledge(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> snooze(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> inventory();
-    Result<boost::json::value> rescan();
-    Result<boost::json::value> report_certificates(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> bind(const boost::json::object& params, const Peer& peer);
-    Result<boost::json::value> catalog_json();
-    Result<boost::json::value> reminders_json(const boost::json::object& params);
-    Result<boost::json::value> audit_json(const boost::json::object& params);
-
-    Status may_change(const Credential& credential, const Peer& peer) const;
-    Result<Credential> changeable(std::string_view id, const Peer& peer);
+  private:
     Status seed_configured_credentials();
-    Status scan_certificate_folders();
-    // Stores the certificates of one inventory source (what a scan or a tray found) and writes
-    // 1103 to the system log for each certificate of it that newly cannot be read.
-    Status replace_inventory(const std::string& source, const ScanResult& scan);
-    Status match_certificates();
-    std::vector<Procedure> procedures_of(const CredentialKind* kind) const;
-    Actor actor_of(const Peer& peer, std::string_view via) const;
+    void configure_parts();
     void print(const std::string& text);
     void schedule_evaluation();
-    void schedule_watchdog();
-    void run_evaluation(std::string_view why);
+    // A pass whose failure is logged (timers, reload, clock changes).
+    void run_evaluation(std::string_view why, Scan scan = Scan::folders);
 
     boost::asio::io_context& io_;
     ServiceOptions options_;
@@ -114,20 +79,12 @@ private:
     std::unique_ptr<Configuration> config_;
     std::unique_ptr<Store> store_;
     std::unique_ptr<Notifier> notifier_;  // e-mail, system log, metrics; uses store_
-    CertificateScanner scanner_;
+    std::unique_ptr<EvaluationPass> pass_;
     std::unique_ptr<IpcServer> ipc_;
     boost::asio::steady_timer evaluation_timer_;
-    boost::asio::steady_timer watchdog_timer_;
-    // For detecting wall-clock jumps and local date changes between watchdog ticks.
-    TimePoint last_wall_;
-    std::chrono::steady_clock::time_point last_steady_;
-    Date last_date_{};
+    ClockWatchdog watchdog_;
     Lang lang_ = Lang::en;
-    std::string last_worst_;
     std::vector<std::function<void(const RaisedReminder&)>> listeners_;
-    // Per inventory source, the unreadable certificates (location, reason) written to the
-    // system log: each once while it keeps failing, and again when it fails anew.
-    std::map<std::string, std::set<std::pair<std::string, std::string>>> unreadable_;
 };
 
 }  // namespace credwatch

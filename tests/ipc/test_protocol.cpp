@@ -1,5 +1,6 @@
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/ipc/protocol.hpp"
+#include "credwatch/base/civil_time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -96,4 +97,156 @@ TEST(JsonCodec, StringArrayFieldKeepsTheStringsInOrder) {
     EXPECT_TRUE(string_array_field(o, "text").empty());
     EXPECT_TRUE(string_array_field(o, "empty").empty());
     EXPECT_TRUE(string_array_field(o, "missing").empty());
+}
+
+namespace {
+
+// A password with a recorded change and a quota, as the catalog describes them.
+struct RowFixture {
+    System system{"cancer-registry", "がん登録", "Cancer registry", "", "", {}};
+    CredentialKind password;
+    CredentialKind quota;
+    RowFixture() {
+        password.system = quota.system = "cancer-registry";
+        password.id = "user-password";
+        password.rule = Rule::password_rotation;
+        password.name_ja = "利用者パスワード";
+        password.name_en = "User password";
+        password.procedures = {"cancer-registry/password-change"};
+        quota.id = "certificate-issuance";
+        quota.rule = Rule::issuance_quota;
+        quota.name_en = "Certificate issuance";
+    }
+};
+
+}  // namespace
+
+TEST(JsonCodec, StatusRowHasTheProtocolShape) {
+    RowFixture f;
+    Credential c;
+    c.id = "cancer-registry/user-password";
+    c.system = "cancer-registry";
+    c.kind = "user-password";
+    c.generation = 3;
+    c.renewed_on = *parse_date("2026-01-10");
+    Evaluation e;
+    e.state = State::due_soon;
+    e.deadline = *parse_utc("2026-03-24T15:00:00Z");
+    e.deadline_date = *parse_date("2026-03-25");
+    e.days_left = 14;
+    e.issued = 7;  // not a quota: issued and limit stay null
+    e.reason = "lapses";
+    const json::object o = to_json(make_status_row(c, &f.system, &f.password, e));
+    const json::object expected{
+        {"id", "cancer-registry/user-password"},
+        {"system", "cancer-registry"},
+        {"kind", "user-password"},
+        {"label", ""},
+        {"owner", "machine"},
+        {"rule", "password_rotation"},
+        {"system_name_ja", "がん登録"},
+        {"system_name_en", "Cancer registry"},
+        {"kind_name_ja", "利用者パスワード"},
+        {"kind_name_en", "User password"},
+        {"deadline", "2026-03-24T15:00:00Z"},
+        {"deadline_date", "2026-03-25"},
+        {"days_left", 14},
+        {"state", "due_soon"},
+        {"reason", "lapses"},
+        {"generation", 3},
+        {"renewed_on", "2026-01-10"},
+        {"issued", nullptr},
+        {"limit", nullptr},
+        {"certificate", nullptr},
+        {"procedures", json::array{"cancer-registry/password-change"}},
+    };
+    EXPECT_EQ(o, expected) << json::serialize(o);
+
+    // A quota has numbers; a bound certificate and a document path appear; an unknown kind
+    // has a null rule and empty names.
+    Credential q = c;
+    q.kind = "certificate-issuance";
+    q.certificate_sha256 = std::string(64, 'a');
+    q.certificate_location = "/certs/a.p12";
+    q.document_path = "/docs/x.pdf";
+    Evaluation qe;
+    qe.issued = 2;
+    qe.limit = 6;
+    const json::object qo = to_json(make_status_row(q, &f.system, &f.quota, qe));
+    EXPECT_EQ(qo.at("issued"), json::value(2));
+    EXPECT_EQ(qo.at("limit"), json::value(6));
+    EXPECT_EQ(qo.at("certificate"),
+              json::value(json::object{{"sha256", std::string(64, 'a')},
+                                       {"location", "/certs/a.p12"}}));
+    EXPECT_EQ(qo.at("document_path"), json::value("/docs/x.pdf"));
+    const json::object unknown = to_json(make_status_row(q, nullptr, nullptr, qe));
+    EXPECT_TRUE(unknown.at("rule").is_null());
+    EXPECT_TRUE(unknown.at("issued").is_null());
+    EXPECT_EQ(unknown.at("kind_name_en"), json::value(""));
+    EXPECT_EQ(unknown.at("procedures"), json::value(json::array{}));
+}
+
+TEST(JsonCodec, StatusRowRoundTrips) {
+    RowFixture f;
+    Credential c;
+    c.id = "cancer-registry/certificate-issuance";
+    c.system = "cancer-registry";
+    c.kind = "certificate-issuance";
+    c.owner = "yamada";
+    c.certificate_sha256 = std::string(64, 'b');
+    c.certificate_location = "CurrentUser\\My";
+    Evaluation e;
+    e.state = State::quota_exhausted;
+    e.issued = 6;
+    e.limit = 6;
+    const StatusRow row = make_status_row(c, &f.system, &f.quota, e);
+    auto back = status_row_from_json(json::value(to_json(row)));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(to_json(*back), to_json(row));
+    EXPECT_EQ(back->rule, Rule::issuance_quota);
+    EXPECT_EQ(back->issued, 6);
+    EXPECT_FALSE(back->deadline_date);
+
+    EXPECT_FALSE(status_row_from_json(json::value(3)));
+    EXPECT_FALSE(status_row_from_json(json::object{{"state", "ok"}})) << "no id";
+    auto wrong = status_row_from_json(json::object{{"id", "x"}, {"days_left", "three"}});
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("days_left"), std::string::npos);
+    auto sparse = status_row_from_json(json::object{{"id", "x"}, {"state", "overdue"}});
+    ASSERT_TRUE(sparse);
+    EXPECT_EQ(sparse->state, State::overdue);
+    EXPECT_FALSE(sparse->rule);
+}
+
+TEST(JsonCodec, ProcedureFromJson) {
+    auto p = procedure_from_json(json::object{{"id", "x/y"},
+                                              {"title_ja", "題"},
+                                              {"steps_ja", json::array{"一", "二"}},
+                                              {"url", "https://example.jp/"}});
+    ASSERT_TRUE(p) << p.error().message;
+    EXPECT_EQ(p->id, "x/y");
+    EXPECT_EQ(p->steps_ja.size(), 2u);
+    EXPECT_EQ(p->url, "https://example.jp/");
+    EXPECT_FALSE(procedure_from_json(json::value(3)));
+    EXPECT_FALSE(procedure_from_json(json::object{{"title_ja", "no id"}}));
+}
+
+TEST(JsonCodec, InventoryEntryRoundTrips) {
+    InventoryEntry e;
+    e.certificate.location = "/certs/a.p12";
+    e.certificate.source = "file";
+    e.certificate.owner = "machine";
+    e.certificate.info.subject = "CN=a";
+    e.certificate.info.issuer = "CN=ca";
+    e.certificate.info.serial = "01";
+    e.certificate.info.not_before = *parse_utc("2025-01-01T00:00:00Z");
+    e.certificate.info.not_after = *parse_utc("2027-01-01T00:00:00Z");
+    e.certificate.info.sha1 = std::string(40, 'a');
+    e.certificate.info.sha256 = std::string(64, 'a');
+    e.first_seen = *parse_utc("2026-01-01T00:00:00Z");
+    e.last_seen = *parse_utc("2026-02-01T00:00:00Z");
+    e.bound_credential = "orca/client-certificate";
+    auto back = inventory_entry_from_json(json::value(to_json(e)));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(to_json(*back), to_json(e));
 }

@@ -13,7 +13,7 @@ declare -A forbidden=(
     [certs]='credwatch/(store|ipc|notify|catalog)/|sqlite3|boost/json|toml\+\+|curl/'
     [store]='credwatch/(certs|ipc|notify|catalog)/|boost/json|openssl/|toml\+\+|curl/'
     [ipc]='credwatch/(certs|store|notify|catalog)/|sqlite3|openssl/|toml\+\+|curl/'
-    [notify]='credwatch/(certs|store|catalog)/|sqlite3|openssl/|toml\+\+'
+    [notify]='credwatch/(certs|store|ipc|catalog)/|boost/json|sqlite3|openssl/|toml\+\+'
     [catalog]='credwatch/(certs|store|ipc)/|sqlite3|boost/json|openssl/|curl/'
 )
 for layer in "${!forbidden[@]}"; do

@@ -2,6 +2,8 @@
 
 #include "credwatch/notify/exports.hpp"
 
+#include "credwatch/base/civil_time.hpp"
+
 #include "text_checks.hpp"
 
 #include <gtest/gtest.h>
@@ -14,7 +16,6 @@ using namespace credwatch;
 using namespace credwatch::test;
 using namespace std::chrono;
 using namespace std::chrono_literals;
-namespace json = boost::json;
 
 namespace {
 
@@ -31,27 +32,26 @@ void expect_crlf_only(const std::string& text) {
     }
 }
 
-json::object row(const std::string& id, const std::string& deadline_date, std::int64_t days_left,
-                 const std::string& state) {
-    return {{"id", id},
-            {"system", "cancer-registry"},
-            {"kind", "user-password"},
-            {"label", ""},
-            {"owner", "machine"},
-            {"system_name_ja", "がん登録オンラインシステム"},
-            {"system_name_en", "Cancer registry online system"},
-            {"kind_name_ja", "利用者パスワード"},
-            {"kind_name_en", "User password"},
-            {"deadline", deadline_date.empty() ? json::value(nullptr)
-                                               : json::value(deadline_date + "T15:00:00Z")},
-            {"deadline_date",
-             deadline_date.empty() ? json::value(nullptr) : json::value(deadline_date)},
-            {"days_left", deadline_date.empty() ? json::value(nullptr) : json::value(days_left)},
-            {"state", state},
-            {"issued", nullptr},
-            {"limit", nullptr},
-            {"generation", 3},
-            {"procedures", json::array{"cancer-registry/password-change"}}};
+StatusRow row(const std::string& id, const std::string& deadline_date, int days_left,
+              const std::string& state) {
+    StatusRow r;
+    r.id = id;
+    r.system = "cancer-registry";
+    r.kind = "user-password";
+    r.owner = "machine";
+    r.system_name_ja = "がん登録オンラインシステム";
+    r.system_name_en = "Cancer registry online system";
+    r.kind_name_ja = "利用者パスワード";
+    r.kind_name_en = "User password";
+    if (!deadline_date.empty()) {
+        r.deadline_date = *parse_date(deadline_date);
+        r.deadline = *parse_utc(deadline_date + "T15:00:00Z");
+        r.days_left = days_left;
+    }
+    r.state = *state_from_string(state);
+    r.generation = 3;
+    r.procedures = {"cancer-registry/password-change"};
+    return r;
 }
 
 Procedure password_change() {
@@ -83,9 +83,9 @@ TEST(Csv, FieldQuoting) {
 }
 
 TEST(Csv, DeadlinesWithBomCrlfAndJapaneseHeader) {
-    json::array rows{row("cancer-registry/user-password", "2026-03-24", 14, "due_soon"),
-                     row("gtol/user-password", "", 0, "unknown")};
-    rows[0].as_object()["label"] = "受付PC, 1階";
+    std::vector<StatusRow> rows{row("cancer-registry/user-password", "2026-03-24", 14, "due_soon"),
+                                row("gtol/user-password", "", 0, "unknown")};
+    rows[0].label = "受付PC, 1階";
     const std::string csv = export_deadlines_csv(rows, Lang::ja);
     ASSERT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
     expect_crlf_only(csv);
@@ -104,15 +104,16 @@ TEST(Csv, DeadlinesWithBomCrlfAndJapaneseHeader) {
 }
 
 TEST(Csv, InventoryInLocalTime) {
-    json::array certs{json::object{{"path", "/certs/client,1.p12"},
-                                   {"owner", "yamada"},
-                                   {"subject", "CN=山田太郎,O=テスト病院"},
-                                   {"issuer", "CN=Online Billing NW Common Root CA"},
-                                   {"serial", "0a1b"},
-                                   {"not_before", "2025-01-01T00:00:00Z"},
-                                   {"not_after", "2026-03-24T15:00:00Z"},
-                                   {"sha256", std::string(64, 'c')},
-                                   {"tracked_as", nullptr}}};
+    InventoryEntry entry;
+    entry.certificate.location = "/certs/client,1.p12";
+    entry.certificate.owner = "yamada";
+    entry.certificate.info.subject = "CN=山田太郎,O=テスト病院";
+    entry.certificate.info.issuer = "CN=Online Billing NW Common Root CA";
+    entry.certificate.info.serial = "0a1b";
+    entry.certificate.info.not_before = *parse_utc("2025-01-01T00:00:00Z");
+    entry.certificate.info.not_after = *parse_utc("2026-03-24T15:00:00Z");
+    entry.certificate.info.sha256 = std::string(64, 'c');
+    std::vector<InventoryEntry> certs{entry};
     const std::string csv = export_inventory_csv(certs, Lang::en);
     expect_crlf_only(csv);
     auto lines = crlf_lines(csv.substr(3));
@@ -153,11 +154,11 @@ TEST(Ics, FoldingAt75OctetsNeverSplitsACharacter) {
 }
 
 TEST(Ics, OneEventPerDatedCredentialWithAnAlarm) {
-    json::array rows{row("cancer-registry/user-password", "2026-03-24", 14, "due_soon"),
-                     row("gtol/user-password", "", 0, "unknown"),
-                     row("orca-cloud/client-certificate", "2026-11-25", 260, "ok")};
-    rows[2].as_object()["system"] = "orca-cloud";
-    rows[2].as_object()["kind"] = "client-certificate";
+    std::vector<StatusRow> rows{row("cancer-registry/user-password", "2026-03-24", 14, "due_soon"),
+                                row("gtol/user-password", "", 0, "unknown"),
+                                row("orca-cloud/client-certificate", "2026-11-25", 260, "ok")};
+    rows[2].system = "orca-cloud";
+    rows[2].kind = "client-certificate";
     IcsOptions options;
     options.lang = Lang::ja;
     options.now = kStart;
@@ -195,17 +196,4 @@ TEST(Ics, OneEventPerDatedCredentialWithAnAlarm) {
           "コールセンター: 03-3545-1511（平日 9:00〜17:00）", "DTSTART;VALUE=DATE:20261125\r\n"})
         EXPECT_NE(unfolded.find(part), std::string::npos) << part << "\nin:\n" << unfolded;
     EXPECT_EQ(unfolded.find("gtol/user-password"), std::string::npos) << "no date, no event";
-}
-
-TEST(Ics, ProcedureFromJson) {
-    auto p = procedure_from_json(json::object{{"id", "x/y"},
-                                              {"title_ja", "題"},
-                                              {"steps_ja", json::array{"一", "二"}},
-                                              {"url", "https://example.jp/"}});
-    ASSERT_TRUE(p) << p.error().message;
-    EXPECT_EQ(p->id, "x/y");
-    EXPECT_EQ(p->steps_ja.size(), 2u);
-    EXPECT_EQ(p->url, "https://example.jp/");
-    EXPECT_FALSE(procedure_from_json(json::value(3)));
-    EXPECT_FALSE(procedure_from_json(json::object{{"title_ja", "no id"}}));
 }

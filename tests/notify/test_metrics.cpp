@@ -14,16 +14,19 @@
 using namespace credwatch;
 using namespace std::chrono;
 using namespace std::chrono_literals;
-namespace json = boost::json;
 
 namespace {
 
 const TimePoint kStart = sys_days{2026y / March / 10} + 12h;
 
-json::object row(const std::string& id, const std::string& kind, const std::string& state) {
-    return {{"id", id},           {"system", "cancer-registry"}, {"kind", kind},
-            {"owner", "machine"}, {"deadline", nullptr},         {"days_left", nullptr},
-            {"state", state},     {"issued", nullptr},           {"limit", nullptr}};
+StatusRow row(const std::string& id, const std::string& kind, State state) {
+    StatusRow r;
+    r.id = id;
+    r.system = "cancer-registry";
+    r.kind = kind;
+    r.owner = "machine";
+    r.state = state;
+    return r;
 }
 
 std::size_t count(const std::string& text, const std::string& needle) {
@@ -43,14 +46,14 @@ TEST(Metrics, LabelValuesAreEscaped) {
 
 TEST(Metrics, Format) {
     MetricsSnapshot s;
-    auto pw = row("cancer-registry/user-password", "user-password", "due_soon");
-    pw["deadline"] = "2026-03-24T15:00:00Z";
-    pw["days_left"] = 14;
-    auto quota = row("cancer-registry/certificate-issuance", "certificate-issuance", "ok");
-    quota["issued"] = 5;
-    quota["limit"] = 6;
-    auto odd = row("lab/\"quoted\"", "portal-password", "unknown");
-    odd["owner"] = "yamada";
+    auto pw = row("cancer-registry/user-password", "user-password", State::due_soon);
+    pw.deadline = sys_days{2026y / March / 24} + 15h;  // 2026-03-24T15:00:00Z
+    pw.days_left = 14;
+    auto quota = row("cancer-registry/certificate-issuance", "certificate-issuance", State::ok);
+    quota.issued = 5;
+    quota.limit = 6;
+    auto odd = row("lab/\"quoted\"", "portal-password", State::unknown);
+    odd.owner = "yamada";
     s.rows = {pw, quota, odd};
     s.certificates = 12;
     s.scan_errors = 1;

@@ -5,6 +5,9 @@
 
 #include "service_core.hpp"
 
+#include "api.hpp"
+#include "clock_watchdog.hpp"
+
 #include "cert_factory.hpp"
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/notify/event_ids.hpp"
@@ -15,12 +18,14 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -997,3 +1002,115 @@ TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningCon
 }
 
 }  // namespace
+
+// --- one evaluation pass -------------------------------------------------------------------
+
+TEST_F(ServiceCoreCertificateTest, AChangeOverIpcDoesNotRescanTheFoldersButARescanDoes) {
+    const fs::path metrics = dir_ / "credwatch.prom";
+    fs::path site = write_site();
+    write_file(site, test::read_file(site) + "\n[metrics]\ntextfile = '" + metrics.string() +
+                         "'\n");
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    EXPECT_EQ(str(core->row(kClientCert)["state"]), "unknown") << "no certificate yet";
+
+    // A certificate that appears after start is not seen by a change recorded over IPC ...
+    write_p12(client_cert(200, "1423"));
+    core->ok("record_renewal", {{"credential", kPassword}});
+    EXPECT_EQ(str(core->row(kClientCert)["state"]), "unknown");
+    EXPECT_TRUE(core->ok("inventory")["certificates"].as_array().empty());
+
+    // ... but by a rescan, which the periodic, start, reload and clock passes also do.
+    core->ok("rescan");
+    EXPECT_EQ(str(core->row(kClientCert)["state"]), "ok");
+
+    // One pass: the rows it returns are the ones the metrics were written from.
+    auto pass = core->svc().run_pass(Scan::none);
+    ASSERT_TRUE(pass) << pass.error().message;
+    const std::string text = test::read_file(metrics);
+    ASSERT_EQ(pass->rows.size(), 2u);
+    for (const StatusRow& row : pass->rows) {
+        const std::string labels =
+            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"", row.id,
+                        row.system, row.kind, row.owner);
+        EXPECT_NE(text.find(fmt::format("credwatch_credential_state{{{},state=\"{}\"}} 1\n",
+                                        labels, to_string(row.state))),
+                  std::string::npos)
+            << row.id << " in:\n"
+            << text;
+        if (row.days_left) {
+            EXPECT_NE(text.find(fmt::format("credwatch_credential_day_left{{{}}} {}\n", labels,
+                                            *row.days_left)),
+                      std::string::npos)
+                << row.id << " in:\n"
+                << text;
+        }
+    }
+    EXPECT_NE(text.find(fmt::format("credwatch_last_evaluation_timestamp_seconds {}\n",
+                                    std::chrono::floor<std::chrono::seconds>(
+                                        pass->at.time_since_epoch())
+                                        .count())),
+              std::string::npos);
+}
+
+// --- the request table ---------------------------------------------------------------------
+
+TEST_F(ServiceCoreTest, EveryMethodIsListedOnceAndAdministratorMethodsAreRefusedToOthers) {
+    std::set<std::string_view> names;
+    for (const auto& method : api::methods()) {
+        EXPECT_TRUE(names.insert(method.name).second) << method.name << " is listed twice";
+        EXPECT_NE(method.handler, nullptr) << method.name;
+    }
+    EXPECT_EQ(api::find_method("reload")->privilege, api::Privilege::administrator);
+
+    auto core = make();
+    ASSERT_STARTED(core);
+    const Peer staff{"suzuki", false};
+    for (const auto& method : api::methods()) {
+        if (method.privilege != api::Privilege::administrator) continue;
+        json::object reply = core->request(method.name, {}, staff);
+        EXPECT_EQ(Core::code_of(reply), "permission_denied") << method.name;
+        EXPECT_NE(Core::message_of(reply).find("administrator"), std::string::npos)
+            << method.name;
+    }
+    EXPECT_EQ(core->error("no_such_method", {}, staff), "protocol_error");
+    EXPECT_EQ(core->error("no_such_method"), "protocol_error");
+}
+
+// --- the clock watchdog --------------------------------------------------------------------
+
+TEST(ClockWatchdog, AJumpOfTheWallClockAndANewLocalDayAreReported) {
+    boost::asio::io_context io;
+    ManualClock clock{local_midnight(kToday) + 23h + 58min};
+    std::vector<std::string> heard;
+    ClockWatchdog watchdog(io, clock, [&](std::string_view why) { heard.emplace_back(why); });
+    auto steady = std::chrono::steady_clock::time_point{} + 1000h;
+    watchdog.reset(steady);
+
+    // Both clocks move by a minute: nothing to say.
+    clock.advance(1min);
+    steady += 1min;
+    watchdog.check(steady);
+    EXPECT_TRUE(heard.empty());
+
+    // Midnight passes at the same pace: a new day.
+    clock.advance(1min);
+    steady += 1min;
+    watchdog.check(steady);
+    EXPECT_EQ(heard, std::vector<std::string>{"new day"});
+
+    // The wall clock moves a day in a minute, forwards then back: two jumps.
+    clock.advance(24h);
+    steady += 1min;
+    watchdog.check(steady);
+    clock.advance(-24h);
+    steady += 1min;
+    watchdog.check(steady);
+    EXPECT_EQ(heard, (std::vector<std::string>{"new day", "clock jump", "clock jump"}));
+
+    // Within the tolerance a slow adjustment is no jump.
+    clock.advance(1min + 90s);
+    steady += 1min;
+    watchdog.check(steady);
+    EXPECT_EQ(heard.size(), 3u);
+}

@@ -36,14 +36,6 @@ std::string localized(const json::object& o, std::string_view base, Lang lang) {
     return v;
 }
 
-std::optional<Date> opt_date(const json::object& o, std::string_view key) {
-    std::string text = str(o, key);
-    if (text.empty()) return std::nullopt;
-    auto d = parse_date(text);
-    if (!d) return std::nullopt;
-    return *d;
-}
-
 void replace_all(std::string& s, std::string_view from, const std::string& to) {
     for (std::size_t pos = s.find(from); pos != std::string::npos;
          pos = s.find(from, pos + to.size()))
@@ -122,26 +114,40 @@ TrayColour colour_for(const Snapshot& snapshot) noexcept {
     return worst;
 }
 
-CredentialView credential_from_json(const json::object& row, Lang lang) {
+CredentialView credential_view(const StatusRow& row, Lang lang) {
+    const bool ja = lang == Lang::ja;
     CredentialView c;
-    c.id = str(row, "id");
-    c.system = str(row, "system");
-    c.kind = str(row, "kind");
-    c.system_name = localized(row, "system_name", lang);
+    c.id = row.id;
+    c.system = row.system;
+    c.kind = row.kind;
+    c.system_name = ja ? row.system_name_ja : row.system_name_en;
+    if (c.system_name.empty()) c.system_name = ja ? row.system_name_en : row.system_name_ja;
     if (c.system_name.empty()) c.system_name = c.system;
-    c.kind_name = localized(row, "kind_name", lang);
+    c.kind_name = ja ? row.kind_name_ja : row.kind_name_en;
+    if (c.kind_name.empty()) c.kind_name = ja ? row.kind_name_en : row.kind_name_ja;
     if (c.kind_name.empty()) c.kind_name = c.kind.empty() ? c.id : c.kind;
-    c.label = str(row, "label");
-    c.owner = str(row, "owner");
-    c.rule = rule_from_string(str(row, "rule")).value_or(Rule::password_rotation);
-    c.state = state_from_string(str(row, "state")).value_or(State::unknown);
-    c.deadline_date = opt_date(row, "deadline_date");
-    c.days_left = opt_int(row, "days_left");
-    c.issued = opt_int(row, "issued");
-    c.limit = opt_int(row, "limit");
-    c.reason = str(row, "reason");
-    c.procedures = string_array_field(row, "procedures");
+    c.label = row.label;
+    c.owner = row.owner;
+    c.rule = row.rule.value_or(Rule::password_rotation);
+    c.state = row.state;
+    c.deadline_date = row.deadline_date;
+    c.days_left = row.days_left;
+    c.issued = row.issued;
+    c.limit = row.limit;
+    c.reason = row.reason;
+    c.procedures = row.procedures;
     return c;
+}
+
+CredentialView credential_from_json(const json::object& row, Lang lang) {
+    auto typed = status_row_from_json(json::value(row));
+    if (!typed) {
+        // A row this tray cannot read is still listed, by its id, rather than dropped.
+        StatusRow fallback;
+        fallback.id = str(row, "id");
+        return credential_view(fallback, lang);
+    }
+    return credential_view(*typed, lang);
 }
 
 ReminderView reminder_from_json(const json::object& data) {

@@ -5,6 +5,7 @@
 // credwatch-tray (English msgids, tray/po/ja.po) and the logic is unit-tested without a display.
 
 #include "credwatch/domain/model.hpp"
+#include "credwatch/domain/status_row.hpp"
 #include "credwatch/notify/text.hpp"
 
 #include <boost/json.hpp>
@@ -106,6 +107,8 @@ struct Snapshot {
 };
 
 // --- parsing the service's replies (language picks *_ja or *_en fields) ---
+CredentialView credential_view(const StatusRow& row, Lang lang);
+// The JSON row of a reply or an event, read with status_row_from_json.
 CredentialView credential_from_json(const boost::json::object& row, Lang lang);
 // The result of "status" (credentials + reminders + severity).
 void apply_status(Snapshot& snapshot, const boost::json::object& status, Lang lang);

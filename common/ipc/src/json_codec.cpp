@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace credwatch {
 
 namespace json = boost::json;
@@ -113,42 +115,151 @@ json::object to_json(const Procedure& p) {
             {"manual", p.manual}};
 }
 
-json::object status_row(const Credential& c, const System* system, const CredentialKind* kind,
-                        const Evaluation& e) {
+json::object to_json(const StatusRow& r) {
     json::object o{
-        {"id", c.id},
-        {"system", c.system},
-        {"kind", c.kind},
-        {"label", c.label},
-        {"owner", c.owner},
-        {"rule", kind ? json::value(to_string(kind->rule)) : json::value(nullptr)},
-        {"system_name_ja", system ? system->name_ja : ""},
-        {"system_name_en", system ? system->name_en : ""},
-        {"kind_name_ja", kind ? kind->name_ja : ""},
-        {"kind_name_en", kind ? kind->name_en : ""},
-        {"deadline", optional_time(e.deadline)},
-        {"deadline_date", e.deadline_date ? json::value(format_date(*e.deadline_date))
-                                          : json::value(nullptr)},
-        {"days_left", e.days_left ? json::value(*e.days_left) : json::value(nullptr)},
-        {"state", to_string(e.state)},
-        {"reason", e.reason},
-        {"generation", c.generation},
-        {"renewed_on", c.renewed_on ? json::value(format_date(*c.renewed_on)) : json::value(nullptr)},
-        {"issued", json::value(nullptr)},
-        {"limit", json::value(nullptr)},
+        {"id", r.id},
+        {"system", r.system},
+        {"kind", r.kind},
+        {"label", r.label},
+        {"owner", r.owner},
+        {"rule", r.rule ? json::value(to_string(*r.rule)) : json::value(nullptr)},
+        {"system_name_ja", r.system_name_ja},
+        {"system_name_en", r.system_name_en},
+        {"kind_name_ja", r.kind_name_ja},
+        {"kind_name_en", r.kind_name_en},
+        {"deadline", optional_time(r.deadline)},
+        {"deadline_date",
+         r.deadline_date ? json::value(format_date(*r.deadline_date)) : json::value(nullptr)},
+        {"days_left", r.days_left ? json::value(*r.days_left) : json::value(nullptr)},
+        {"state", to_string(r.state)},
+        {"reason", r.reason},
+        {"generation", r.generation},
+        {"renewed_on",
+         r.renewed_on ? json::value(format_date(*r.renewed_on)) : json::value(nullptr)},
+        {"issued", r.issued ? json::value(*r.issued) : json::value(nullptr)},
+        {"limit", r.limit ? json::value(*r.limit) : json::value(nullptr)},
         {"certificate", json::value(nullptr)},
-        {"procedures", kind ? strings(kind->procedures) : json::array{}},
+        {"procedures", strings(r.procedures)},
     };
-    if (kind && kind->rule == Rule::issuance_quota) {
-        o["issued"] = e.issued;
-        o["limit"] = e.limit;
+    if (r.has_certificate()) {
+        o["certificate"] =
+            json::object{{"sha256", r.certificate_sha256}, {"location", r.certificate_location}};
     }
-    if (!c.certificate_sha256.empty()) {
-        o["certificate"] = json::object{{"sha256", c.certificate_sha256},
-                                        {"location", c.certificate_location}};
-    }
-    if (!c.document_path.empty()) o["document_path"] = c.document_path;
+    if (!r.document_path.empty()) o["document_path"] = r.document_path;
     return o;
+}
+
+namespace {
+
+// Readers of optional fields: absent or null leave `out` alone; another type is an error.
+Error wrong_type(std::string_view key, std::string_view expected) {
+    return Error{Errc::parse_error, fmt::format("field \"{}\" must be {}", key, expected)};
+}
+
+const json::value* present(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && !v->is_null() ? v : nullptr;
+}
+
+Status read_text(const json::object& o, std::string_view key, std::string& out) {
+    const auto* v = present(o, key);
+    if (!v) return {};
+    if (!v->is_string()) return wrong_type(key, "a string");
+    out = std::string(v->as_string());
+    return {};
+}
+
+template <typename Int>
+Status read_int(const json::object& o, std::string_view key, std::optional<Int>& out) {
+    const auto* v = present(o, key);
+    if (!v) return {};
+    auto n = int_field(o, key);
+    if (!n || *n < std::numeric_limits<Int>::min() || *n > std::numeric_limits<Int>::max())
+        return wrong_type(key, "an integer");
+    out = static_cast<Int>(*n);
+    return {};
+}
+
+Status read_date(const json::object& o, std::string_view key, std::optional<Date>& out) {
+    const auto* v = present(o, key);
+    if (!v) return {};
+    if (!v->is_string()) return wrong_type(key, "a date (YYYY-MM-DD)");
+    if (v->as_string().empty()) return {};  // written by hand for "none"
+    auto d = parse_date(v->as_string());
+    if (!d) return wrong_type(key, "a date (YYYY-MM-DD)");
+    out = *d;
+    return {};
+}
+
+Status read_time(const json::object& o, std::string_view key, std::optional<TimePoint>& out) {
+    const auto* v = present(o, key);
+    if (!v) return {};
+    if (!v->is_string()) return wrong_type(key, "an ISO 8601 UTC time");
+    if (v->as_string().empty()) return {};
+    auto t = parse_utc(v->as_string());
+    if (!t) return wrong_type(key, "an ISO 8601 UTC time");
+    out = *t;
+    return {};
+}
+
+}  // namespace
+
+Result<StatusRow> status_row_from_json(const json::value& value) {
+    if (!value.is_object()) return make_error(Errc::parse_error, "a status row must be an object");
+    const json::object& o = value.as_object();
+    StatusRow r;
+    if (auto st = read_text(o, "id", r.id); !st) return st.error();
+    if (r.id.empty()) return make_error(Errc::parse_error, "a status row has no \"id\"");
+    struct Text {
+        std::string_view key;
+        std::string* out;
+    };
+    for (Text t : {Text{"system", &r.system}, Text{"kind", &r.kind}, Text{"label", &r.label},
+                   Text{"owner", &r.owner}, Text{"system_name_ja", &r.system_name_ja},
+                   Text{"system_name_en", &r.system_name_en},
+                   Text{"kind_name_ja", &r.kind_name_ja}, Text{"kind_name_en", &r.kind_name_en},
+                   Text{"reason", &r.reason}, Text{"document_path", &r.document_path}})
+        if (auto st = read_text(o, t.key, *t.out); !st) return st.error();
+    std::string rule, state;
+    if (auto st = read_text(o, "rule", rule); !st) return st.error();
+    if (!rule.empty()) r.rule = rule_from_string(rule);
+    if (auto st = read_text(o, "state", state); !st) return st.error();
+    r.state = state_from_string(state).value_or(State::unknown);
+    if (auto st = read_time(o, "deadline", r.deadline); !st) return st.error();
+    if (auto st = read_date(o, "deadline_date", r.deadline_date); !st) return st.error();
+    if (auto st = read_date(o, "renewed_on", r.renewed_on); !st) return st.error();
+    if (auto st = read_int(o, "days_left", r.days_left); !st) return st.error();
+    if (auto st = read_int(o, "issued", r.issued); !st) return st.error();
+    if (auto st = read_int(o, "limit", r.limit); !st) return st.error();
+    std::optional<std::int64_t> generation;
+    if (auto st = read_int(o, "generation", generation); !st) return st.error();
+    r.generation = generation.value_or(1);
+    if (const auto* cert = present(o, "certificate")) {
+        if (!cert->is_object()) return wrong_type("certificate", "an object");
+        r.certificate_sha256 = string_field(cert->as_object(), "sha256");
+        r.certificate_location = string_field(cert->as_object(), "location");
+    }
+    r.procedures = string_array_field(o, "procedures");
+    return r;
+}
+
+Result<Procedure> procedure_from_json(const json::value& value) {
+    if (!value.is_object())
+        return make_error(Errc::parse_error, "a procedure must be a JSON object");
+    const json::object& o = value.as_object();
+    Procedure p;
+    p.id = string_field(o, "id");
+    if (p.id.empty()) return make_error(Errc::parse_error, "a procedure has no id");
+    p.title_ja = string_field(o, "title_ja");
+    p.title_en = string_field(o, "title_en");
+    p.url = string_field(o, "url");
+    p.steps_ja = string_array_field(o, "steps_ja");
+    p.steps_en = string_array_field(o, "steps_en");
+    p.phone = string_field(o, "phone");
+    p.hours_ja = string_field(o, "hours_ja");
+    p.hours_en = string_field(o, "hours_en");
+    p.manual = string_field(o, "manual");
+    return p;
 }
 
 namespace {
@@ -210,6 +321,21 @@ Result<ScanFailure> scan_failure_from_json(const json::value& value) {
     if (const auto* code = o.if_contains("code"); code && code->is_string())
         f.code = protocol::errc_from_string(code->as_string()).value_or(Errc::parse_error);
     return f;
+}
+
+Result<InventoryEntry> inventory_entry_from_json(const json::value& value) {
+    auto cert = found_certificate_from_json(value);
+    if (!cert) return cert.error();
+    const json::object& o = value.as_object();
+    InventoryEntry e;
+    e.certificate = std::move(*cert);
+    std::optional<TimePoint> first, last;
+    if (auto st = read_time(o, "first_seen", first); !st) return st.error();
+    if (auto st = read_time(o, "last_seen", last); !st) return st.error();
+    e.first_seen = first.value_or(TimePoint{});
+    e.last_seen = last.value_or(TimePoint{});
+    if (auto st = read_text(o, "tracked_as", e.bound_credential); !st) return st.error();
+    return e;
 }
 
 }  // namespace credwatch

@@ -1,6 +1,5 @@
 // iCalendar and CSV exports.
 
-#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/notify/exports.hpp"
 
 #include "credwatch/base/civil_time.hpp"
@@ -11,15 +10,12 @@
 
 namespace credwatch {
 
-namespace json = boost::json;
-
 namespace {
 
 constexpr std::size_t kIcsLineOctets = 75;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
-std::string num_text(const json::object& o, std::string_view key) {
-    auto n = int_field(o, key);
+std::string num_text(const std::optional<int>& n) {
     return n ? std::to_string(*n) : std::string();
 }
 
@@ -42,10 +38,8 @@ std::string ics_utc(TimePoint t) {
     return out;
 }
 
-std::string local_time_text(std::string_view utc) {
-    auto t = parse_utc(utc);
-    if (!t) return std::string(utc);
-    std::string local = format_local(*t);  // 2026-03-10T21:00:00+09:00
+std::string local_time_text(TimePoint t) {
+    std::string local = format_local(t);  // 2026-03-10T21:00:00+09:00
     if (local.size() >= 19) {
         local = local.substr(0, 19);
         local[10] = ' ';
@@ -53,25 +47,24 @@ std::string local_time_text(std::string_view utc) {
     return local;
 }
 
-std::string what_of(const json::object& row, bool ja) {
-    std::string what = string_field(row, "label");
-    if (what.empty()) what = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
-    if (what.empty()) what = string_field(row, "kind");
+std::string what_of(const StatusRow& row, bool ja) {
+    std::string what = row.label;
+    if (what.empty()) what = ja ? row.kind_name_ja : row.kind_name_en;
+    if (what.empty()) what = row.kind;
     return what;
 }
 
-std::string system_of(const json::object& row, bool ja) {
-    std::string system = string_field(row, ja ? "system_name_ja" : "system_name_en");
-    return system.empty() ? string_field(row, "system") : system;
+std::string system_of(const StatusRow& row, bool ja) {
+    const std::string& system = ja ? row.system_name_ja : row.system_name_en;
+    return system.empty() ? row.system : system;
 }
 
-std::string kind_of(const json::object& row, bool ja) {
-    std::string kind = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
-    return kind.empty() ? string_field(row, "kind") : kind;
+std::string kind_of(const StatusRow& row, bool ja) {
+    const std::string& kind = ja ? row.kind_name_ja : row.kind_name_en;
+    return kind.empty() ? row.kind : kind;
 }
 
-std::string owner_of(const json::object& row, bool ja) {
-    std::string owner = string_field(row, "owner");
+std::string owner_of(const std::string& owner, bool ja) {
     if (owner == "machine") return ja ? "端末" : "machine";
     return owner;
 }
@@ -151,7 +144,7 @@ std::string csv_field(std::string_view value, bool text) {
     return out;
 }
 
-std::string export_ics(const json::array& rows, const std::vector<Procedure>& procedures,
+std::string export_ics(const std::vector<StatusRow>& rows, const std::vector<Procedure>& procedures,
                        const IcsOptions& options) {
     const bool ja = options.lang == Lang::ja;
     std::string out;
@@ -165,12 +158,10 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
     const std::string stamp = ics_utc(options.now);
     const std::string domain =
         options.uid_domain.empty() ? "credwatch.invalid" : options.uid_domain;
-    for (const auto& v : rows) {
-        if (!v.is_object()) continue;
-        const json::object& row = v.as_object();
-        auto date = parse_date(string_field(row, "deadline_date"));
+    for (const StatusRow& row : rows) {
+        const auto& date = row.deadline_date;
         if (!date) continue;
-        const std::string id = string_field(row, "id");
+        const std::string& id = row.id;
         const std::string what = what_of(row, ja);
         const std::string system = system_of(row, ja);
         const std::string summary = ja ? fmt::format("[credwatch] {} {} の期限", system, what)
@@ -178,14 +169,14 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
         std::string description =
             ja ? fmt::format("{}の「{}」の期限は {} です。\n", system, what, format_date(*date))
                : fmt::format("The {} \"{}\" lapses on {}.\n", system, what, format_date(*date));
-        const std::string owner = string_field(row, "owner");
+        const std::string& owner = row.owner;
         if (!owner.empty() && owner != "machine")
             description +=
                 ja ? fmt::format("対象ユーザー: {}\n", owner) : fmt::format("User: {}\n", owner);
         description += ja ? fmt::format("credwatch の項目: {}\n", id)
                           : fmt::format("credwatch item: {}\n", id);
         std::string url;
-        for (const auto& pid : string_array_field(row, "procedures")) {
+        for (const auto& pid : row.procedures) {
             const Procedure* p = nullptr;
             for (const auto& candidate : procedures)
                 if (candidate.id == pid) p = &candidate;
@@ -206,11 +197,10 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
                        : fmt::format("  Call centre: {} ({})\n", p->phone, p->hours_en);
         }
         int alarm = 14;
-        if (auto it = options.alarm_days.find(string_field(row, "system") + "/" +
-                                              string_field(row, "kind"));
+        if (auto it = options.alarm_days.find(row.system + "/" + row.kind);
             it != options.alarm_days.end() && it->second >= 1)
             alarm = it->second;
-        const auto generation = int_field(row, "generation").value_or(1);
+        const auto generation = row.generation;
 
         line("BEGIN:VEVENT");
         line(fmt::format("UID:{}.g{}@{}", ics_escape(id), generation, domain));
@@ -234,29 +224,26 @@ std::string export_ics(const json::array& rows, const std::vector<Procedure>& pr
     return out;
 }
 
-std::string export_deadlines_csv(const json::array& rows, Lang lang) {
+std::string export_deadlines_csv(const std::vector<StatusRow>& rows, Lang lang) {
     const bool ja = lang == Lang::ja;
     std::string out(kBom);
     out += csv_line(ja ? std::vector<std::string>{"ID", "システム", "種類", "名称", "所有者",
                                                   "状態", "期限日", "残り日数", "発行済", "上限"}
                        : std::vector<std::string>{"id", "system", "kind", "label", "owner", "state",
                                                   "deadline_date", "days_left", "issued", "limit"});
-    for (const auto& v : rows) {
-        if (!v.is_object()) continue;
-        const json::object& r = v.as_object();
-        const State state = state_from_string(string_field(r, "state")).value_or(State::unknown);
-        out += csv_line({csv_field(string_field(r, "id")), csv_field(system_of(r, ja)),
-                         csv_field(kind_of(r, ja)), csv_field(string_field(r, "label")),
-                         csv_field(owner_of(r, ja)), csv_field(state_text(state, lang)),
-                         csv_field(string_field(r, "deadline_date"), false),
-                         csv_field(num_text(r, "days_left"), false),
-                         csv_field(num_text(r, "issued"), false),
-                         csv_field(num_text(r, "limit"), false)});
+    for (const StatusRow& r : rows) {
+        out += csv_line(
+            {csv_field(r.id), csv_field(system_of(r, ja)), csv_field(kind_of(r, ja)),
+             csv_field(r.label), csv_field(owner_of(r.owner, ja)),
+             csv_field(state_text(r.state, lang)),
+             csv_field(r.deadline_date ? format_date(*r.deadline_date) : std::string(), false),
+             csv_field(num_text(r.days_left), false), csv_field(num_text(r.issued), false),
+             csv_field(num_text(r.limit), false)});
     }
     return out;
 }
 
-std::string export_inventory_csv(const json::array& certificates, Lang lang) {
+std::string export_inventory_csv(const std::vector<InventoryEntry>& certificates, Lang lang) {
     const bool ja = lang == Lang::ja;
     std::string out(kBom);
     out += csv_line(
@@ -264,38 +251,16 @@ std::string export_inventory_csv(const json::array& certificates, Lang lang) {
                                       "有効期間の開始", "有効期限", "SHA-256", "追跡中の項目"}
            : std::vector<std::string>{"path", "owner", "subject", "issuer", "serial", "not_before",
                                       "not_after", "sha256", "tracked_as"});
-    for (const auto& v : certificates) {
-        if (!v.is_object()) continue;
-        const json::object& c = v.as_object();
-        out +=
-            csv_line({csv_field(string_field(c, "path")), csv_field(owner_of(c, ja)),
-                      csv_field(string_field(c, "subject")), csv_field(string_field(c, "issuer")),
-                      csv_field(string_field(c, "serial"), false),
-                      csv_field(local_time_text(string_field(c, "not_before")), false),
-                      csv_field(local_time_text(string_field(c, "not_after")), false),
-                      csv_field(string_field(c, "sha256"), false),
-                      csv_field(string_field(c, "tracked_as"))});
+    for (const InventoryEntry& e : certificates) {
+        const FoundCertificate& c = e.certificate;
+        out += csv_line({csv_field(c.location), csv_field(owner_of(c.owner, ja)),
+                         csv_field(c.info.subject), csv_field(c.info.issuer),
+                         csv_field(c.info.serial, false),
+                         csv_field(local_time_text(c.info.not_before), false),
+                         csv_field(local_time_text(c.info.not_after), false),
+                         csv_field(c.info.sha256, false), csv_field(e.bound_credential)});
     }
     return out;
-}
-
-Result<Procedure> procedure_from_json(const json::value& value) {
-    if (!value.is_object())
-        return make_error(Errc::parse_error, "a procedure must be a JSON object");
-    const json::object& o = value.as_object();
-    Procedure p;
-    p.id = string_field(o, "id");
-    if (p.id.empty()) return make_error(Errc::parse_error, "a procedure has no id");
-    p.title_ja = string_field(o, "title_ja");
-    p.title_en = string_field(o, "title_en");
-    p.url = string_field(o, "url");
-    p.steps_ja = string_array_field(o, "steps_ja");
-    p.steps_en = string_array_field(o, "steps_en");
-    p.phone = string_field(o, "phone");
-    p.hours_ja = string_field(o, "hours_ja");
-    p.hours_en = string_field(o, "hours_en");
-    p.manual = string_field(o, "manual");
-    return p;
 }
 
 }  // namespace credwatch

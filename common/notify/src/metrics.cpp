@@ -1,6 +1,5 @@
 // Prometheus text exposition format, version 0.0.4.
 
-#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/notify/metrics.hpp"
 
 #include "credwatch/base/civil_time.hpp"
@@ -21,8 +20,6 @@
 #endif
 
 namespace credwatch {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -118,35 +115,29 @@ std::string format_metrics(const MetricsSnapshot& s) {
                  "The most certificates that may be issued (quota credentials).",
                  {}};
 
-    std::vector<const json::object*> rows;
-    for (const auto& v : s.rows)
-        if (v.is_object()) rows.push_back(&v.as_object());
-    std::sort(rows.begin(), rows.end(), [](const json::object* a, const json::object* b) {
-        return string_field(*a, "id") < string_field(*b, "id");
-    });
+    std::vector<const StatusRow*> rows;
+    for (const auto& v : s.rows) rows.push_back(&v);
+    std::sort(rows.begin(), rows.end(),
+              [](const StatusRow* a, const StatusRow* b) { return a->id < b->id; });
     const std::string identity = identity_labels(s);
-    for (const json::object* row : rows) {
+    for (const StatusRow* row : rows) {
         const std::string labels =
             fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"{}",
-                        escape_label_value(string_field(*row, "id")),
-                        escape_label_value(string_field(*row, "system")),
-                        escape_label_value(string_field(*row, "kind")),
-                        escape_label_value(string_field(*row, "owner")), identity);
-        if (auto text = string_field(*row, "deadline"); !text.empty()) {
-            if (auto t = parse_utc(text))
-                deadline.samples.push_back(
-                    fmt::format("{}{{{}}} {}", deadline.name, labels, unix_seconds(*t)));
+                        escape_label_value(row->id), escape_label_value(row->system),
+                        escape_label_value(row->kind), escape_label_value(row->owner), identity);
+        if (const auto& t = row->deadline) {
+            deadline.samples.push_back(
+                fmt::format("{}{{{}}} {}", deadline.name, labels, unix_seconds(*t)));
         }
-        if (auto d = int_field(*row, "days_left"))
+        if (auto d = row->days_left)
             days.samples.push_back(fmt::format("{}{{{}}} {}", days.name, labels, *d));
-        const auto current =
-            state_from_string(string_field(*row, "state")).value_or(State::unknown);
+        const auto current = row->state;
         for (State st : kStates)
             state.samples.push_back(fmt::format("{}{{{},state=\"{}\"}} {}", state.name, labels,
                                                 to_string(st), st == current ? 1 : 0));
-        if (auto n = int_field(*row, "issued"))
+        if (auto n = row->issued)
             issued.samples.push_back(fmt::format("{}{{{}}} {}", issued.name, labels, *n));
-        if (auto n = int_field(*row, "limit"))
+        if (auto n = row->limit)
             limit.samples.push_back(fmt::format("{}{{{}}} {}", limit.name, labels, *n));
     }
 

@@ -1,4 +1,3 @@
-#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/notify/text.hpp"
 
 #include "credwatch/base/civil_time.hpp"
@@ -10,8 +9,6 @@
 #include <string>
 
 namespace credwatch {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -91,31 +88,29 @@ std::string days_left_text(int days_left, bool overdue, Lang lang) {
     return ja ? fmt::format("あと{}日", days_left) : fmt::format("{} days left", days_left);
 }
 
-std::string format_status_table(const json::array& rows, Lang lang) {
+std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
     const bool ja = lang == Lang::ja;
     std::vector<std::array<std::string, 6>> table;
     table.push_back(ja ? std::array<std::string, 6>{"状態", "システム", "項目", "所有者", "期限", "残り"}
                        : std::array<std::string, 6>{"STATE", "SYSTEM", "CREDENTIAL", "OWNER",
                                                     "DEADLINE", "LEFT"});
-    for (const auto& v : rows) {
-        if (!v.is_object()) continue;
-        const json::object& r = v.as_object();
-        State state = state_from_string(string_field(r, "state")).value_or(State::unknown);
-        std::string system = string_field(r, ja ? "system_name_ja" : "system_name_en");
-        if (system.empty()) system = string_field(r, "system");
-        std::string label = string_field(r, "label");
-        if (label.empty()) label = string_field(r, ja ? "kind_name_ja" : "kind_name_en");
-        std::string owner = string_field(r, "owner");
+    for (const StatusRow& r : rows) {
+        const State state = r.state;
+        std::string system = ja ? r.system_name_ja : r.system_name_en;
+        if (system.empty()) system = r.system;
+        std::string label = r.label;
+        if (label.empty()) label = ja ? r.kind_name_ja : r.kind_name_en;
+        std::string owner = r.owner;
         if (owner == "machine") owner = ja ? "端末" : "machine";
-        std::string deadline = string_field(r, "deadline_date");
+        std::string deadline = r.deadline_date ? format_date(*r.deadline_date) : std::string();
         std::string left;
-        if (auto issued = int_field(r, "issued"); issued && int_field(r, "limit")) {
-            left = ja ? fmt::format("{}/{} 発行済", *issued, *int_field(r, "limit"))
-                      : fmt::format("{}/{} issued", *issued, *int_field(r, "limit"));
-        } else if (auto days = int_field(r, "days_left")) {
-            left = days_left_text(static_cast<int>(*days), state == State::overdue, lang);
+        if (r.issued && r.limit) {
+            left = ja ? fmt::format("{}/{} 発行済", *r.issued, *r.limit)
+                      : fmt::format("{}/{} issued", *r.issued, *r.limit);
+        } else if (r.days_left) {
+            left = days_left_text(*r.days_left, state == State::overdue, lang);
         } else {
-            left = reason_text(string_field(r, "reason"), lang);
+            left = reason_text(r.reason, lang);
         }
         table.push_back({state_text(state, lang), system, label, owner,
                          deadline.empty() ? "-" : deadline, left});
@@ -134,14 +129,14 @@ std::string format_status_table(const json::array& rows, Lang lang) {
     return out;
 }
 
-ReminderText reminder_text(const Reminder& reminder, const json::object& row,
+ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
                            const std::vector<Procedure>& procedures, Lang lang,
                            std::string_view organisation) {
     const bool ja = lang == Lang::ja;
-    std::string system = string_field(row, ja ? "system_name_ja" : "system_name_en");
-    std::string what = string_field(row, "label");
-    if (what.empty()) what = string_field(row, ja ? "kind_name_ja" : "kind_name_en");
-    std::string deadline = string_field(row, "deadline_date");
+    std::string system = ja ? row.system_name_ja : row.system_name_en;
+    std::string what = row.label;
+    if (what.empty()) what = ja ? row.kind_name_ja : row.kind_name_en;
+    std::string deadline = row.deadline_date ? format_date(*row.deadline_date) : std::string();
     ReminderText text;
     std::string status;
     switch (reminder.state) {
@@ -172,7 +167,7 @@ ReminderText reminder_text(const Reminder& reminder, const json::object& row,
     if (!organisation.empty()) body += std::string(organisation) + "\n\n";
     body += ja ? fmt::format("{}の「{}」は{}。\n", system, what, status)
                : fmt::format("The {} \"{}\" {}.\n", system, what, status);
-    std::string owner = string_field(row, "owner");
+    const std::string& owner = row.owner;
     if (!owner.empty() && owner != "machine")
         body += ja ? fmt::format("対象ユーザー: {}\n", owner) : fmt::format("User: {}\n", owner);
     for (const auto& p : procedures) {

@@ -5,6 +5,7 @@
 #include "credwatch/domain/certificate.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
+#include "credwatch/domain/status_row.hpp"
 
 #include <boost/json.hpp>
 
@@ -31,9 +32,16 @@ std::optional<std::int64_t> int_field(const boost::json::object& object, std::st
 std::vector<std::string> string_array_field(const boost::json::object& object,
                                             std::string_view key);
 
-// One line of `credwatch status`: the credential, its kind and system names, its evaluation.
-boost::json::object status_row(const Credential& credential, const System* system,
-                               const CredentialKind* kind, const Evaluation& evaluation);
+// One line of `credwatch status` in the protocol's shape (docs/ipc-protocol.md).
+boost::json::object to_json(const StatusRow& row);
+// A status row as the service sent it, for clients (CLI, tray). Needs an object with a string
+// "id"; other fields that are absent or null keep their defaults, one of the wrong type is an
+// error naming it.
+Result<StatusRow> status_row_from_json(const boost::json::value& value);
+// A certificate record of the `inventory` reply (to_json(InventoryEntry)).
+Result<InventoryEntry> inventory_entry_from_json(const boost::json::value& value);
+// A procedure as the `catalog` method returns it (to_json(Procedure)).
+Result<Procedure> procedure_from_json(const boost::json::value& value);
 
 // Certificates reported by a client (the tray's per-user stores), validated field by field.
 Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);

@@ -6,14 +6,14 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/base/error.hpp"
-
-#include <boost/json.hpp>
+#include "credwatch/domain/status_row.hpp"
 
 #include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace credwatch {
 
@@ -23,7 +23,7 @@ struct MailQueueStats {
 };
 
 struct MetricsSnapshot {
-    boost::json::array rows;       // status rows (json_codec.hpp status_row), one per credential
+    std::vector<StatusRow> rows;   // one per credential
     std::size_t certificates = 0;  // certificates known after the last scan
     std::size_t scan_errors = 0;   // files or stores that could not be read
     TimePoint evaluated_at;        // when the rows were evaluated

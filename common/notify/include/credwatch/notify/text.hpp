@@ -4,11 +4,11 @@
 
 #include "credwatch/base/lang.hpp"
 #include "credwatch/domain/model.hpp"
-
-#include <boost/json.hpp>
+#include "credwatch/domain/status_row.hpp"
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace credwatch {
 
@@ -16,15 +16,15 @@ std::string state_text(State state, Lang lang);
 // "あと12日" / "12 days left", "期限切れ（3日経過）" / "expired 3 days ago", "本日まで" / "due today"
 std::string days_left_text(int days_left, bool overdue, Lang lang);
 
-// A status table (one row per credential, as produced by status_row()) for a terminal.
-std::string format_status_table(const boost::json::array& rows, Lang lang);
+// A status table (one row per credential) for a terminal.
+std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang);
 
 struct ReminderText {
     std::string subject;
     std::string body;
 };
 // What lapses, when, and what to do: the procedure's steps, URL and call centre.
-ReminderText reminder_text(const Reminder& reminder, const boost::json::object& status_row,
+ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
                            const std::vector<Procedure>& procedures, Lang lang,
                            std::string_view organisation = {});
 

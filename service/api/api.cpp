@@ -1,0 +1,118 @@
+// The request table and the dispatcher.
+
+#include "api.hpp"
+
+#include "credwatch/base/civil_time.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+namespace credwatch::api {
+
+namespace {
+
+using P = Privilege;
+
+// Changing a request's privilege is one edit here.
+constexpr std::array kMethods{
+    Method{"hello", P::anyone, hello},
+    Method{"status", P::anyone, status},
+    Method{"list", P::anyone, list},
+    Method{"subscribe", P::anyone, subscribe},
+    Method{"record_renewal", P::staff_change, record_renewal},
+    Method{"record_issuance", P::staff_change, record_issuance},
+    Method{"add", P::staff_change, add_credential},
+    Method{"remove", P::staff_change, remove_credential},
+    Method{"reminders", P::anyone, reminders},
+    Method{"acknowledge", P::staff_change, acknowledge},
+    Method{"snooze", P::staff_change, snooze},
+    Method{"inventory", P::anyone, inventory},
+    Method{"rescan", P::anyone, rescan},
+    // The caller's own certificates only: the owner is the peer, whatever the message says.
+    Method{"report_certificates", P::staff_change, report_certificates},
+    Method{"bind", P::staff_change, bind},
+    Method{"catalog", P::anyone, catalog},
+    Method{"audit", P::anyone, audit},
+    Method{"outbox", P::anyone, outbox},
+    Method{"send_test_mail", P::administrator, send_test_mail, "send a test mail"},
+    Method{"reload", P::administrator, reload, "reload the configuration"},
+};
+
+}  // namespace
+
+std::span<const Method> methods() {
+    return kMethods;
+}
+
+const Method* find_method(std::string_view name) {
+    for (const auto& m : kMethods)
+        if (m.name == name) return &m;
+    return nullptr;
+}
+
+Reply dispatch(Context& context, const protocol::Request& request, const Peer& peer) {
+    const Method* method = find_method(request.method);
+    if (!method)
+        return make_error(Errc::protocol_error,
+                          fmt::format("unknown method \"{}\"", request.method));
+    switch (method->privilege) {
+        case Privilege::administrator:
+            if (!peer.privileged)
+                return make_error(
+                    Errc::permission_denied,
+                    fmt::format("only an administrator may {}",
+                                method->what.empty() ? std::string_view("do that") : method->what));
+            break;
+        case Privilege::staff_change:  // the handler checks the credential it changes
+        case Privilege::anyone:
+            break;
+    }
+    return method->handler(context, request.params, peer);
+}
+
+Status may_change(const Credential& c, const Peer& peer) {
+    if (peer.privileged || c.owner == "machine" || c.owner == peer.user) return {};
+    return make_error(
+        Errc::permission_denied,
+        fmt::format("{} belongs to user {}; {} may not change it", c.id, c.owner, peer.user));
+}
+
+Result<Credential> changeable(Context& context, std::string_view id, const Peer& peer) {
+    auto c = context.store.credential(id);
+    if (!c) return c.error();
+    if (auto st = may_change(*c, peer); !st) return st.error();
+    return c;
+}
+
+Actor actor_of(const Peer& peer, const Params& params) {
+    std::string via = "ipc";
+    if (const auto* v = params.if_contains("client"); v && v->is_string()) {
+        std::string_view c = v->as_string();
+        if (c == "cli" || c == "tray") via = std::string(c);
+    }
+    return Actor{peer.user, std::move(via)};
+}
+
+std::optional<PassResult> evaluate_after_change(Context& context, std::string_view why) {
+    auto result = context.pass.run(Scan::none);
+    if (!result) {
+        spdlog::error("evaluation ({}) failed: {}", why, result.error().message);
+        if (context.notifier) context.notifier->evaluation_failed(why, result.error());
+        return std::nullopt;
+    }
+    spdlog::debug("evaluation ({}) raised {} reminder(s)", why, result->raised.size());
+    return std::move(*result);
+}
+
+Result<TimePoint> parse_instant_or_date(std::string_view text) {
+    if (text.size() == 10) {
+        auto d = parse_date(text);
+        if (!d) return d.error();
+        return local_midnight(*d);
+    }
+    return parse_utc(text);
+}
+
+}  // namespace credwatch::api

@@ -1,0 +1,247 @@
+#include "evaluation_pass.hpp"
+
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/certs/cert_store.hpp"
+#include "credwatch/domain/matching.hpp"
+#include "credwatch/domain/reminders.hpp"
+#include "credwatch/domain/rules.hpp"
+#include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/ipc/protocol.hpp"
+#include "credwatch/platform/platform.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace credwatch {
+
+namespace json = boost::json;
+
+const StatusRow* PassResult::row(std::string_view id) const {
+    for (const auto& r : rows)
+        if (r.id == id) return &r;
+    return nullptr;
+}
+
+EvaluationPass::EvaluationPass(Store& store, const Clock& clock, Notifier* notifier,
+                               std::ostream* console)
+    : store_(store), clock_(clock), notifier_(notifier), console_(console) {}
+
+void EvaluationPass::configure(const Configuration& config, Lang lang) {
+    config_ = &config;
+    lang_ = lang;
+}
+
+void EvaluationPass::add_listener(std::function<void(const RaisedReminder&)> listener) {
+    listeners_.push_back(std::move(listener));
+}
+
+void EvaluationPass::print(const std::string& text) {
+    if (console_) {
+        *console_ << text;
+        console_->flush();
+    }
+}
+
+std::vector<Procedure> EvaluationPass::procedures_of(const CredentialKind* kind) const {
+    std::vector<Procedure> out;
+    if (!kind) return out;
+    for (const auto& id : kind->procedures)
+        if (const Procedure* p = config_->catalog.procedure(id)) out.push_back(*p);
+    return out;
+}
+
+Status EvaluationPass::scan_certificate_folders() {
+    std::vector<std::filesystem::path> folders;
+    for (const auto& f : config_->service.certificate_folders)
+        folders.push_back(platform::from_utf8(f));
+    ScanResult result = folders.empty() ? ScanResult{} : scanner_.scan(folders, "machine");
+    for (const auto& failure : result.failures)
+        spdlog::warn("certificate file {}: {}", failure.location, failure.error);
+    if (auto st = replace_inventory("machine-folders", result); !st) return st;
+    if constexpr (kHasSystemCertificateStores) {
+        // Windows: LocalMachine\My, Root and CA (the users' own stores come from the tray).
+        auto stores = scan_machine_stores();
+        if (!stores) return stores.error();
+        if (auto st = replace_inventory("store:LocalMachine", *stores); !st) return st;
+    }
+    return {};
+}
+
+Status EvaluationPass::replace_inventory(const std::string& source, const ScanResult& scan) {
+    inventory_.reset();
+    if (auto st = store_.replace_inventory(source, scan); !st) return st;
+    // A file that stays broken is written once, not at every rescan (a folder with a corrupt
+    // file must not flood the log); one that was fixed and breaks again is written again.
+    auto& written = unreadable_[source];
+    std::set<std::pair<std::string, std::string>> failing;
+    for (const auto& failure : scan.failures) {
+        // The scanner's reason starts with the location, which the event has on its own.
+        std::string_view reason = failure.error;
+        if (reason.starts_with(failure.location) &&
+            reason.substr(failure.location.size()).starts_with(": "))
+            reason.remove_prefix(failure.location.size() + 2);
+        auto key = std::pair(failure.location, std::string(reason));
+        if (!written.contains(key) && !failing.contains(key) && notifier_)
+            notifier_->certificate_unreadable(key.first, key.second);
+        failing.insert(std::move(key));
+    }
+    if (failing.empty())
+        unreadable_.erase(source);
+    else
+        written = std::move(failing);
+    return {};
+}
+
+Status EvaluationPass::replace_reported_inventory(const std::string& source,
+                                                  const ScanResult& scan) {
+    inventory_.reset();
+    return store_.replace_inventory(source, scan);
+}
+
+Status EvaluationPass::match_certificates() {
+    if (!inventory_) {
+        auto inventory = store_.inventory();
+        if (!inventory) return inventory.error();
+        inventory_ = std::move(*inventory);
+    }
+    const std::vector<InventoryEntry>& inventory = *inventory_;
+    auto credentials = store_.credentials();
+    if (!credentials) return credentials.error();
+    Actor actor{platform::current_user(), "service"};
+    bool rebound = false;
+    for (const auto& c : *credentials) {
+        const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
+        if (!kind) continue;
+        if (kind->rule == Rule::certificate_validity) {
+            auto best = best_match(c, *kind, inventory);
+            bool same =
+                best ? best->info.sha256 == c.certificate_sha256 : c.certificate_sha256.empty();
+            if (!same) {
+                if (auto st = store_.bind_certificate(c.id, best, actor); !st) return st;
+                rebound = true;
+            }
+        } else if (kind->rule == Rule::issuance_quota && !kind->counts_kind.empty()) {
+            // Issued certificates seen on this machine are a floor for the count.
+            const CredentialKind* cert_kind = config_->catalog.kind(c.system, kind->counts_kind);
+            if (!cert_kind) continue;
+            Credential probe = c;
+            int seen = count_matching(probe, *cert_kind, inventory);
+            if (seen > c.issued)
+                if (auto st = store_.set_issued(c.id, seen, actor); !st) return st.error();
+        } else if (kind->rule == Rule::document_age && !c.document_path.empty()) {
+            auto mtime = platform::modification_time(platform::from_utf8(c.document_path));
+            if (!mtime) continue;  // not downloaded yet: the credential stays "to record"
+            Date obtained = local_date(*mtime);
+            if (!c.renewed_on || *c.renewed_on < obtained)
+                if (auto st = store_.record_renewal(c.id, obtained, actor); !st) return st;
+        }
+    }
+    // The inventory's "tracked as" follows the credentials' certificates.
+    if (rebound) inventory_.reset();
+    return {};
+}
+
+StatusRow EvaluationPass::row_of(const Credential& c, const Evaluation* e) const {
+    const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
+    Evaluation missing;
+    missing.reason = "kind not in the catalog";
+    return make_status_row(c, config_->catalog.system(c.system), kind, e ? *e : missing);
+}
+
+Result<std::vector<StatusRow>> EvaluationPass::rows_at(TimePoint at) {
+    auto credentials = store_.credentials();
+    if (!credentials) return credentials.error();
+    std::vector<StatusRow> rows;
+    rows.reserve(credentials->size());
+    for (const auto& c : *credentials) {
+        const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
+        if (kind) {
+            const Evaluation e = evaluate(c, *kind, at);
+            rows.push_back(row_of(c, &e));
+        } else {
+            rows.push_back(row_of(c, nullptr));
+        }
+    }
+    return rows;
+}
+
+Result<PassResult> EvaluationPass::run(Scan scan) {
+    if (scan == Scan::folders)
+        if (auto st = scan_certificate_folders(); !st) return st.error();
+    if (auto st = match_certificates(); !st) return st.error();
+    auto credentials = store_.credentials();
+    if (!credentials) return credentials.error();
+    PassResult result;
+    result.at = clock_.now();
+    const Date today = local_date(result.at);
+    std::vector<DueReminder> due;
+    // Per credential with a due reminder: its row and kind, for the mail and the text.
+    struct Context {
+        std::size_t row;
+        const CredentialKind* kind;
+    };
+    std::map<std::string, Context> context;
+    result.rows.reserve(credentials->size());
+    for (const auto& c : *credentials) {
+        const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
+        if (!kind) {
+            spdlog::warn("credential {} has kind {}/{} which the catalog no longer has", c.id,
+                         c.system, c.kind);
+            result.rows.push_back(row_of(c, nullptr));
+            continue;
+        }
+        const Evaluation e = evaluate(c, *kind, result.at);
+        result.worst = std::max(result.worst, severity(e.state));
+        result.rows.push_back(row_of(c, &e));
+        auto fired = store_.fired_keys(c.id, c.generation);
+        if (!fired) return fired.error();
+        if (auto d = due_reminder(c, *kind, e, today, *fired)) {
+            context[c.id] = {result.rows.size() - 1, kind};
+            due.push_back(std::move(*d));
+        }
+    }
+    auto raised = store_.raise(due, [&](const Reminder& r) -> std::optional<OutboxMessage> {
+        auto it = context.find(r.credential_id);
+        if (!notifier_ || it == context.end()) return std::nullopt;
+        return notifier_->render(r, result.rows[it->second.row], procedures_of(it->second.kind),
+                                 it->second.kind->rule);
+    });
+    if (!raised) return raised.error();
+    for (const auto& r : *raised) {
+        auto it = context.find(r.credential_id);
+        if (it == context.end()) continue;
+        const StatusRow& row = result.rows[it->second.row];
+        result.raised.push_back({r, row,
+                                 reminder_text(r, row, procedures_of(it->second.kind), lang_,
+                                               config_->service.organisation)});
+    }
+    publish(result);
+    return result;
+}
+
+void EvaluationPass::publish(const PassResult& result) {
+    for (const auto& rr : result.raised) {
+        spdlog::warn("reminder {}: {}", rr.reminder.id, rr.text.subject);
+        print((lang_ == Lang::ja ? "リマインダー: " : "REMINDER: ") + rr.text.subject + "\n");
+        if (ipc_) {
+            json::object data = to_json(rr.reminder);
+            data["credential_row"] = to_json(rr.row);
+            data["subject"] = rr.text.subject;
+            data["body"] = rr.text.body;
+            ipc_->broadcast(protocol::serialize_event("reminder", std::move(data)));
+        }
+        if (notifier_) notifier_->reminder_raised(rr.reminder, rr.text.subject);
+        for (const auto& listener : listeners_) listener(rr);
+    }
+    if (notifier_) notifier_->evaluated(result.rows, result.at);  // metrics, e-mail
+    std::string worst_text = result.worst < 0 ? "none" : std::to_string(result.worst);
+    if (ipc_ && worst_text != last_worst_)
+        ipc_->broadcast(
+            protocol::serialize_event("status-changed", json::object{{"severity", result.worst}}));
+    last_worst_ = worst_text;
+}
+
+}  // namespace credwatch
