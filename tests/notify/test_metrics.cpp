@@ -104,12 +104,12 @@ TEST(Metrics, Format) {
 
 TEST(Metrics, IdentityOfTheSite) {
     MetricsSnapshot s;
-    auto pw = row("cancer-registry/user-password", "user-password", "overdue");
-    pw["days_left"] = -2;
-    auto quota =
-        row("cancer-registry/certificate-issuance", "certificate-issuance", "quota_exhausted");
-    quota["issued"] = 6;
-    quota["limit"] = 6;
+    auto pw = row("cancer-registry/user-password", "user-password", State::overdue);
+    pw.days_left = -2;
+    auto quota = row("cancer-registry/certificate-issuance", "certificate-issuance",
+                     State::quota_exhausted);
+    quota.issued = 6;
+    quota.limit = 6;
     s.rows = {pw, quota};
     s.evaluated_at = kStart;
     s.organisation = "山田\"クリニック\"\n本院";
@@ -150,7 +150,7 @@ TEST(Metrics, IdentityOfTheSite) {
 
 TEST(Metrics, AnEmptyAccountIsLeftOut) {
     MetricsSnapshot s;
-    s.rows = {row("gtol/user-password", "user-password", "ok")};
+    s.rows = {row("gtol/user-password", "user-password", State::ok)};
     s.evaluated_at = kStart;
     s.site_id = "clinic-7";
     const std::string text = format_metrics(s);

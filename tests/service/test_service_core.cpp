@@ -11,6 +11,7 @@
 #include "cert_factory.hpp"
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/notify/event_ids.hpp"
+#include "credwatch/notify/metrics.hpp"
 #include "credwatch/notify/system_log.hpp"
 #include "temp_dir.hpp"
 
@@ -1031,8 +1032,9 @@ TEST_F(ServiceCoreCertificateTest, AChangeOverIpcDoesNotRescanTheFoldersButAResc
     ASSERT_EQ(pass->rows.size(), 2u);
     for (const StatusRow& row : pass->rows) {
         const std::string labels =
-            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"", row.id,
-                        row.system, row.kind, row.owner);
+            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\",site_id=\"{}\"",
+                        row.id, row.system, row.kind, row.owner,
+                        escape_label_value(machine_name()));
         EXPECT_NE(text.find(fmt::format("credwatch_credential_state{{{},state=\"{}\"}} 1\n",
                                         labels, to_string(row.state))),
                   std::string::npos)
