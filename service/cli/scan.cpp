@@ -1,12 +1,15 @@
-// scan: certificate files read directly, without the service.
+// scan: certificate files read directly, without the service. Records are written as the
+// scanner reads them, so that memory stays flat for folders of any size.
 
 #include "command.hpp"
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/certs/certificate.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/platform/platform.hpp"
-#include "output.hpp"
 
+#include <boost/json/serializer.hpp>
+
+#include <algorithm>
 #include <filesystem>
 #include <ostream>
 
@@ -16,22 +19,15 @@ namespace json = boost::json;
 
 namespace {
 
-void print_scan(std::ostream& out, const ScanResult& result, bool as_json) {
-    if (as_json) {
-        json::array records;
-        for (const auto& c : result.certificates) records.push_back(to_json(c));
-        for (const auto& f : result.failures) records.push_back(to_json(f));
-        print_json(out, records);
-        return;
+// One record written to `out` in pieces, without building its text as one string first.
+void write_json(std::ostream& out, const json::object& record) {
+    json::serializer serializer;
+    serializer.reset(&record);
+    char buffer[4096];
+    while (!serializer.done()) {
+        const auto chunk = serializer.read(buffer);
+        out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     }
-    for (const auto& c : result.certificates) {
-        out << c.location << "\n"
-            << "  subject:   " << c.info.subject << "\n"
-            << "  issuer:    " << c.info.issuer << "\n"
-            << "  not after: " << format_utc(c.info.not_after) << "\n"
-            << "  sha256:    " << c.info.sha256 << "\n";
-    }
-    for (const auto& f : result.failures) out << f.location << "\n  error: " << f.error << "\n";
 }
 
 class ScanCommand final : public Command {
@@ -44,11 +40,49 @@ class ScanCommand final : public Command {
         sub.add_option("paths", paths_, "Files or folders")->required();
         add_json_flag(sub, options);
     }
+
+    // The same output as one array of every certificate followed by every failure (sorted by
+    // location, as ScanResult has them): the certificates are written as they come, the
+    // failures (few) are held until the end.
     int run(Context& ctx) override {
         std::vector<std::filesystem::path> native;
         for (const auto& p : paths_) native.push_back(platform::from_utf8(p));
-        CertificateScanner scanner;
-        print_scan(ctx.out, scanner.scan(native, platform::current_user()), ctx.options.json);
+        const bool as_json = ctx.options.json;
+        std::ostream& out = ctx.out;
+        bool first = true;
+        std::vector<ScanFailure> failures;
+        const auto separate = [&] {
+            if (as_json) out << (first ? "[" : ",");
+            first = false;
+        };
+        CertificateScanner scanner(ScanCache::none);
+        scanner.scan(native, platform::current_user(),
+                     {.certificate =
+                          [&](FoundCertificate&& c) {
+                              separate();
+                              if (as_json) {
+                                  write_json(out, to_json(c));
+                                  return;
+                              }
+                              out << c.location << "\n"
+                                  << "  subject:   " << c.info.subject << "\n"
+                                  << "  issuer:    " << c.info.issuer << "\n"
+                                  << "  not after: " << format_utc(c.info.not_after) << "\n"
+                                  << "  sha256:    " << c.info.sha256 << "\n";
+                          },
+                      .failure = [&](ScanFailure&& f) { failures.push_back(std::move(f)); }});
+        std::stable_sort(
+            failures.begin(), failures.end(),
+            [](const ScanFailure& a, const ScanFailure& b) { return a.location < b.location; });
+        for (const auto& f : failures) {
+            separate();
+            if (as_json)
+                write_json(out, to_json(f));
+            else
+                out << f.location << "\n  error: " << f.error << "\n";
+        }
+        if (as_json) out << (first ? "[]\n" : "]\n");
+        out.flush();
         return kExitOk;
     }
 

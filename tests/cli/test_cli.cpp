@@ -3,12 +3,14 @@
 
 #include "cert_factory.hpp"
 #include "cli.hpp"
+#include "credwatch/certs/certificate.hpp"
 #include "output.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <sstream>
@@ -246,3 +248,50 @@ TEST(CliService, CommandsAgainstTheRealService) {
     EXPECT_EQ(bad_date.code, 1) << bad_date;
 }
 #endif
+
+// The streaming scan `credwatch scan` uses: the same records as the collecting scan, the
+// certificates in location order; without a cache every scan parses again.
+TEST(CliScan, StreamingScanReportsWhatTheCollectingScanReturns) {
+    const TempDir dir("credwatch-cli-scan-stream");
+    const auto ca = test::make_self_signed({.common_name = "Root", .is_ca = true});
+    write_file(dir.path() / "z.pem", test::pem_bundle({ca, test::make_self_signed({})}));
+    write_file(dir.path() / "m.cer", ca.der());
+    write_file(dir.path() / "a.crt", "garbage");
+    fs::create_directories(dir.path() / "sub");
+    write_file(dir.path() / "sub" / "b.der", ca.der().substr(0, 40));
+    const std::vector<fs::path> paths{dir.path(), dir.path() / "missing"};
+
+    CertificateScanner collecting;
+    const ScanResult collected = collecting.scan(paths, "tester");
+    ASSERT_EQ(collected.certificates.size(), 3u);
+    ASSERT_EQ(collected.failures.size(), 3u);
+
+    CertificateScanner streaming(ScanCache::none);
+    std::vector<FoundCertificate> certificates;
+    std::vector<ScanFailure> failures;
+    const ScanVisitor visitor{
+        .certificate = [&](FoundCertificate&& c) { certificates.push_back(std::move(c)); },
+        .failure = [&](ScanFailure&& f) { failures.push_back(std::move(f)); }};
+    for (int round = 0; round < 2; ++round) {
+        certificates.clear();
+        failures.clear();
+        const ScanCounts counts = streaming.scan(paths, "tester", visitor);
+        EXPECT_EQ(counts.files_examined, 4u);
+        EXPECT_EQ(counts.files_parsed, 4u) << "no cache: parsed again in round " << round;
+        ASSERT_EQ(certificates.size(), collected.certificates.size());
+        for (std::size_t i = 0; i < certificates.size(); ++i) {
+            EXPECT_EQ(certificates[i].location, collected.certificates[i].location);
+            EXPECT_EQ(certificates[i].owner, "tester");
+            EXPECT_EQ(certificates[i].info.sha256, collected.certificates[i].info.sha256);
+        }
+        std::stable_sort(failures.begin(), failures.end(),
+                         [](const auto& a, const auto& b) { return a.location < b.location; });
+        ASSERT_EQ(failures.size(), collected.failures.size());
+        for (std::size_t i = 0; i < failures.size(); ++i) {
+            EXPECT_EQ(failures[i].location, collected.failures[i].location);
+            EXPECT_EQ(failures[i].error, collected.failures[i].error);
+        }
+    }
+    EXPECT_EQ(collecting.scan(paths, "tester").files_parsed, 0u)
+        << "the collecting scanner keeps its cache";
+}
