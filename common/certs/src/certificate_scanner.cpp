@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -282,34 +283,59 @@ struct CertificateScanner::Cache {
     std::vector<Entry> entries;  // sorted by location, like the scan's file list
 };
 
-CertificateScanner::CertificateScanner() : cache_(std::make_unique<Cache>()) {}
+CertificateScanner::CertificateScanner(ScanCache cache)
+    : cache_(std::make_unique<Cache>()), cache_mode_(cache) {}
 CertificateScanner::~CertificateScanner() = default;
 
 ScanResult CertificateScanner::scan(const std::vector<fs::path>& paths, const std::string& owner) {
-    std::lock_guard lock(cache_->mutex);
     ScanResult result;
+    const ScanCounts counts = scan(
+        paths, owner,
+        {.certificate = [&](FoundCertificate&& c) { result.certificates.push_back(std::move(c)); },
+         .failure = [&](ScanFailure&& f) { result.failures.push_back(std::move(f)); }});
+    result.files_examined = counts.files_examined;
+    result.files_parsed = counts.files_parsed;
+    // Certificates are in location order already (files were sorted); failures come from the
+    // walk and from the files, so sort them.
+    std::stable_sort(
+        result.failures.begin(), result.failures.end(),
+        [](const ScanFailure& a, const ScanFailure& b) { return a.location < b.location; });
+    return result;
+}
+
+ScanCounts CertificateScanner::scan(const std::vector<fs::path>& paths, const std::string& owner,
+                                    const ScanVisitor& visitor) {
+    std::lock_guard lock(cache_->mutex);
+    ScanCounts counts;
+    const bool keep = cache_mode_ == ScanCache::keep;
+    const auto fail = [&](ScanFailure&& failure) {
+        if (visitor.failure) visitor.failure(std::move(failure));
+    };
 
     std::vector<Candidate> files;
+    std::vector<ScanFailure> walk_failures;
     files.reserve(cache_->entries.size() + 16);  // about as many as last time: no regrowth
     for (const auto& path : paths) {
         std::error_code ec;
         const auto status = fs::status(path, ec);
         const std::string location = location_of(path);
         if (ec && ec != std::errc::no_such_file_or_directory) {
-            result.failures.push_back(
+            walk_failures.push_back(
                 {location, Errc::io_error,
                  fmt::format("{}: cannot access: {}", location, ec.message())});
         } else if (!fs::exists(status)) {
-            result.failures.push_back(
+            walk_failures.push_back(
                 {location, Errc::not_found, fmt::format("{}: does not exist", location)});
         } else if (fs::is_directory(status)) {
-            walk_folder(location, files, result.failures);
+            walk_folder(location, files, walk_failures);
         } else {
             Candidate candidate{location, {}, {}};  // named explicitly: any extension
             candidate.stamp = stamp_of(path, candidate.stamp_error);
             files.push_back(std::move(candidate));
         }
     }
+    for (auto& failure : walk_failures) fail(std::move(failure));
+    walk_failures = {};
     // Sorted, and one visit per file even when reached twice (a folder and a file in it given).
     std::sort(files.begin(), files.end(),
               [](const Candidate& a, const Candidate& b) { return a.location < b.location; });
@@ -318,23 +344,26 @@ ScanResult CertificateScanner::scan(const std::vector<fs::path>& paths, const st
                                 return a.location == b.location;
                             }),
                 files.end());
-    result.files_examined = files.size();
-    result.certificates.reserve(files.size());
+    counts.files_examined = files.size();
 
     // Merge the sorted file list with the sorted cache. Entries for files not in the list
     // (deleted, or no longer under a scanned path) are left behind and so dropped.
     std::vector<Cache::Entry> next;
-    next.reserve(files.size());
+    if (keep) next.reserve(files.size());
     auto old = cache_->entries.begin();
     const auto old_end = cache_->entries.end();
-    const auto report = [&](const Cache::Entry& entry) {
+    // `kept`: the entry stays in the cache, so its certificates are copied, not moved out.
+    const auto report = [&](Cache::Entry& entry, bool kept) {
         if (entry.result) {
-            for (const auto& info : *entry.result) {
-                result.certificates.push_back({entry.location, "file", owner, info});
+            if (!visitor.certificate) return;
+            for (auto& info : *entry.result) {
+                if (kept)
+                    visitor.certificate({entry.location, "file", owner, info});
+                else
+                    visitor.certificate({entry.location, "file", owner, std::move(info)});
             }
         } else {
-            result.failures.push_back(
-                {entry.location, entry.result.error().code, entry.result.error().message});
+            fail({entry.location, entry.result.error().code, entry.result.error().message});
         }
     };
     const auto pass_path_of = [](const std::string& location) {
@@ -348,7 +377,7 @@ ScanResult CertificateScanner::scan(const std::vector<fs::path>& paths, const st
             if (!old->pkcs12 ||
                 (stamp_of(pass_path_of(file.location), pass_ec) == old->pass && !pass_ec)) {
                 next.push_back(std::move(*old));
-                report(next.back());
+                report(next.back(), true);
                 continue;
             }
         }
@@ -359,29 +388,23 @@ ScanResult CertificateScanner::scan(const std::vector<fs::path>& paths, const st
         // the next scan; a PKCS#12 file under another extension (rare) is stamped after.
         const bool pkcs12_name = is_pkcs12_name(entry.location);
         std::error_code pass_ec;
-        if (pkcs12_name) entry.pass = stamp_of(pass_path_of(entry.location), pass_ec);
+        if (keep && pkcs12_name) entry.pass = stamp_of(pass_path_of(entry.location), pass_ec);
         auto outcome = detail::read_certificate_file_detailed(path_of(entry.location));
-        ++result.files_parsed;
+        ++counts.files_parsed;
         entry.pkcs12 = outcome.pkcs12;
-        if (entry.pkcs12 && !pkcs12_name) {
+        if (keep && entry.pkcs12 && !pkcs12_name) {
             entry.pass = stamp_of(pass_path_of(entry.location), pass_ec);
         }
         entry.result = std::move(outcome.result);
         // An unreadable file is tried again next time: a permission change may not touch mtime.
-        const bool cacheable = !file.stamp_error && file.stamp.exists &&
+        const bool cacheable = keep && !file.stamp_error && file.stamp.exists &&
                                (entry.result || (entry.result.error().code != Errc::io_error &&
                                                  entry.result.error().code != Errc::not_found));
-        report(entry);
+        report(entry, cacheable);
         if (cacheable) next.push_back(std::move(entry));
     }
     cache_->entries = std::move(next);
-
-    // Certificates are in location order already (files were sorted); failures come from the
-    // walk and from the files, so sort them.
-    std::stable_sort(
-        result.failures.begin(), result.failures.end(),
-        [](const ScanFailure& a, const ScanFailure& b) { return a.location < b.location; });
-    return result;
+    return counts;
 }
 
 }  // namespace credwatch

@@ -338,4 +338,20 @@ Result<InventoryEntry> inventory_entry_from_json(const json::value& value) {
     return e;
 }
 
+std::vector<StatusRow> status_rows_from_json(const json::value& rows) {
+    std::vector<StatusRow> out;
+    if (rows.is_array())
+        for (const auto& v : rows.as_array())
+            if (auto row = status_row_from_json(v)) out.push_back(std::move(*row));
+    return out;
+}
+
+std::vector<InventoryEntry> inventory_entries_from_json(const json::value& certificates) {
+    std::vector<InventoryEntry> out;
+    if (certificates.is_array())
+        for (const auto& v : certificates.as_array())
+            if (auto entry = inventory_entry_from_json(v)) out.push_back(std::move(*entry));
+    return out;
+}
+
 }  // namespace credwatch

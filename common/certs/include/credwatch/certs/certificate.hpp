@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,11 +23,30 @@ Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
                                                        std::string_view name_for_errors);
 Result<CertificateInfo> describe_der(std::string_view der);
 
+// What a streaming scan reports as it goes, instead of collecting a ScanResult.
+struct ScanVisitor {
+    // Each certificate, in location order (files sorted, certificates in file order).
+    std::function<void(FoundCertificate&&)> certificate;
+    // Each path, folder or file that could not be read, in the order met: first those of the
+    // walk, then those of the files in location order. ScanResult sorts them by location.
+    std::function<void(ScanFailure&&)> failure;
+};
+
+struct ScanCounts {
+    std::size_t files_examined = 0;
+    std::size_t files_parsed = 0;  // examined minus those answered from the unchanged-file cache
+};
+
+enum class ScanCache {
+    keep,  // remember every file's results for the next scan (the service's rescans)
+    none,  // a single scan (the CLI): nothing kept, so memory does not grow with the files
+};
+
 // Scans files and folders (recursively) for certificate files (.pem .crt .cer .der .p12 .pfx),
 // remembering size and modification time so that a rescan of unchanged files does not parse.
 class CertificateScanner {
 public:
-    CertificateScanner();
+    explicit CertificateScanner(ScanCache cache = ScanCache::keep);
     ~CertificateScanner();
     CertificateScanner(const CertificateScanner&) = delete;
     CertificateScanner& operator=(const CertificateScanner&) = delete;
@@ -35,9 +55,15 @@ public:
     // certificate extensions are read. A path that does not exist is a failure record.
     ScanResult scan(const std::vector<std::filesystem::path>& paths, const std::string& owner = "machine");
 
+    // The same scan, each record passed to `visitor` as soon as it is read (the visitor's
+    // functions may be empty). Holds the scanner's lock while the visitor runs.
+    ScanCounts scan(const std::vector<std::filesystem::path>& paths, const std::string& owner,
+                    const ScanVisitor& visitor);
+
 private:
     struct Cache;
     std::unique_ptr<Cache> cache_;
+    ScanCache cache_mode_;
 };
 
 bool is_certificate_extension(const std::filesystem::path& path);

@@ -40,6 +40,10 @@ boost::json::object to_json(const StatusRow& row);
 Result<StatusRow> status_row_from_json(const boost::json::value& value);
 // A certificate record of the `inventory` reply (to_json(InventoryEntry)).
 Result<InventoryEntry> inventory_entry_from_json(const boost::json::value& value);
+// A reply's array of rows or certificates as typed values, for clients that format them; an
+// element that does not parse is skipped (the reply came from the service, which wrote it).
+std::vector<StatusRow> status_rows_from_json(const boost::json::value& rows);
+std::vector<InventoryEntry> inventory_entries_from_json(const boost::json::value& certificates);
 // A procedure as the `catalog` method returns it (to_json(Procedure)).
 Result<Procedure> procedure_from_json(const boost::json::value& value);
 
