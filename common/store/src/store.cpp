@@ -37,21 +37,6 @@ namespace {
 
 using namespace std::chrono;
 
-// Early return of the error of a Result.
-#define CW_STORE_CONCAT_(a, b) a##b
-#define CW_STORE_CONCAT(a, b) CW_STORE_CONCAT_(a, b)
-#define CW_STORE_TRY(expr)                                            \
-    do {                                                              \
-        auto&& cw_store_try_result = (expr);                          \
-        if (!cw_store_try_result) return cw_store_try_result.error(); \
-    } while (false)
-#define CW_STORE_TRY_ASSIGN_(tmp, var, expr) \
-    auto tmp = (expr);                       \
-    if (!tmp) return tmp.error();            \
-    auto var = std::move(*tmp)
-#define CW_STORE_TRY_ASSIGN(var, expr) \
-    CW_STORE_TRY_ASSIGN_(CW_STORE_CONCAT(cw_store_try_, __LINE__), var, expr)
-
 // --- schema --------------------------------------------------------------------------------
 
 struct Migration {
@@ -309,8 +294,7 @@ class Statement {
     }
     // Runs a statement that returns no rows.
     Status run() {
-        auto r = step();
-        if (!r) return r.error();
+        CW_TRY(step());
         return {};
     }
 
@@ -466,13 +450,13 @@ template <class Reader>
 Result<std::vector<RowOfT<Reader>>> collect_rows(Statement& s, Reader&& read) {
     std::vector<RowOfT<Reader>> out;
     for (;;) {
-        CW_STORE_TRY_ASSIGN(row, s.step());
+        CW_TRY_ASSIGN(row, s.step());
         if (!row) return out;
         if constexpr (std::is_same_v<std::invoke_result_t<Reader&, const Statement&>,
                                      RowOfT<Reader>>) {
             out.push_back(read(std::as_const(s)));
         } else {
-            CW_STORE_TRY_ASSIGN(value, read(std::as_const(s)));
+            CW_TRY_ASSIGN(value, read(std::as_const(s)));
             out.push_back(std::move(value));
         }
     }
@@ -543,8 +527,8 @@ Reminder read_reminder(const Statement& s) {
 // --- helpers used inside transactions --------------------------------------------------------
 
 Result<int> read_user_version(const Connection& c) {
-    CW_STORE_TRY_ASSIGN(s, c.prepare("read schema version", "PRAGMA user_version"));
-    CW_STORE_TRY_ASSIGN(row, s.step());
+    CW_TRY_ASSIGN(s, c.prepare("read schema version", "PRAGMA user_version"));
+    CW_TRY_ASSIGN(row, s.step());
     if (!row) return make_error(Errc::database_error, "PRAGMA user_version returned no row");
     return s.int32(0);
 }
@@ -561,13 +545,13 @@ Error newer_schema_error(const Connection& c, int found) {
 }
 
 Result<std::optional<Credential>> find_credential(const Connection& c, std::string_view id) {
-    CW_STORE_TRY_ASSIGN(
+    CW_TRY_ASSIGN(
         s, c.prepare("read credential",
                      fmt::format("SELECT {} FROM credentials WHERE id = ?1", kCredentialColumns)));
     s.bind(1, id);
-    CW_STORE_TRY_ASSIGN(row, s.step());
+    CW_TRY_ASSIGN(row, s.step());
     if (!row) return std::optional<Credential>{};
-    CW_STORE_TRY_ASSIGN(cred, read_credential(s, c));
+    CW_TRY_ASSIGN(cred, read_credential(s, c));
     return std::optional<Credential>{std::move(cred)};
 }
 
@@ -576,14 +560,13 @@ Error credential_not_found(std::string_view id) {
 }
 
 Result<Credential> require_credential(const Connection& c, std::string_view id) {
-    CW_STORE_TRY_ASSIGN(found, find_credential(c, id));
+    CW_TRY_ASSIGN(found, find_credential(c, id));
     if (!found) return credential_not_found(id);
     return std::move(*found);
 }
 
 Result<bool> credential_exists(const Connection& c, std::string_view id) {
-    CW_STORE_TRY_ASSIGN(s,
-                        c.prepare("check credential", "SELECT 1 FROM credentials WHERE id = ?1"));
+    CW_TRY_ASSIGN(s, c.prepare("check credential", "SELECT 1 FROM credentials WHERE id = ?1"));
     s.bind(1, id);
     return s.step();
 }
@@ -591,21 +574,20 @@ Result<bool> credential_exists(const Connection& c, std::string_view id) {
 Status write_audit(const Connection& c, TimePoint at, const Actor& actor, std::string_view action,
                    std::string_view target, std::string_view old_value,
                    std::string_view new_value) {
-    CW_STORE_TRY_ASSIGN(s, c.prepare("write audit",
-                                     "INSERT INTO audit (at, os_user, via, action, target, "
-                                     "old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    CW_TRY_ASSIGN(s, c.prepare("write audit",
+                               "INSERT INTO audit (at, os_user, via, action, target, "
+                               "old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     s.bind(1, at).bind(2, actor.os_user).bind(3, actor.via).bind(4, action).bind(5, target);
     s.bind(6, old_value).bind(7, new_value);
     return s.run();
 }
 
 Result<Reminder> require_reminder(const Connection& c, std::int64_t id) {
-    CW_STORE_TRY_ASSIGN(
-        s, c.prepare("read reminder", fmt::format("SELECT {}, superseded FROM reminders "
-                                                  "WHERE id = ?1",
-                                                  kReminderColumns)));
+    CW_TRY_ASSIGN(s, c.prepare("read reminder", fmt::format("SELECT {}, superseded FROM reminders "
+                                                            "WHERE id = ?1",
+                                                            kReminderColumns)));
     s.bind(1, id);
-    CW_STORE_TRY_ASSIGN(row, s.step());
+    CW_TRY_ASSIGN(row, s.step());
     // Superseded rows are bookkeeping (never shown, never fired): unknown to callers.
     if (!row || s.int64(12) != 0) {
         return make_error(Errc::not_found, fmt::format("reminder {} not found", id));
@@ -676,11 +658,11 @@ Status check_outbox_message(const OutboxMessage& m) {
 // Inserts one outbox row; returns its id.
 Result<std::int64_t> insert_outbox(const Connection& c, const OutboxMessage& m,
                                    std::optional<std::int64_t> reminder_id, TimePoint now) {
-    CW_STORE_TRY(check_outbox_message(m));
-    CW_STORE_TRY_ASSIGN(s, c.prepare("queue mail",
-                                     "INSERT INTO outbox (reminder_id, created_at, kind, "
-                                     "recipients, subject, body, next_attempt_at) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    CW_TRY(check_outbox_message(m));
+    CW_TRY_ASSIGN(s, c.prepare("queue mail",
+                               "INSERT INTO outbox (reminder_id, created_at, kind, "
+                               "recipients, subject, body, next_attempt_at) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     s.bind(1, reminder_id).bind(2, now).bind(3, m.kind).bind(4, join(m.recipients, '\n'));
     s.bind(5, m.subject).bind(6, m.body);
     if (m.held) {
@@ -688,16 +670,15 @@ Result<std::int64_t> insert_outbox(const Connection& c, const OutboxMessage& m,
     } else {
         s.bind(7, now);
     }
-    CW_STORE_TRY(s.run());
+    CW_TRY(s.run());
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(c.db()));
 }
 
 Result<OutboxEntry> require_outbox(const Connection& c, std::int64_t id) {
-    CW_STORE_TRY_ASSIGN(
-        s, c.prepare("read outbox",
-                     fmt::format("SELECT {} FROM outbox WHERE id = ?1", kOutboxColumns)));
+    CW_TRY_ASSIGN(s, c.prepare("read outbox",
+                               fmt::format("SELECT {} FROM outbox WHERE id = ?1", kOutboxColumns)));
     s.bind(1, id);
-    CW_STORE_TRY_ASSIGN(row, s.step());
+    CW_TRY_ASSIGN(row, s.step());
     if (!row) return make_error(Errc::not_found, fmt::format("outbox message {} not found", id));
     return read_outbox(s);
 }
@@ -744,19 +725,19 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
         brc != SQLITE_OK) {
         return conn.fail("sqlite3_busy_timeout", brc);
     }
-    CW_STORE_TRY(conn.exec("enable foreign keys", "PRAGMA foreign_keys = ON"));
+    CW_TRY(conn.exec("enable foreign keys", "PRAGMA foreign_keys = ON"));
 
     // Look at the version before changing anything in the file: a newer database is refused
     // untouched (this also fails cleanly when the file is not a database at all).
     {
-        auto version = conn.transaction("read schema version", Tx::read,
-                                        [&]() -> Result<int> { return read_user_version(conn); });
-        if (!version) return version.error();
-        if (*version > kLatestVersion) return newer_schema_error(conn, *version);
-        if (*version < 0) {
+        CW_TRY_ASSIGN(version,
+                      conn.transaction("read schema version", Tx::read,
+                                       [&]() -> Result<int> { return read_user_version(conn); }));
+        if (version > kLatestVersion) return newer_schema_error(conn, version);
+        if (version < 0) {
             return make_error(
                 Errc::database_error,
-                fmt::format("database {} has an invalid schema version {}", file, *version));
+                fmt::format("database {} has an invalid schema version {}", file, version));
         }
     }
 
@@ -765,8 +746,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
     {
         std::string journal;
         for (int attempt = 1;; ++attempt) {
-            CW_STORE_TRY_ASSIGN(s,
-                                conn.prepare("set WAL journal mode", "PRAGMA journal_mode = WAL"));
+            CW_TRY_ASSIGN(s, conn.prepare("set WAL journal mode", "PRAGMA journal_mode = WAL"));
             auto row = s.step();
             if (row && *row) {
                 journal = s.text(0);
@@ -786,13 +766,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
                 file, journal);
         }
     }
-    CW_STORE_TRY(conn.exec("set synchronous", "PRAGMA synchronous = NORMAL"));
+    CW_TRY(conn.exec("set synchronous", "PRAGMA synchronous = NORMAL"));
 
     // Migrations, one transaction each. Another process may migrate at the same time: the
     // version is read again inside each transaction.
     for (;;) {
-        auto applied = conn.transaction("migrate schema", Tx::write, [&]() -> Result<bool> {
-            CW_STORE_TRY_ASSIGN(version, read_user_version(conn));
+        CW_TRY_ASSIGN(applied, conn.transaction("migrate schema", Tx::write, [&]() -> Result<bool> {
+            CW_TRY_ASSIGN(version, read_user_version(conn));
             if (version > kLatestVersion) return newer_schema_error(conn, version);
             if (version >= kLatestVersion) return false;
             if (version < 0) {
@@ -803,13 +783,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
             const Migration& step = kMigrations[static_cast<std::size_t>(version)];
             spdlog::info("store: {}: migrating schema from version {} to {} ({})", file, version,
                          step.version, step.description);
-            CW_STORE_TRY(conn.exec(fmt::format("migration {}", step.version), step.sql));
+            CW_TRY(conn.exec(fmt::format("migration {}", step.version), step.sql));
             const auto set_version = fmt::format("PRAGMA user_version = {}", step.version);
-            CW_STORE_TRY(conn.exec("set schema version", set_version.c_str()));
+            CW_TRY(conn.exec("set schema version", set_version.c_str()));
             return true;
-        });
-        if (!applied) return applied.error();
-        if (!*applied) break;
+        }));
+        if (!applied) break;
     }
 
     return std::unique_ptr<Store>(new Store(std::make_unique<Impl>(std::move(conn), clock)));
@@ -826,7 +805,7 @@ Result<int> Store::schema_version() {
 Result<std::vector<Credential>> Store::credentials() {
     auto& c = impl_->conn;
     return c.transaction("list credentials", Tx::read, [&]() -> Result<std::vector<Credential>> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("list credentials", fmt::format("SELECT {} FROM credentials ORDER BY id",
                                                          kCredentialColumns)));
         return collect_rows(s, [&](const Statement& row) { return read_credential(row, c); });
@@ -857,13 +836,13 @@ Status Store::add_credential(const Credential& cred, const Actor& actor) {
     }
     auto& c = impl_->conn;
     return c.transaction("add credential", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(exists, credential_exists(c, cred.id));
+        CW_TRY_ASSIGN(exists, credential_exists(c, cred.id));
         if (exists) {
             return make_error(Errc::already_exists,
                               fmt::format("credential \"{}\" already exists", cred.id));
         }
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("add credential",
                          "INSERT INTO credentials (id, system, kind, label, owner, generation, "
                          "renewed_on, issued, limit_override, lifetime_override, document_path, "
@@ -881,12 +860,12 @@ Status Store::add_credential(const Credential& cred, const Actor& actor) {
         s.bind(11, cred.document_path).bind(12, cred.not_after);
         s.bind(13, cred.certificate_sha256).bind(14, cred.certificate_location);
         s.bind(15, cred.source).bind(16, now);
-        CW_STORE_TRY(s.run());
+        CW_TRY(s.run());
         // Adding an id explicitly brings it back: its tombstone goes.
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             t, c.prepare("add credential", "DELETE FROM credential_tombstones WHERE id = ?1"));
         t.bind(1, cred.id);
-        CW_STORE_TRY(t.run());
+        CW_TRY(t.run());
         return write_audit(c, now, actor, "add", cred.id, "",
                            fmt::format("{}/{}", cred.system, cred.kind));
     });
@@ -895,20 +874,19 @@ Status Store::add_credential(const Credential& cred, const Actor& actor) {
 Status Store::remove_credential(std::string_view id, const Actor& actor) {
     auto& c = impl_->conn;
     return c.transaction("remove credential", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(cred, require_credential(c, id));
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
         const TimePoint now = impl_->clock.now();
         // Reminders, issuances and bindings go with it (ON DELETE CASCADE); the audit stays.
-        CW_STORE_TRY_ASSIGN(
-            d, c.prepare("remove credential", "DELETE FROM credentials WHERE id = ?1"));
+        CW_TRY_ASSIGN(d, c.prepare("remove credential", "DELETE FROM credentials WHERE id = ?1"));
         d.bind(1, id);
-        CW_STORE_TRY(d.run());
-        CW_STORE_TRY_ASSIGN(t, c.prepare("remove credential",
-                                         "INSERT INTO credential_tombstones (id, removed_at, "
-                                         "os_user) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE "
-                                         "SET removed_at = excluded.removed_at, "
-                                         "os_user = excluded.os_user"));
+        CW_TRY(d.run());
+        CW_TRY_ASSIGN(t, c.prepare("remove credential",
+                                   "INSERT INTO credential_tombstones (id, removed_at, "
+                                   "os_user) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE "
+                                   "SET removed_at = excluded.removed_at, "
+                                   "os_user = excluded.os_user"));
         t.bind(1, id).bind(2, now).bind(3, actor.os_user);
-        CW_STORE_TRY(t.run());
+        CW_TRY(t.run());
         return write_audit(
             c, now, actor, "remove", id,
             fmt::format("{}/{} generation {}", cred.system, cred.kind, cred.generation), "");
@@ -918,7 +896,7 @@ Status Store::remove_credential(std::string_view id, const Actor& actor) {
 Result<bool> Store::is_removed(std::string_view id) {
     auto& c = impl_->conn;
     return c.transaction("read tombstone", Tx::read, [&]() -> Result<bool> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("read tombstone", "SELECT 1 FROM credential_tombstones WHERE id = ?1"));
         s.bind(1, id);
         return s.step();
@@ -935,18 +913,18 @@ Status Store::record_renewal(std::string_view id, Date on, const Actor& actor) {
     return c.transaction("record renewal", Tx::write, [&]() -> Status {
         const TimePoint now = impl_->clock.now();
         const Date today = local_date(now);
-        CW_STORE_TRY_ASSIGN(cred, require_credential(c, id));
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
         if (days_between(today, on) > 1) {
             return make_error(Errc::invalid_argument,
                               fmt::format("credential \"{}\": cannot record a change in the "
                                           "future ({} is after today, {})",
                                           id, format_date(on), format_date(today)));
         }
-        CW_STORE_TRY_ASSIGN(s, c.prepare("record renewal",
-                                         "UPDATE credentials SET renewed_on = ?2, "
-                                         "generation = generation + 1 WHERE id = ?1"));
+        CW_TRY_ASSIGN(s, c.prepare("record renewal",
+                                   "UPDATE credentials SET renewed_on = ?2, "
+                                   "generation = generation + 1 WHERE id = ?1"));
         s.bind(1, id).bind(2, format_date(on));
-        CW_STORE_TRY(s.run());
+        CW_TRY(s.run());
         return write_audit(c, now, actor, "renewed", id,
                            cred.renewed_on ? format_date(*cred.renewed_on) : std::string{},
                            format_date(on));
@@ -956,20 +934,20 @@ Status Store::record_renewal(std::string_view id, Date on, const Actor& actor) {
 Result<int> Store::record_issuance(std::string_view id, const Actor& actor, std::string_view note) {
     auto& c = impl_->conn;
     return c.transaction("record issuance", Tx::write, [&]() -> Result<int> {
-        CW_STORE_TRY_ASSIGN(cred, require_credential(c, id));
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
         const TimePoint now = impl_->clock.now();
         const int total = cred.issued + 1;
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             u, c.prepare("record issuance", "UPDATE credentials SET issued = ?2 WHERE id = ?1"));
         u.bind(1, id).bind(2, total);
-        CW_STORE_TRY(u.run());
-        CW_STORE_TRY_ASSIGN(i, c.prepare("record issuance",
-                                         "INSERT INTO issuances (credential_id, at, os_user, note) "
-                                         "VALUES (?1, ?2, ?3, ?4)"));
+        CW_TRY(u.run());
+        CW_TRY_ASSIGN(i, c.prepare("record issuance",
+                                   "INSERT INTO issuances (credential_id, at, os_user, note) "
+                                   "VALUES (?1, ?2, ?3, ?4)"));
         i.bind(1, id).bind(2, now).bind(3, actor.os_user).bind(4, note);
-        CW_STORE_TRY(i.run());
-        CW_STORE_TRY(write_audit(c, now, actor, "issued", id, std::to_string(cred.issued),
-                                 std::to_string(total)));
+        CW_TRY(i.run());
+        CW_TRY(write_audit(c, now, actor, "issued", id, std::to_string(cred.issued),
+                           std::to_string(total)));
         return total;
     });
 }
@@ -977,7 +955,7 @@ Result<int> Store::record_issuance(std::string_view id, const Actor& actor, std:
 Result<int> Store::set_issued(std::string_view id, int total, const Actor& actor) {
     auto& c = impl_->conn;
     return c.transaction("set issued count", Tx::write, [&]() -> Result<int> {
-        CW_STORE_TRY_ASSIGN(cred, require_credential(c, id));
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
         if (total < cred.issued) {
             return make_error(Errc::invalid_argument,
                               fmt::format("credential \"{}\": cannot lower the issued count from "
@@ -987,12 +965,12 @@ Result<int> Store::set_issued(std::string_view id, int total, const Actor& actor
         }
         if (total == cred.issued) return total;
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             u, c.prepare("set issued count", "UPDATE credentials SET issued = ?2 WHERE id = ?1"));
         u.bind(1, id).bind(2, total);
-        CW_STORE_TRY(u.run());
-        CW_STORE_TRY(write_audit(c, now, actor, "issued-total", id, std::to_string(cred.issued),
-                                 std::to_string(total)));
+        CW_TRY(u.run());
+        CW_TRY(write_audit(c, now, actor, "issued-total", id, std::to_string(cred.issued),
+                           std::to_string(total)));
         return total;
     });
 }
@@ -1001,7 +979,7 @@ Status Store::bind_certificate(std::string_view id, const std::optional<FoundCer
                                const Actor& actor) {
     auto& c = impl_->conn;
     return c.transaction("bind certificate", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(cred, require_credential(c, id));
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
         const auto old_text = describe_certificate(cred.not_after, cred.certificate_sha256);
         const TimePoint now = impl_->clock.now();
         if (!cert) {
@@ -1009,12 +987,12 @@ Status Store::bind_certificate(std::string_view id, const std::optional<FoundCer
                 cred.certificate_location.empty()) {
                 return {};  // nothing bound: nothing to clear
             }
-            CW_STORE_TRY_ASSIGN(u, c.prepare("clear certificate",
-                                             "UPDATE credentials SET not_after = NULL, "
-                                             "certificate_sha256 = '', certificate_location = '' "
-                                             "WHERE id = ?1"));
+            CW_TRY_ASSIGN(u, c.prepare("clear certificate",
+                                       "UPDATE credentials SET not_after = NULL, "
+                                       "certificate_sha256 = '', certificate_location = '' "
+                                       "WHERE id = ?1"));
             u.bind(1, id);
-            CW_STORE_TRY(u.run());
+            CW_TRY(u.run());
             return write_audit(c, now, actor, "certificate-bound", id, old_text, "");
         }
 
@@ -1022,11 +1000,11 @@ Status Store::bind_certificate(std::string_view id, const std::optional<FoundCer
         if (sha == cred.certificate_sha256) return {};  // the same certificate: no change
 
         // Compare with the reference certificate, even if a scan has since cleared the binding.
-        CW_STORE_TRY_ASSIGN(r, c.prepare("bind certificate",
-                                         "SELECT reference_sha256, reference_not_after "
-                                         "FROM credentials WHERE id = ?1"));
+        CW_TRY_ASSIGN(r, c.prepare("bind certificate",
+                                   "SELECT reference_sha256, reference_not_after "
+                                   "FROM credentials WHERE id = ?1"));
         r.bind(1, id);
-        CW_STORE_TRY_ASSIGN(has_row, r.step());
+        CW_TRY_ASSIGN(has_row, r.step());
         if (!has_row) return credential_not_found(id);
         const std::string ref_sha = r.text(0);
         const std::optional<TimePoint> ref_not_after = r.optional_time(1);
@@ -1038,16 +1016,16 @@ Status Store::bind_certificate(std::string_view id, const std::optional<FoundCer
             !ref_sha.empty() && sha != ref_sha &&
             (!ref_not_after || to_unix(cert->info.not_after) > to_unix(*ref_not_after));
         const bool new_reference = ref_sha.empty() || renewed;
-        CW_STORE_TRY_ASSIGN(u, c.prepare("bind certificate",
-                                         "UPDATE credentials SET not_after = ?2, "
-                                         "certificate_sha256 = ?3, certificate_location = ?4, "
-                                         "reference_sha256 = IIF(?6, ?3, reference_sha256), "
-                                         "reference_not_after = IIF(?6, ?2, "
-                                         "reference_not_after), "
-                                         "generation = generation + ?5 WHERE id = ?1"));
+        CW_TRY_ASSIGN(u, c.prepare("bind certificate",
+                                   "UPDATE credentials SET not_after = ?2, "
+                                   "certificate_sha256 = ?3, certificate_location = ?4, "
+                                   "reference_sha256 = IIF(?6, ?3, reference_sha256), "
+                                   "reference_not_after = IIF(?6, ?2, "
+                                   "reference_not_after), "
+                                   "generation = generation + ?5 WHERE id = ?1"));
         u.bind(1, id).bind(2, cert->info.not_after).bind(3, sha).bind(4, cert->location);
         u.bind(5, renewed ? 1 : 0).bind(6, new_reference);
-        CW_STORE_TRY(u.run());
+        CW_TRY(u.run());
         return write_audit(c, now, actor, "certificate-bound", id, old_text,
                            describe_certificate(cert->info.not_after, sha));
     });
@@ -1059,12 +1037,11 @@ Result<std::set<std::string>> Store::fired_keys(std::string_view credential_id,
                                                 std::int64_t generation) {
     auto& c = impl_->conn;
     return c.transaction("read fired keys", Tx::read, [&]() -> Result<std::set<std::string>> {
-        CW_STORE_TRY_ASSIGN(s, c.prepare("read fired keys",
-                                         "SELECT key FROM reminders WHERE credential_id = ?1 "
-                                         "AND generation = ?2"));
+        CW_TRY_ASSIGN(s, c.prepare("read fired keys",
+                                   "SELECT key FROM reminders WHERE credential_id = ?1 "
+                                   "AND generation = ?2"));
         s.bind(1, credential_id).bind(2, generation);
-        CW_STORE_TRY_ASSIGN(keys,
-                            collect_rows(s, [](const Statement& row) { return row.text(0); }));
+        CW_TRY_ASSIGN(keys, collect_rows(s, [](const Statement& row) { return row.text(0); }));
         return std::set<std::string>(keys.begin(), keys.end());
     });
 }
@@ -1075,15 +1052,15 @@ Result<std::vector<Reminder>> Store::raise(const std::vector<DueReminder>& due,
     auto& c = impl_->conn;
     return c.transaction("raise reminders", Tx::write, [&]() -> Result<std::vector<Reminder>> {
         const TimePoint now = whole_seconds(impl_->clock.now());
-        CW_STORE_TRY_ASSIGN(
-            ins, c.prepare("raise reminders",
-                           "INSERT INTO reminders (credential_id, generation, key, state, "
-                           "days_left, deadline, issued, quota_limit, raised_at, superseded) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                           "ON CONFLICT (credential_id, generation, key) DO NOTHING"));
+        CW_TRY_ASSIGN(ins,
+                      c.prepare("raise reminders",
+                                "INSERT INTO reminders (credential_id, generation, key, state, "
+                                "days_left, deadline, issued, quota_limit, raised_at, superseded) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                                "ON CONFLICT (credential_id, generation, key) DO NOTHING"));
         std::vector<Reminder> raised;
         for (const auto& d : due) {
-            CW_STORE_TRY_ASSIGN(exists, credential_exists(c, d.credential_id));
+            CW_TRY_ASSIGN(exists, credential_exists(c, d.credential_id));
             if (!exists) {
                 // Removed meanwhile (by the CLI in another process): nothing to remind of.
                 spdlog::info("store: not raising {} for credential \"{}\": it no longer exists",
@@ -1094,12 +1071,12 @@ Result<std::vector<Reminder>> Store::raise(const std::vector<DueReminder>& due,
                 ins.bind(1, d.credential_id).bind(2, d.generation).bind(3, key);
                 ins.bind(4, to_string(d.state)).bind(5, d.days_left).bind(6, d.deadline);
                 ins.bind(7, d.issued).bind(8, d.limit).bind(9, now).bind(10, superseded);
-                CW_STORE_TRY(ins.run());
+                CW_TRY(ins.run());
                 const bool inserted = sqlite3_changes(c.db()) == 1;
                 ins.reset();
                 return inserted;
             };
-            CW_STORE_TRY_ASSIGN(inserted, insert(d.key, false));
+            CW_TRY_ASSIGN(inserted, insert(d.key, false));
             if (inserted) {
                 Reminder r;
                 r.id = sqlite3_last_insert_rowid(c.db());
@@ -1113,13 +1090,13 @@ Result<std::vector<Reminder>> Store::raise(const std::vector<DueReminder>& due,
                 r.limit = d.limit;
                 r.raised_at = now;
                 if (queue) {
-                    if (auto mail = queue(r)) CW_STORE_TRY(insert_outbox(c, *mail, r.id, now));
+                    if (auto mail = queue(r)) CW_TRY(insert_outbox(c, *mail, r.id, now));
                 }
                 raised.push_back(std::move(r));
             }
             for (const auto& key : d.superseded) {
                 if (key == d.key) continue;
-                CW_STORE_TRY(insert(key, true));
+                CW_TRY(insert(key, true));
             }
         }
         return raised;
@@ -1144,7 +1121,7 @@ Result<std::vector<Reminder>> Store::reminders(bool active_only) {
                                           "SELECT {} FROM reminders WHERE superseded = 0 "
                                           "ORDER BY raised_at DESC, id DESC",
                                           kReminderColumns);
-        CW_STORE_TRY_ASSIGN(s, c.prepare("list reminders", sql));
+        CW_TRY_ASSIGN(s, c.prepare("list reminders", sql));
         if (active_only) s.bind(1, impl_->clock.now());
         return collect_rows(s, read_reminder);
     });
@@ -1159,14 +1136,13 @@ Result<Reminder> Store::reminder(std::int64_t id) {
 Status Store::acknowledge(std::int64_t reminder_id, const Actor& actor) {
     auto& c = impl_->conn;
     return c.transaction("acknowledge reminder", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(row, require_reminder(c, reminder_id));
+        CW_TRY_ASSIGN(row, require_reminder(c, reminder_id));
         if (row.acknowledged_at) return {};  // already acknowledged
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY_ASSIGN(u,
-                            c.prepare("acknowledge reminder",
-                                      "UPDATE reminders SET acknowledged_at = ?2 WHERE id = ?1"));
+        CW_TRY_ASSIGN(u, c.prepare("acknowledge reminder",
+                                   "UPDATE reminders SET acknowledged_at = ?2 WHERE id = ?1"));
         u.bind(1, reminder_id).bind(2, now);
-        CW_STORE_TRY(u.run());
+        CW_TRY(u.run());
         return write_audit(c, now, actor, "ack", std::to_string(reminder_id), "",
                            fmt::format("{} {}", row.credential_id, row.key));
     });
@@ -1175,12 +1151,12 @@ Status Store::acknowledge(std::int64_t reminder_id, const Actor& actor) {
 Status Store::snooze(std::int64_t reminder_id, TimePoint until, const Actor& actor) {
     auto& c = impl_->conn;
     return c.transaction("snooze reminder", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(row, require_reminder(c, reminder_id));
+        CW_TRY_ASSIGN(row, require_reminder(c, reminder_id));
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY_ASSIGN(u, c.prepare("snooze reminder",
-                                         "UPDATE reminders SET snoozed_until = ?2 WHERE id = ?1"));
+        CW_TRY_ASSIGN(u, c.prepare("snooze reminder",
+                                   "UPDATE reminders SET snoozed_until = ?2 WHERE id = ?1"));
         u.bind(1, reminder_id).bind(2, until);
-        CW_STORE_TRY(u.run());
+        CW_TRY(u.run());
         return write_audit(c, now, actor, "snooze", std::to_string(reminder_id),
                            describe_instant(row.snoozed_until), format_utc(until));
     });
@@ -1194,23 +1170,22 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
         const TimePoint now = impl_->clock.now();
         std::map<std::pair<std::string, std::string>, std::int64_t> first_seen;
         {
-            CW_STORE_TRY_ASSIGN(s, c.prepare("replace inventory",
-                                             "SELECT location, sha256, first_seen FROM inventory "
-                                             "WHERE origin = ?1"));
+            CW_TRY_ASSIGN(s, c.prepare("replace inventory",
+                                       "SELECT location, sha256, first_seen FROM inventory "
+                                       "WHERE origin = ?1"));
             s.bind(1, origin);
-            CW_STORE_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
-                                    return std::pair(std::pair(row.text(0), row.text(1)),
-                                                     row.int64(2));
-                                }));
+            CW_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
+                              return std::pair(std::pair(row.text(0), row.text(1)), row.int64(2));
+                          }));
             first_seen.insert(rows.begin(), rows.end());
         }
         for (const char* sql : {"DELETE FROM inventory WHERE origin = ?1",
                                 "DELETE FROM inventory_failures WHERE origin = ?1"}) {
-            CW_STORE_TRY_ASSIGN(d, c.prepare("replace inventory", sql));
+            CW_TRY_ASSIGN(d, c.prepare("replace inventory", sql));
             d.bind(1, origin);
-            CW_STORE_TRY(d.run());
+            CW_TRY(d.run());
         }
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             ins, c.prepare("replace inventory",
                            "INSERT INTO inventory (origin, location, source, owner, subject, "
                            "issuer, serial, not_before, not_after, sha1, sha256, is_ca, key_usage, "
@@ -1227,16 +1202,16 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
             ins.bind(7, info.serial).bind(8, info.not_before).bind(9, info.not_after);
             ins.bind(10, lower_ascii(info.sha1)).bind(11, sha).bind(12, info.is_ca);
             ins.bind(13, join(info.key_usage, ',')).bind(14, first).bind(15, now);
-            CW_STORE_TRY(ins.run());
+            CW_TRY(ins.run());
             ins.reset();
         }
-        CW_STORE_TRY_ASSIGN(fail, c.prepare("replace inventory",
-                                            "INSERT INTO inventory_failures (origin, location, "
-                                            "code, error, seen) VALUES (?1, ?2, ?3, ?4, ?5)"));
+        CW_TRY_ASSIGN(fail, c.prepare("replace inventory",
+                                      "INSERT INTO inventory_failures (origin, location, "
+                                      "code, error, seen) VALUES (?1, ?2, ?3, ?4, ?5)"));
         for (const auto& f : scan.failures) {
             fail.bind(1, origin).bind(2, f.location).bind(3, to_string(f.code));
             fail.bind(4, f.error).bind(5, now);
-            CW_STORE_TRY(fail.run());
+            CW_TRY(fail.run());
             fail.reset();
         }
         return {};
@@ -1246,7 +1221,7 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
 Result<std::vector<InventoryEntry>> Store::inventory() {
     auto& c = impl_->conn;
     return c.transaction("list inventory", Tx::read, [&]() -> Result<std::vector<InventoryEntry>> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("list inventory",
                          "SELECT i.location, i.source, i.owner, i.subject, i.issuer, i.serial, "
                          "i.not_before, i.not_after, i.sha1, i.sha256, i.is_ca, i.key_usage, "
@@ -1284,9 +1259,9 @@ Result<std::vector<InventoryFailure>> Store::inventory_failures() {
     auto& c = impl_->conn;
     return c.transaction(
         "list inventory failures", Tx::read, [&]() -> Result<std::vector<InventoryFailure>> {
-            CW_STORE_TRY_ASSIGN(s, c.prepare("list inventory failures",
-                                             "SELECT location, code, error, seen FROM "
-                                             "inventory_failures ORDER BY origin, location, id"));
+            CW_TRY_ASSIGN(s, c.prepare("list inventory failures",
+                                       "SELECT location, code, error, seen FROM "
+                                       "inventory_failures ORDER BY origin, location, id"));
             return collect_rows(s, [](const Statement& row) {
                 InventoryFailure f;
                 f.failure.location = row.text(0);
@@ -1308,28 +1283,28 @@ Status Store::bind_inventory(std::string_view sha256, std::string_view credentia
     }
     auto& c = impl_->conn;
     return c.transaction("bind inventory certificate", Tx::write, [&]() -> Status {
-        CW_STORE_TRY_ASSIGN(exists, credential_exists(c, credential_id));
+        CW_TRY_ASSIGN(exists, credential_exists(c, credential_id));
         if (!exists) return credential_not_found(credential_id);
         std::string previous;
         {
-            CW_STORE_TRY_ASSIGN(s, c.prepare("bind inventory certificate",
-                                             "SELECT credential_id FROM inventory_bindings "
-                                             "WHERE sha256 = ?1"));
+            CW_TRY_ASSIGN(s, c.prepare("bind inventory certificate",
+                                       "SELECT credential_id FROM inventory_bindings "
+                                       "WHERE sha256 = ?1"));
             s.bind(1, sha);
-            CW_STORE_TRY_ASSIGN(row, s.step());
+            CW_TRY_ASSIGN(row, s.step());
             if (row) previous = s.text(0);
         }
         if (previous == credential_id) return {};  // already bound so
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY_ASSIGN(u, c.prepare("bind inventory certificate",
-                                         "INSERT INTO inventory_bindings (sha256, credential_id, "
-                                         "bound_at, os_user) VALUES (?1, ?2, ?3, ?4) "
-                                         "ON CONFLICT (sha256) DO UPDATE SET "
-                                         "credential_id = excluded.credential_id, "
-                                         "bound_at = excluded.bound_at, "
-                                         "os_user = excluded.os_user"));
+        CW_TRY_ASSIGN(u, c.prepare("bind inventory certificate",
+                                   "INSERT INTO inventory_bindings (sha256, credential_id, "
+                                   "bound_at, os_user) VALUES (?1, ?2, ?3, ?4) "
+                                   "ON CONFLICT (sha256) DO UPDATE SET "
+                                   "credential_id = excluded.credential_id, "
+                                   "bound_at = excluded.bound_at, "
+                                   "os_user = excluded.os_user"));
         u.bind(1, sha).bind(2, credential_id).bind(3, now).bind(4, actor.os_user);
-        CW_STORE_TRY(u.run());
+        CW_TRY(u.run());
         return write_audit(c, now, actor, "inventory-bound", credential_id,
                            previous.empty() ? std::string{} : "was " + previous, "sha256:" + sha);
     });
@@ -1347,7 +1322,7 @@ Result<std::int64_t> Store::queue_mail(const OutboxMessage& message) {
 Result<std::vector<OutboxEntry>> Store::due_outbox(TimePoint now, std::size_t limit) {
     auto& c = impl_->conn;
     return c.transaction("read due mail", Tx::read, [&]() -> Result<std::vector<OutboxEntry>> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("read due mail", fmt::format("SELECT {} FROM outbox WHERE sent_at IS NULL "
                                                       "AND next_attempt_at IS NOT NULL AND "
                                                       "next_attempt_at <= ?1 ORDER BY "
@@ -1362,10 +1337,10 @@ Result<std::optional<TimePoint>> Store::next_outbox_attempt() {
     auto& c = impl_->conn;
     return c.transaction("read next mail attempt", Tx::read,
                          [&]() -> Result<std::optional<TimePoint>> {
-                             CW_STORE_TRY_ASSIGN(s, c.prepare("read next mail attempt",
-                                                              "SELECT min(next_attempt_at) FROM "
-                                                              "outbox WHERE sent_at IS NULL"));
-                             CW_STORE_TRY_ASSIGN(row, s.step());
+                             CW_TRY_ASSIGN(s, c.prepare("read next mail attempt",
+                                                        "SELECT min(next_attempt_at) FROM "
+                                                        "outbox WHERE sent_at IS NULL"));
+                             CW_TRY_ASSIGN(row, s.step());
                              if (!row) return std::optional<TimePoint>{};
                              return s.optional_time(0);
                          });
@@ -1375,15 +1350,15 @@ Status Store::mark_sent(std::int64_t id) {
     auto& c = impl_->conn;
     return c.transaction("mark mail sent", Tx::write, [&]() -> Status {
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY(require_outbox(c, id));
-        CW_STORE_TRY_ASSIGN(u, c.prepare("mark mail sent",
-                                         "UPDATE outbox SET sent_at = ?2, last_attempt_at = ?2, "
-                                         "attempts = attempts + 1 WHERE id = ?1"));
+        CW_TRY(require_outbox(c, id));
+        CW_TRY_ASSIGN(u, c.prepare("mark mail sent",
+                                   "UPDATE outbox SET sent_at = ?2, last_attempt_at = ?2, "
+                                   "attempts = attempts + 1 WHERE id = ?1"));
         u.bind(1, id).bind(2, now);
-        CW_STORE_TRY(u.run());
-        CW_STORE_TRY_ASSIGN(d, c.prepare("mark mail sent",
-                                         "DELETE FROM outbox WHERE sent_at IS NOT NULL AND "
-                                         "sent_at < ?1"));
+        CW_TRY(u.run());
+        CW_TRY_ASSIGN(d, c.prepare("mark mail sent",
+                                   "DELETE FROM outbox WHERE sent_at IS NOT NULL AND "
+                                   "sent_at < ?1"));
         d.bind(1, now - kOutboxRetention);
         return d.run();
     });
@@ -1393,11 +1368,11 @@ Status Store::mark_failed(std::int64_t id, std::string_view error, TimePoint nex
     auto& c = impl_->conn;
     return c.transaction("mark mail failed", Tx::write, [&]() -> Status {
         const TimePoint now = impl_->clock.now();
-        CW_STORE_TRY(require_outbox(c, id));
-        CW_STORE_TRY_ASSIGN(u, c.prepare("mark mail failed",
-                                         "UPDATE outbox SET attempts = attempts + 1, "
-                                         "last_attempt_at = ?2, last_error = ?3, "
-                                         "next_attempt_at = ?4 WHERE id = ?1"));
+        CW_TRY(require_outbox(c, id));
+        CW_TRY_ASSIGN(u, c.prepare("mark mail failed",
+                                   "UPDATE outbox SET attempts = attempts + 1, "
+                                   "last_attempt_at = ?2, last_error = ?3, "
+                                   "next_attempt_at = ?4 WHERE id = ?1"));
         u.bind(1, id).bind(2, now).bind(3, error).bind(4, next_attempt_at);
         return u.run();
     });
@@ -1406,7 +1381,7 @@ Status Store::mark_failed(std::int64_t id, std::string_view error, TimePoint nex
 Result<std::vector<OutboxEntry>> Store::outbox(std::size_t limit, bool unsent_only) {
     auto& c = impl_->conn;
     return c.transaction("list outbox", Tx::read, [&]() -> Result<std::vector<OutboxEntry>> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s, c.prepare("list outbox",
                          fmt::format("SELECT {} FROM outbox {} ORDER BY id DESC LIMIT ?1",
                                      kOutboxColumns, unsent_only ? "WHERE sent_at IS NULL" : "")));
@@ -1424,7 +1399,7 @@ Result<OutboxEntry> Store::outbox_entry(std::int64_t id) {
 Result<OutboxCounts> Store::outbox_counts() {
     auto& c = impl_->conn;
     return c.transaction("count outbox", Tx::read, [&]() -> Result<OutboxCounts> {
-        CW_STORE_TRY_ASSIGN(
+        CW_TRY_ASSIGN(
             s,
             c.prepare("count outbox",
                       "SELECT "
@@ -1432,7 +1407,7 @@ Result<OutboxCounts> Store::outbox_counts() {
                       "count(*) FILTER (WHERE next_attempt_at IS NOT NULL AND last_error != ''), "
                       "count(*) FILTER (WHERE next_attempt_at IS NULL) "
                       "FROM outbox WHERE sent_at IS NULL"));
-        CW_STORE_TRY_ASSIGN(row, s.step());
+        CW_TRY_ASSIGN(row, s.step());
         OutboxCounts out;
         if (row) {
             out.pending = static_cast<std::size_t>(s.int64(0));
@@ -1451,14 +1426,14 @@ Result<std::optional<std::int64_t>> Store::compose_digest(
         const TimePoint now = whole_seconds(impl_->clock.now());
         std::vector<OutboxEntry> items;
         {
-            CW_STORE_TRY_ASSIGN(
-                s, c.prepare("compose digest",
-                             fmt::format("SELECT {} FROM outbox WHERE sent_at IS NULL AND "
-                                         "next_attempt_at IS NULL AND created_at < ?1 "
-                                         "ORDER BY id",
-                                         kOutboxColumns)));
+            CW_TRY_ASSIGN(s,
+                          c.prepare("compose digest",
+                                    fmt::format("SELECT {} FROM outbox WHERE sent_at IS NULL AND "
+                                                "next_attempt_at IS NULL AND created_at < ?1 "
+                                                "ORDER BY id",
+                                                kOutboxColumns)));
             s.bind(1, created_before);
-            CW_STORE_TRY_ASSIGN(rows, collect_rows(s, read_outbox));
+            CW_TRY_ASSIGN(rows, collect_rows(s, read_outbox));
             items = std::move(rows);
         }
         if (items.empty()) return std::optional<std::int64_t>{};
@@ -1466,13 +1441,13 @@ Result<std::optional<std::int64_t>> Store::compose_digest(
         if (!message) return std::optional<std::int64_t>{};
         message->kind = "digest";
         message->held = false;
-        CW_STORE_TRY_ASSIGN(digest, insert_outbox(c, *message, std::nullopt, now));
-        CW_STORE_TRY_ASSIGN(u, c.prepare("compose digest",
-                                         "UPDATE outbox SET digest_id = ?2, sent_at = ?3 "
-                                         "WHERE id = ?1"));
+        CW_TRY_ASSIGN(digest, insert_outbox(c, *message, std::nullopt, now));
+        CW_TRY_ASSIGN(u, c.prepare("compose digest",
+                                   "UPDATE outbox SET digest_id = ?2, sent_at = ?3 "
+                                   "WHERE id = ?1"));
         for (const auto& item : items) {
             u.bind(1, item.id).bind(2, digest).bind(3, now);
-            CW_STORE_TRY(u.run());
+            CW_TRY(u.run());
             u.reset();
         }
         return std::optional<std::int64_t>{digest};
@@ -1484,9 +1459,9 @@ Result<std::optional<std::int64_t>> Store::compose_digest(
 Result<std::vector<AuditEntry>> Store::audit(std::size_t limit) {
     auto& c = impl_->conn;
     return c.transaction("read audit", Tx::read, [&]() -> Result<std::vector<AuditEntry>> {
-        CW_STORE_TRY_ASSIGN(s, c.prepare("read audit",
-                                         "SELECT id, at, os_user, via, action, target, old_value, "
-                                         "new_value FROM audit ORDER BY id DESC LIMIT ?1"));
+        CW_TRY_ASSIGN(s, c.prepare("read audit",
+                                   "SELECT id, at, os_user, via, action, target, old_value, "
+                                   "new_value FROM audit ORDER BY id DESC LIMIT ?1"));
         s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
                       limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))));
         return collect_rows(s, [](const Statement& row) {
