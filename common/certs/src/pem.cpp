@@ -133,9 +133,8 @@ Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::stri
                               fmt::format("{}: malformed PEM: certificate {} is empty", name,
                                           certificates.size() + 1));
         }
-        auto info = parse_der_certificate(der, name);
-        if (!info) return info.error();
-        certificates.push_back(std::move(*info));
+        CW_TRY_ASSIGN(info, parse_der_certificate(der, name));
+        certificates.push_back(std::move(info));
     }
     if (certificates.empty()) {
         return make_error(Errc::parse_error,

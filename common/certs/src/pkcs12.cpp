@@ -102,9 +102,8 @@ Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::stri
                               fmt::format("{}: {}", name,
                                           with_reason("malformed certificate in PKCS#12", errors)));
         }
-        auto info = describe(cert.get(), name);
-        if (!info) return info.error();
-        out.push_back(std::move(*info));
+        CW_TRY_ASSIGN(info, describe(cert.get(), name));
+        out.push_back(std::move(info));
     }
     return {};
 }
