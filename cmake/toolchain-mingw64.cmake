@@ -1,9 +1,9 @@
 # CMake toolchain for the Windows (x86_64, mingw-w64, posix threads) cross build of credwatch.
 #
-#   prefix=$(scripts/windows-deps.sh | tail -1)
-#   cmake -S . -B build-win -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw64.cmake \
-#         -DCREDWATCH_WINDOWS_DEPS="$prefix"
-#   (or export CREDWATCH_WINDOWS_DEPS="$prefix" instead of the -D)
+#   scripts/windows-deps.sh
+#   cmake --preset windows          (or: cmake -S . -B build-win -DCMAKE_TOOLCHAIN_FILE=...)
+#   (-DCREDWATCH_WINDOWS_DEPS=<prefix> or export CREDWATCH_WINDOWS_DEPS to choose a prefix;
+#   without, the newest finished one in scripts/windows-deps.sh's cache is used)
 #
 # The dependency prefix is made by scripts/windows-deps.sh (static OpenSSL, SQLite, libcurl,
 # wxWidgets, fmt, spdlog, GoogleTest; $prefix/include-host holds symlinks to the header-only
@@ -15,20 +15,55 @@ set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(CREDWATCH_MINGW_TRIPLE x86_64-w64-mingw32)
 
 # --- where the dependencies are -------------------------------------------------------------
-# Cache variable first, then the environment. The toolchain file is read again inside every
-# try_compile project, where only the environment (set below) and the variables listed in
-# CMAKE_TRY_COMPILE_PLATFORM_VARIABLES are visible.
+# Cache variable first, then the environment, then the newest finished prefix that
+# scripts/windows-deps.sh left in its cache root (${CREDWATCH_DEPS_CACHE:-$HOME/.cache/credwatch}/
+# windows-deps-<key>; the key is not computed here, it needs the Debian source index). The
+# toolchain file is read again inside every try_compile project, where only the environment (set
+# below) and the variables listed in CMAKE_TRY_COMPILE_PLATFORM_VARIABLES are visible.
 if(NOT CREDWATCH_WINDOWS_DEPS AND DEFINED ENV{CREDWATCH_WINDOWS_DEPS})
     set(CREDWATCH_WINDOWS_DEPS "$ENV{CREDWATCH_WINDOWS_DEPS}")
 endif()
-if(NOT CREDWATCH_WINDOWS_DEPS OR NOT EXISTS "${CREDWATCH_WINDOWS_DEPS}/.credwatch-deps-complete")
+if(NOT CREDWATCH_WINDOWS_DEPS)
+    if(DEFINED ENV{CREDWATCH_DEPS_CACHE} AND NOT "$ENV{CREDWATCH_DEPS_CACHE}" STREQUAL "")
+        set(_credwatch_cache_root "$ENV{CREDWATCH_DEPS_CACHE}")
+    else()
+        set(_credwatch_cache_root "$ENV{HOME}/.cache/credwatch")
+    endif()
+    file(GLOB _credwatch_prefixes LIST_DIRECTORIES true "${_credwatch_cache_root}/windows-deps-*")
+    set(_credwatch_newest "")
+    foreach(_prefix IN LISTS _credwatch_prefixes)
+        if(EXISTS "${_prefix}/.credwatch-deps-complete")
+            file(TIMESTAMP "${_prefix}/.credwatch-deps-complete" _stamp "%s" UTC)
+            if(_credwatch_newest STREQUAL "" OR _stamp GREATER _credwatch_newest_stamp)
+                set(_credwatch_newest "${_prefix}")
+                set(_credwatch_newest_stamp "${_stamp}")
+            endif()
+        endif()
+    endforeach()
+    if(_credwatch_newest STREQUAL "")
+        message(FATAL_ERROR
+            "No Windows dependency prefix found: ${_credwatch_cache_root} holds no finished "
+            "windows-deps-* folder. Build it first with scripts/windows-deps.sh (30-60 min the "
+            "first time), or pass -DCREDWATCH_WINDOWS_DEPS=<prefix>.")
+    endif()
+    set(CREDWATCH_WINDOWS_DEPS "${_credwatch_newest}")
+    message(STATUS "Windows dependencies: ${CREDWATCH_WINDOWS_DEPS} (newest in ${_credwatch_cache_root})")
+    unset(_credwatch_cache_root)
+    unset(_credwatch_prefixes)
+    unset(_credwatch_newest)
+    unset(_credwatch_newest_stamp)
+    unset(_prefix)
+    unset(_stamp)
+endif()
+if(NOT EXISTS "${CREDWATCH_WINDOWS_DEPS}/.credwatch-deps-complete")
     message(FATAL_ERROR
-        "CREDWATCH_WINDOWS_DEPS is not set to a finished dependency prefix "
-        "(got '${CREDWATCH_WINDOWS_DEPS}'). Build it with scripts/windows-deps.sh and pass "
-        "-DCREDWATCH_WINDOWS_DEPS=<the path it prints> or export CREDWATCH_WINDOWS_DEPS.")
+        "CREDWATCH_WINDOWS_DEPS is not a finished dependency prefix (got "
+        "'${CREDWATCH_WINDOWS_DEPS}': no .credwatch-deps-complete in it). Build it with "
+        "scripts/windows-deps.sh and pass -DCREDWATCH_WINDOWS_DEPS=<the path it prints>, or "
+        "leave it unset to use the newest one in the cache.")
 endif()
 set(CREDWATCH_WINDOWS_DEPS "${CREDWATCH_WINDOWS_DEPS}" CACHE PATH
-    "Prefix with the static mingw-w64 dependencies (made by scripts/windows-deps.sh)")
+    "Prefix with the static mingw-w64 dependencies (made by scripts/windows-deps.sh)" FORCE)
 set(ENV{CREDWATCH_WINDOWS_DEPS} "${CREDWATCH_WINDOWS_DEPS}")
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES CREDWATCH_WINDOWS_DEPS)
 

@@ -4,6 +4,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config git
+    clang-format  # scripts/check-format.sh, run by scripts/test.sh
     libboost1.81-dev libboost-json1.81-dev
     libssl-dev openssl libsqlite3-dev sqlite3
     libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev

@@ -15,6 +15,7 @@
 #   CREDWATCH_WINDOWS_DEPS      use this dependency prefix instead of running windows-deps.sh
 #   CREDWATCH_WINDOWS_BUILD_DIR build here (cmake -B, toolchain file) instead of the preset's build/windows
 #   CREDWATCH_JOBS              parallel build jobs (default 2)
+#   CREDWATCH_WARNINGS_AS_ERRORS ON/OFF: -Werror (default ON when $CI is set, else OFF)
 #   CREDWATCH_SKIP_UNIT=1       skip step 3;  CREDWATCH_SKIP_E2E=1  skip step 4
 #   CREDWATCH_SKIP_MSI=1        skip step 5 (scripts/test-msi.sh: the MSI, docs/deployment.md)
 #   CREDWATCH_SKIP_TRAY=1       skip step 6 (tests/integration/tray_smoke_wine.sh: the tray under Wine)
@@ -38,17 +39,23 @@ export CREDWATCH_WINDOWS_DEPS
 
 # ---- 2. build -----------------------------------------------------------------------------------
 cd "$ROOT"
+# Warnings as errors: CREDWATCH_WARNINGS_AS_ERRORS=ON/OFF, else ON when $CI is set (as in
+# cmake/CredwatchOptions.cmake). Passed on every configure: an existing build dir keeps its
+# cached value otherwise.
+case "${CI:-}" in ''|0|false|FALSE|no|NO) werror_default=OFF ;; *) werror_default=ON ;; esac
+WERROR=${CREDWATCH_WARNINGS_AS_ERRORS:-$werror_default}
 if [ -n "${CREDWATCH_WINDOWS_BUILD_DIR:-}" ]; then
     BUILD=$CREDWATCH_WINDOWS_BUILD_DIR
     log "configuring $BUILD"
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-mingw64.cmake" \
-        -DCREDWATCH_WINDOWS_DEPS="$CREDWATCH_WINDOWS_DEPS" >/dev/null || { ko "configure"; finish; }
+        -DCREDWATCH_WINDOWS_DEPS="$CREDWATCH_WINDOWS_DEPS" -DCREDWATCH_WARNINGS_AS_ERRORS="$WERROR" \
+        >/dev/null || { ko "configure"; finish; }
     log "building $BUILD (-j$JOBS)"
     nice cmake --build "$BUILD" -j "$JOBS" || { ko "build"; finish; }
 else
     BUILD=$ROOT/build/windows
-    log "configuring (cmake --preset windows)"
-    cmake --preset windows >/dev/null || { ko "configure"; finish; }
+    log "configuring (cmake --preset windows, warnings as errors: $WERROR)"
+    cmake --preset windows -DCREDWATCH_WARNINGS_AS_ERRORS="$WERROR" >/dev/null || { ko "configure"; finish; }
     log "building (cmake --build --preset windows -j$JOBS)"
     nice cmake --build --preset windows -j "$JOBS" || { ko "build"; finish; }
 fi

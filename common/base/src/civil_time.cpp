@@ -1,5 +1,7 @@
 #include "credwatch/base/civil_time.hpp"
 
+#include "civil_time_platform.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -10,16 +12,6 @@ namespace credwatch {
 namespace {
 
 using namespace std::chrono;
-
-std::tm to_utc_tm(std::time_t t) {
-    std::tm tm{};
-#ifdef _WIN32
-    gmtime_s(&tm, &t);
-#else
-    gmtime_r(&t, &tm);
-#endif
-    return tm;
-}
 
 bool parse_int(std::string_view text, int& out) {
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -33,16 +25,6 @@ bool all_digits(std::string_view s) {
 }
 
 }  // namespace
-
-std::tm local_tm(std::time_t t) {
-    std::tm tm{};
-#ifdef _WIN32
-    localtime_s(&tm, &t);
-#else
-    localtime_r(&t, &tm);
-#endif
-    return tm;
-}
 
 Date local_date(TimePoint t) {
     std::tm tm = local_tm(system_clock::to_time_t(t));
@@ -90,7 +72,7 @@ Result<Date> parse_date(std::string_view text) {
 }
 
 std::string format_utc(TimePoint t) {
-    std::tm tm = to_utc_tm(system_clock::to_time_t(t));
+    std::tm tm = detail::utc_tm(system_clock::to_time_t(t));
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
@@ -119,7 +101,7 @@ Result<TimePoint> parse_utc(std::string_view text) {
 std::string format_local(TimePoint t) {
     std::time_t tt = system_clock::to_time_t(t);
     std::tm local = local_tm(tt);
-    std::tm utc = to_utc_tm(tt);
+    std::tm utc = detail::utc_tm(tt);
     // Offset = local civil time minus UTC civil time, both read as if they were UTC.
     auto as_seconds = [](const std::tm& tm) {
         Date d{year{tm.tm_year + 1900}, month{static_cast<unsigned>(tm.tm_mon + 1)},

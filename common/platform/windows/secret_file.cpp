@@ -3,6 +3,8 @@
 
 #include "credwatch/platform/secret_file.hpp"
 
+#include "credwatch/base/strings.hpp"
+
 #include "credwatch/platform/win_util.hpp"
 
 #include <dpapi.h>
@@ -27,10 +29,7 @@ DATA_BLOB entropy_blob() {
     return b;
 }
 
-std::string name_of(const std::filesystem::path& file) {
-    const auto u8 = file.u8string();
-    return std::string(u8.begin(), u8.end());
-}
+std::string name_of(const std::filesystem::path& file) { return path_to_utf8(file); }
 
 }  // namespace
 

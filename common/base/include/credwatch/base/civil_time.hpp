@@ -28,12 +28,12 @@ Date add_days(Date d, int days);
 // "2026-11-21"
 std::string format_date(Date d);
 // Accepts YYYY-MM-DD; names the text and the reason on failure.
-Result<Date> parse_date(std::string_view text);
+[[nodiscard]] Result<Date> parse_date(std::string_view text);
 
 // ISO 8601 UTC, "2026-11-21T03:04:05Z".
 std::string format_utc(TimePoint t);
 // Accepts YYYY-MM-DDTHH:MM:SSZ (and a date alone, meaning UTC midnight).
-Result<TimePoint> parse_utc(std::string_view text);
+[[nodiscard]] Result<TimePoint> parse_utc(std::string_view text);
 // ISO 8601 with the local offset, "2026-11-21T12:04:05+09:00".
 std::string format_local(TimePoint t);
 

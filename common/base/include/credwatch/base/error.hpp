@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace credwatch {
 
@@ -41,16 +42,36 @@ template <class T>
 using Result = boost::system::result<T, Error>;
 using Status = Result<void>;
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+    return Error{code, std::move(message)};
+}
+
+// Early return of an error, for functions that return a Result or Status:
+//   CW_TRY(expr);               evaluates expr (a Result<T> or Status) and returns its error;
+//   CW_TRY_ASSIGN(var, expr);   declares `auto var` holding the value of expr, or returns its
+//                               error. Expands to several statements: not for an unbraced if.
+// The returned Error converts to whatever Result the enclosing function returns.
+#define CW_TRY_CONCAT_(a, b) a##b
+#define CW_TRY_CONCAT(a, b) CW_TRY_CONCAT_(a, b)
+#define CW_TRY(expr)                                        \
+    do {                                                    \
+        auto&& cw_try_result_ = (expr);                     \
+        if (!cw_try_result_) return cw_try_result_.error(); \
+    } while (false)
+#define CW_TRY_ASSIGN_(tmp, var, expr) \
+    auto tmp = (expr);                 \
+    if (!tmp) return tmp.error();      \
+    auto var = std::move(*tmp)
+#define CW_TRY_ASSIGN(var, expr) CW_TRY_ASSIGN_(CW_TRY_CONCAT(cw_try_, __LINE__), var, expr)
 
 // Thrown by Result::value() on an error, and caught at the program edges.
 class CredwatchError : public std::runtime_error {
-public:
+  public:
     explicit CredwatchError(Error error)
         : std::runtime_error(error.message), error_(std::move(error)) {}
     const Error& error() const noexcept { return error_; }
 
-private:
+  private:
     Error error_;
 };
 

@@ -79,14 +79,14 @@ struct Configuration {
 // catalog_file empty -> the embedded catalog; site_file empty -> the embedded default site file.
 // Errc::not_found / io_error when a file cannot be read, Errc::catalog_invalid when one does not
 // validate (the message lists every problem found, one per line, "file:line: ...").
-Result<Configuration> load_configuration(const std::filesystem::path& catalog_file,
+[[nodiscard]] Result<Configuration> load_configuration(const std::filesystem::path& catalog_file,
                                          const std::filesystem::path& site_file);
 
 // The catalog alone; source_name is used in error messages ("catalog.toml:42: ...").
-Result<Catalog> parse_catalog(std::string_view toml_text, std::string_view source_name);
+[[nodiscard]] Result<Catalog> parse_catalog(std::string_view toml_text, std::string_view source_name);
 
 // A catalog and a site file given as text (what load_configuration does after reading files).
-Result<Configuration> parse_configuration(std::string_view catalog_text,
+[[nodiscard]] Result<Configuration> parse_configuration(std::string_view catalog_text,
                                           std::string_view catalog_name, std::string_view site_text,
                                           std::string_view site_name);
 

@@ -39,18 +39,18 @@ const std::vector<std::string>& site_setting_keys();
 
 // "key=value" -> edits. An empty value means "not given" and changes nothing (so an installer
 // can pass every property, given or not). Unknown keys and malformed values are errors.
-Status set_site_setting(SiteEdits& edits, std::string_view assignment);
+[[nodiscard]] Status set_site_setting(SiteEdits& edits, std::string_view assignment);
 
 // Applies the edits to a site file's text. Thresholds go to [kind."system/kind"] thresholds
 // of every catalog kind with the rule password_rotation / certificate_validity. When an e-mail
 // setting is given and smtp_host, from and to are all present, [email] enabled becomes true.
-Result<std::string> edit_site_text(std::string_view site_text, std::string_view site_name,
+[[nodiscard]] Result<std::string> edit_site_text(std::string_view site_text, std::string_view site_name,
                                    const SiteEdits& edits, const Catalog& catalog);
 
 // Edits site_file (created from the bundled default when missing) and replaces it atomically
 // after the result validated against the catalog (catalog_file empty: the embedded one).
 // Returns true when the file changed.
-Result<bool> edit_site_file(const std::filesystem::path& site_file, const SiteEdits& edits,
+[[nodiscard]] Result<bool> edit_site_file(const std::filesystem::path& site_file, const SiteEdits& edits,
                             const std::filesystem::path& catalog_file);
 
 }  // namespace credwatch

@@ -17,15 +17,15 @@ inline constexpr bool kHasSystemCertificateStores = true;
 // LocalMachine\My, LocalMachine\Root, LocalMachine\CA, read-only; owner "machine". A store
 // that cannot be opened is a ScanFailure, not an error. The service's inventory origin for
 // these is "store:LocalMachine".
-Result<ScanResult> scan_machine_stores();
+[[nodiscard]] Result<ScanResult> scan_machine_stores();
 
 // CurrentUser\My and CurrentUser\Root of the account this process runs as (the tray, in the
 // user's session); owner = `owner` (the user's name).
-Result<ScanResult> scan_user_stores(std::string_view owner);
+[[nodiscard]] Result<ScanResult> scan_user_stores(std::string_view owner);
 #else
 inline constexpr bool kHasSystemCertificateStores = false;
-inline Result<ScanResult> scan_machine_stores() { return ScanResult{}; }
-inline Result<ScanResult> scan_user_stores(std::string_view) { return ScanResult{}; }
+[[nodiscard]] inline Result<ScanResult> scan_machine_stores() { return ScanResult{}; }
+[[nodiscard]] inline Result<ScanResult> scan_user_stores(std::string_view) { return ScanResult{}; }
 #endif
 
 }  // namespace credwatch

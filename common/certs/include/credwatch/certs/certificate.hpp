@@ -16,12 +16,12 @@ namespace credwatch {
 // Parse all certificates held by one file. The format is detected from the content and the
 // extension. PKCS#12 files are opened with the password in the sibling "<stem>.pass" file
 // (trailing CR/LF/spaces and a UTF-8 BOM stripped), else with an empty password.
-Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem::path& path);
+[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem::path& path);
 
 // Parse certificates from memory (PEM with one or many, or a single DER certificate).
-Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
+[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
                                                        std::string_view name_for_errors);
-Result<CertificateInfo> describe_der(std::string_view der);
+[[nodiscard]] Result<CertificateInfo> describe_der(std::string_view der);
 
 // What a streaming scan reports as it goes, instead of collecting a ScanResult.
 struct ScanVisitor {

@@ -30,18 +30,18 @@ std::filesystem::path from_utf8(std::string_view text);
 // POSIX: argv as it is.
 std::vector<std::string> utf8_arguments(int argc, char** argv);
 
-Result<TimePoint> modification_time(const std::filesystem::path& path);
+[[nodiscard]] Result<TimePoint> modification_time(const std::filesystem::path& path);
 
 // Called by the service on its data directory after creating it. Windows: a protected DACL
 // (SYSTEM, Administrators and the service's own account: full control; Users: read), so that
 // only the service and administrators can change the database. POSIX: nothing (the directory's
 // mode comes from the package / systemd StateDirectory; the socket has its own mode).
-Status restrict_data_directory(const std::filesystem::path& data_dir);
+[[nodiscard]] Status restrict_data_directory(const std::filesystem::path& data_dir);
 
 // Held while a service owns a data directory; a second service is refused.
 class InstanceLock {
 public:
-    static Result<std::unique_ptr<InstanceLock>> acquire(const std::filesystem::path& data_dir);
+    [[nodiscard]] static Result<std::unique_ptr<InstanceLock>> acquire(const std::filesystem::path& data_dir);
     ~InstanceLock();
     InstanceLock(const InstanceLock&) = delete;
     InstanceLock& operator=(const InstanceLock&) = delete;
@@ -56,15 +56,15 @@ private:
 class Transport {
 public:
     virtual ~Transport() = default;
-    virtual Status write(std::string_view bytes) = 0;
+    [[nodiscard]] virtual Status write(std::string_view bytes) = 0;
     // One line without its '\n'; Errc::io_error on timeout or a closed connection.
-    virtual Result<std::string> read_line(std::chrono::milliseconds timeout) = 0;
+    [[nodiscard]] virtual Result<std::string> read_line(std::chrono::milliseconds timeout) = 0;
     // Whether a complete line or EOF can be read without blocking, waiting up to `timeout`.
     virtual bool wait_readable(std::chrono::milliseconds timeout) = 0;
 };
 
 // Errc::service_unavailable when nothing listens at the endpoint.
-Result<std::unique_ptr<Transport>> connect(const std::string& endpoint,
+[[nodiscard]] Result<std::unique_ptr<Transport>> connect(const std::string& endpoint,
                                            std::chrono::milliseconds timeout);
 
 }  // namespace credwatch::platform

@@ -16,10 +16,10 @@ namespace credwatch {
 
 // Errc::not_found (missing), permission_denied (readable by others, or not readable by this
 // account), parse_error (Windows: not a DPAPI blob of this machine). Messages name the file.
-Result<std::string> read_secret_file(const std::filesystem::path& file);
+[[nodiscard]] Result<std::string> read_secret_file(const std::filesystem::path& file);
 
 // Creates or replaces `file` holding `secret`: POSIX mode 0600 (created so, never briefly
 // wider); Windows: DPAPI machine scope, protected DACL (SYSTEM and Administrators only).
-Status write_secret_file(const std::filesystem::path& file, std::string_view secret);
+[[nodiscard]] Status write_secret_file(const std::filesystem::path& file, std::string_view secret);
 
 }  // namespace credwatch

@@ -34,81 +34,81 @@ using OutboxRenderer = std::function<std::optional<OutboxMessage>(const Reminder
 
 class Store {
 public:
-    static Result<std::unique_ptr<Store>> open(const std::filesystem::path& database,
+    [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::filesystem::path& database,
                                                const Clock& clock, StoreOptions options = {});
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
     static int latest_schema_version() noexcept;
-    Result<int> schema_version();
+    [[nodiscard]] Result<int> schema_version();
 
     // Credentials --------------------------------------------------------------------------
-    Result<std::vector<Credential>> credentials();
-    Result<Credential> credential(std::string_view id);  // Errc::not_found when unknown
-    Status add_credential(const Credential& credential, const Actor& actor);
+    [[nodiscard]] Result<std::vector<Credential>> credentials();
+    [[nodiscard]] Result<Credential> credential(std::string_view id);  // Errc::not_found when unknown
+    [[nodiscard]] Status add_credential(const Credential& credential, const Actor& actor);
     // Removal leaves a tombstone so that a credential from the site configuration does not
     // come back at the next start.
-    Status remove_credential(std::string_view id, const Actor& actor);
-    Result<bool> is_removed(std::string_view id);
+    [[nodiscard]] Status remove_credential(std::string_view id, const Actor& actor);
+    [[nodiscard]] Result<bool> is_removed(std::string_view id);
     // Password changed / document obtained on `on`: starts a new generation.
-    Status record_renewal(std::string_view id, Date on, const Actor& actor);
+    [[nodiscard]] Status record_renewal(std::string_view id, Date on, const Actor& actor);
     // One more certificate issued; returns the new count. Never decremented.
-    Result<int> record_issuance(std::string_view id, const Actor& actor, std::string_view note = {});
+    [[nodiscard]] Result<int> record_issuance(std::string_view id, const Actor& actor, std::string_view note = {});
     // Set the count (e.g. issuances made before credwatch was installed); refuses to lower it.
-    Result<int> set_issued(std::string_view id, int total, const Actor& actor);
+    [[nodiscard]] Result<int> set_issued(std::string_view id, int total, const Actor& actor);
     // The certificate matched for a certificate_validity credential. A different certificate
     // with a later notAfter starts a new generation; none found clears it.
-    Status bind_certificate(std::string_view id, const std::optional<FoundCertificate>& cert,
+    [[nodiscard]] Status bind_certificate(std::string_view id, const std::optional<FoundCertificate>& cert,
                             const Actor& actor);
 
     // Reminders ----------------------------------------------------------------------------
     // Keys already fired or superseded for this credential generation.
-    Result<std::set<std::string>> fired_keys(std::string_view credential_id, std::int64_t generation);
+    [[nodiscard]] Result<std::set<std::string>> fired_keys(std::string_view credential_id, std::int64_t generation);
     // Inserts the due reminders (and their superseded keys) in one transaction; returns the
     // ones that were new. A reminder already present is not raised twice. With `queue`, the
     // mail it renders for a new reminder is put in the outbox in the same transaction.
-    Result<std::vector<Reminder>> raise(const std::vector<DueReminder>& due,
+    [[nodiscard]] Result<std::vector<Reminder>> raise(const std::vector<DueReminder>& due,
                                         const OutboxRenderer& queue = {});
-    Result<std::vector<Reminder>> reminders(bool active_only);
-    Result<Reminder> reminder(std::int64_t id);
-    Status acknowledge(std::int64_t reminder_id, const Actor& actor);
-    Status snooze(std::int64_t reminder_id, TimePoint until, const Actor& actor);
+    [[nodiscard]] Result<std::vector<Reminder>> reminders(bool active_only);
+    [[nodiscard]] Result<Reminder> reminder(std::int64_t id);
+    [[nodiscard]] Status acknowledge(std::int64_t reminder_id, const Actor& actor);
+    [[nodiscard]] Status snooze(std::int64_t reminder_id, TimePoint until, const Actor& actor);
 
     // Inventory ----------------------------------------------------------------------------
     // Replaces what is known from one origin ("machine-folders", "store:LocalMachine",
     // "user:yamada") with a new scan, keeping first_seen for certificates seen before.
-    Status replace_inventory(std::string_view origin, const ScanResult& scan);
-    Result<std::vector<InventoryEntry>> inventory();
-    Result<std::vector<InventoryFailure>> inventory_failures();
+    [[nodiscard]] Status replace_inventory(std::string_view origin, const ScanResult& scan);
+    [[nodiscard]] Result<std::vector<InventoryEntry>> inventory();
+    [[nodiscard]] Result<std::vector<InventoryFailure>> inventory_failures();
     // Bind an inventory certificate (by sha256) to a credential: recorded, and used by matching.
-    Status bind_inventory(std::string_view sha256, std::string_view credential_id, const Actor& actor);
+    [[nodiscard]] Status bind_inventory(std::string_view sha256, std::string_view credential_id, const Actor& actor);
 
     // Outbox (e-mail) -----------------------------------------------------------------------
     // Queues one message (a test mail); returns its id. Due at once unless held.
-    Result<std::int64_t> queue_mail(const OutboxMessage& message);
+    [[nodiscard]] Result<std::int64_t> queue_mail(const OutboxMessage& message);
     // Unsent, not held, next attempt at or before `now`; oldest first.
-    Result<std::vector<OutboxEntry>> due_outbox(TimePoint now, std::size_t limit);
+    [[nodiscard]] Result<std::vector<OutboxEntry>> due_outbox(TimePoint now, std::size_t limit);
     // The earliest next attempt of an unsent message, or nothing when none waits.
-    Result<std::optional<TimePoint>> next_outbox_attempt();
+    [[nodiscard]] Result<std::optional<TimePoint>> next_outbox_attempt();
     // The server accepted it: sent_at = now. Sent messages older than 180 days are deleted.
-    Status mark_sent(std::int64_t id);
+    [[nodiscard]] Status mark_sent(std::int64_t id);
     // The attempt failed: counted, the error kept, retried at `next_attempt_at`.
-    Status mark_failed(std::int64_t id, std::string_view error, TimePoint next_attempt_at);
+    [[nodiscard]] Status mark_failed(std::int64_t id, std::string_view error, TimePoint next_attempt_at);
     // Newest first; `unsent_only`: queued and held messages only.
-    Result<std::vector<OutboxEntry>> outbox(std::size_t limit = 100, bool unsent_only = false);
-    Result<OutboxEntry> outbox_entry(std::int64_t id);
-    Result<OutboxCounts> outbox_counts();
+    [[nodiscard]] Result<std::vector<OutboxEntry>> outbox(std::size_t limit = 100, bool unsent_only = false);
+    [[nodiscard]] Result<OutboxEntry> outbox_entry(std::int64_t id);
+    [[nodiscard]] Result<OutboxCounts> outbox_counts();
     // Folds the held digest items queued before `created_before` into one digest message
     // (rendered by `render` from the items, oldest first), due now; the items are marked as
     // carried by it. One transaction. Returns the digest's id, or nothing when no such item was
     // held (or `render` returned nothing).
-    Result<std::optional<std::int64_t>> compose_digest(
+    [[nodiscard]] Result<std::optional<std::int64_t>> compose_digest(
         TimePoint created_before,
         const std::function<std::optional<OutboxMessage>(const std::vector<OutboxEntry>&)>& render);
 
     // Audit --------------------------------------------------------------------------------
-    Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);
+    [[nodiscard]] Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);
 
 private:
     struct Impl;

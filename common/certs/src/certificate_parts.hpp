@@ -1,0 +1,105 @@
+#pragma once
+// The parts of the certificate reader, shared between its source files (openssl.cpp, der.cpp,
+// pem.cpp, pkcs12.cpp, certificate.cpp); not part of the public API.
+
+#include "credwatch/certs/certificate.hpp"
+#include "credwatch/certs/openssl_raii.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace credwatch::detail {
+
+// Certificate files are a few kilobytes; anything this large is not one.
+constexpr std::size_t kMaxFileSize = 64U * 1024U * 1024U;
+
+// --- OpenSSL errors, digests (openssl.cpp) ---------------------------------------------------
+
+struct OpensslErrors {
+    std::string text;    // every queued error, ERR_error_string_n form, for the log
+    std::string reason;  // the root cause (earliest queued error), for the message
+    bool truncated = false;
+    bool unsupported = false;  // an algorithm is not available (legacy provider missing)
+};
+
+// Empties this thread's OpenSSL error queue into text.
+OpensslErrors drain_openssl_errors();
+// Logs a failed OpenSSL call (function name + OpenSSL's error strings; never a secret) and
+// returns the drained errors so that the caller can word its message.
+OpensslErrors log_openssl_failure(const char* function, std::string_view name);
+std::string with_reason(std::string_view what, const OpensslErrors& errors);
+
+struct Digests {
+    ossl::EvpMdPtr sha1_fetched;
+    ossl::EvpMdPtr sha256_fetched;
+    const EVP_MD* sha1 = nullptr;
+    const EVP_MD* sha256 = nullptr;
+};
+
+// Fetched once: an explicit fetch avoids the per-call implicit lookup of EVP_sha1().
+const Digests& digests();
+
+// --- DER (der.cpp) ---------------------------------------------------------------------------
+
+// The fields credwatch reports of one parsed certificate.
+[[nodiscard]] Result<CertificateInfo> describe(X509* cert, std::string_view name);
+
+struct DerFrame {
+    bool definite = false;  // false: indefinite length (BER), size unknown
+    std::size_t total = 0;  // header + content
+    std::size_t header = 0;
+    unsigned char first_inner_tag = 0;  // 0 when unknown
+};
+
+// Reads the outer SEQUENCE header. nullopt when the bytes do not start like DER at all.
+std::optional<DerFrame> read_der_frame(std::string_view bytes);
+std::string truncation_message(std::string_view name, const DerFrame& frame, std::size_t size);
+[[nodiscard]] Result<CertificateInfo> parse_der_certificate(std::string_view bytes,
+                                                            std::string_view name);
+
+// --- PEM (pem.cpp) ---------------------------------------------------------------------------
+
+[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes,
+                                                             std::string_view name);
+
+// --- PKCS#12 (pkcs12.cpp) --------------------------------------------------------------------
+
+// A password that is wiped from memory when it goes away.
+class Secret {
+  public:
+    Secret() = default;
+    explicit Secret(std::string value) : value_(std::move(value)) {}
+    Secret(const Secret&) = delete;
+    Secret& operator=(const Secret&) = delete;
+    ~Secret() { wipe(); }
+    void wipe() noexcept {
+        if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
+        value_.clear();
+    }
+    std::string& value() { return value_; }
+    const std::string& value() const { return value_; }
+
+  private:
+    std::string value_;
+};
+
+// Where the password for a PKCS#12 file comes from.
+struct PasswordSource {
+    const Secret* from_file = nullptr;  // the stripped content of the .pass file, if any
+    std::string pass_file_name;         // "client1423.pass", for messages; empty in memory
+};
+
+// Strips a UTF-8 BOM and trailing CR, LF, spaces and tabs.
+void normalise_password(std::string& text);
+[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes,
+                                                                std::string_view name,
+                                                                const PasswordSource& source);
+
+}  // namespace credwatch::detail

@@ -1,0 +1,226 @@
+// PKCS#12: the certificate bags, decrypted with the password of the .pass file or none.
+
+#include "certificate_parts.hpp"
+
+#include <openssl/asn1.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace credwatch {
+
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// PKCS#12
+
+struct Pkcs12Password {
+    const char* pass = nullptr;  // nullptr: the NULL password (zero-length BMPString)
+    int length = 0;
+};
+
+void normalise_password(std::string& text) {
+    if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+        OPENSSL_cleanse(text.data(), 3);
+        text.erase(0, 3);
+    }
+    while (!text.empty() && (text.back() == '\r' || text.back() == '\n' || text.back() == ' ' ||
+                             text.back() == '\t')) {
+        text.back() = '\0';
+        text.pop_back();
+    }
+}
+
+std::string needs_password_message(std::string_view name, const PasswordSource& source) {
+    if (source.pass_file_name.empty()) {
+        return fmt::format("{}: needs a password", name);
+    }
+    return fmt::format("{}: needs a password: no {} beside it", name, source.pass_file_name);
+}
+
+std::string wrong_password_message(std::string_view name, const PasswordSource& source) {
+    return fmt::format("{}: the password in {} does not open it", name, source.pass_file_name);
+}
+
+// Candidate passwords in the order tried: the .pass file, or else NULL and "".
+std::vector<Pkcs12Password> candidate_passwords(const PasswordSource& source) {
+    if (source.from_file != nullptr) {
+        const std::string& value = source.from_file->value();
+        return {Pkcs12Password{value.c_str(), static_cast<int>(value.size())}};
+    }
+    return {Pkcs12Password{nullptr, 0}, Pkcs12Password{"", 0}};
+}
+
+Error password_error(std::string_view name, const PasswordSource& source) {
+    if (source.from_file != nullptr) {
+        return make_error(Errc::password_wrong, wrong_password_message(name, source));
+    }
+    return make_error(Errc::password_missing, needs_password_message(name, source));
+}
+
+Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::string_view name,
+                                std::vector<CertificateInfo>& out, int depth) {
+    if (depth > 8) {
+        return make_error(Errc::parse_error,
+                          fmt::format("{}: PKCS#12 safe contents nested too deeply", name));
+    }
+    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
+        const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
+        const int nid = PKCS12_SAFEBAG_get_nid(bag);
+        if (nid == NID_safeContentsBag) {
+            auto nested =
+                collect_bag_certificates(PKCS12_SAFEBAG_get0_safes(bag), name, out, depth + 1);
+            if (!nested) return nested;
+            continue;
+        }
+        if (nid != NID_certBag || PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) continue;
+        ossl::X509Ptr cert(PKCS12_SAFEBAG_get1_cert(bag));
+        if (!cert) {
+            const auto errors = log_openssl_failure("PKCS12_SAFEBAG_get1_cert", name);
+            return make_error(Errc::parse_error,
+                              fmt::format("{}: {}", name,
+                                          with_reason("malformed certificate in PKCS#12", errors)));
+        }
+        CW_TRY_ASSIGN(info, describe(cert.get(), name));
+        out.push_back(std::move(info));
+    }
+    return {};
+}
+
+// Decrypts the certificate bags with one password. Only certificate bags are decrypted; the
+// private key is left alone.
+struct ExtractFailure {
+    Error error;
+    bool decryption_failed = false;  // the password may be the cause
+};
+
+boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_certificates(
+    PKCS12* p12, const Pkcs12Password& password, std::string_view name) {
+    ERR_clear_error();
+    ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12));
+    if (!safes) {
+        const auto errors = log_openssl_failure("PKCS12_unpack_authsafes", name);
+        return ExtractFailure{
+            make_error(Errc::parse_error,
+                       fmt::format("{}: {}", name, with_reason("malformed PKCS#12", errors))),
+            false};
+    }
+    std::vector<CertificateInfo> certificates;
+    for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+        ossl::SafeBagStackPtr bags;
+        if (PKCS7_type_is_data(safe)) {
+            bags.reset(PKCS12_unpack_p7data(safe));
+            if (!bags) {
+                const auto errors = log_openssl_failure("PKCS12_unpack_p7data", name);
+                return ExtractFailure{
+                    make_error(
+                        Errc::parse_error,
+                        fmt::format("{}: {}", name, with_reason("malformed PKCS#12", errors))),
+                    false};
+            }
+        } else if (PKCS7_type_is_encrypted(safe)) {
+            bags.reset(PKCS12_unpack_p7encdata(safe, password.pass, password.length));
+            if (!bags) {
+                const auto errors = log_openssl_failure("PKCS12_unpack_p7encdata", name);
+                if (errors.unsupported) {
+                    return ExtractFailure{
+                        make_error(Errc::crypto_error,
+                                   fmt::format("{}: {}", name,
+                                               with_reason("encrypted with an algorithm this "
+                                                           "OpenSSL cannot use (is the legacy "
+                                                           "provider available?)",
+                                                           errors))),
+                        false};
+                }
+                return ExtractFailure{
+                    make_error(Errc::parse_error,
+                               fmt::format("{}: {}", name,
+                                           with_reason("cannot decrypt the certificates", errors))),
+                    true};
+            }
+        } else {
+            continue;  // enveloped data (public-key privacy mode) is not used for certificates
+        }
+        auto status = collect_bag_certificates(bags.get(), name, certificates, 0);
+        if (!status) return ExtractFailure{status.error(), false};
+    }
+    if (certificates.empty()) {
+        return ExtractFailure{
+            make_error(Errc::parse_error,
+                       fmt::format("{}: the PKCS#12 file holds no certificate", name)),
+            false};
+    }
+    return certificates;
+}
+
+Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::string_view name,
+                                                  const PasswordSource& source) {
+    load_openssl_providers();
+    ERR_clear_error();
+    const auto* cursor = reinterpret_cast<const unsigned char*>(bytes.data());
+    ossl::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &cursor, static_cast<long>(bytes.size())));
+    if (!p12) {
+        const auto errors = log_openssl_failure("d2i_PKCS12", name);
+        return make_error(
+            Errc::parse_error,
+            fmt::format(
+                "{}: {}", name,
+                with_reason(errors.truncated ? "truncated PKCS#12" : "malformed PKCS#12", errors)));
+    }
+
+    const auto candidates = candidate_passwords(source);
+    if (PKCS12_mac_present(p12.get()) == 1) {
+        // The MAC tells a right password from a wrong one before anything is decrypted.
+        for (const auto& candidate : candidates) {
+            ERR_clear_error();
+            if (PKCS12_verify_mac(p12.get(), candidate.pass, candidate.length) == 1) {
+                auto extracted = extract_certificates(p12.get(), candidate, name);
+                if (extracted) return std::move(*extracted);
+                return extracted.error().error;
+            }
+            if (ERR_peek_error() != 0) {
+                // Not a mismatch: the MAC could not be computed (unknown digest, bad encoding).
+                const auto errors = log_openssl_failure("PKCS12_verify_mac", name);
+                return make_error(
+                    errors.unsupported ? Errc::crypto_error : Errc::parse_error,
+                    fmt::format("{}: {}", name,
+                                with_reason("cannot check the PKCS#12 integrity MAC", errors)));
+            }
+        }
+        return password_error(name, source);
+    }
+
+    // No MAC: a wrong password shows up as a failed decryption.
+    for (const auto& candidate : candidates) {
+        auto extracted = extract_certificates(p12.get(), candidate, name);
+        if (extracted) return std::move(*extracted);
+        if (!extracted.error().decryption_failed) return extracted.error().error;
+    }
+    return password_error(name, source);
+}
+
+}  // namespace detail
+
+}  // namespace credwatch

@@ -1,0 +1,98 @@
+#include "credwatch/platform/files.hpp"
+
+#include "credwatch/platform/platform.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <fstream>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace credwatch::platform {
+
+namespace {
+
+Error read_error(const std::filesystem::path& file, int error_number) {
+    const Errc code = error_number == ENOENT ? Errc::not_found : Errc::io_error;
+    return make_error(code, fmt::format("{}: cannot read: {}", to_utf8(file),
+                                        std::generic_category().message(error_number)));
+}
+
+Error too_large(const std::filesystem::path& file, std::size_t max_bytes) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return read_error(file, errno);
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return read_error(file, errno);
+    if (S_ISDIR(st.st_mode)) return read_error(file, EISDIR);
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large(file, max_bytes);
+    // One read for the expected size, then more if the file grew meanwhile.
+    std::string content;
+    content.resize(static_cast<std::size_t>(st.st_size) + 1);
+    std::size_t used = 0;
+    for (;;) {
+        if (used == content.size()) {
+            if (content.size() > max_bytes) return too_large(file, max_bytes);
+            content.resize(content.size() * 2);
+        }
+        const ssize_t n = ::read(fd, content.data() + used, content.size() - used);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return read_error(file, errno);
+        }
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    if (used > max_bytes) return too_large(file, max_bytes);
+    content.resize(used);
+    return content;
+}
+
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
+    std::filesystem::path temp = file;
+    temp += ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
+                                                          "exists and the service may write to it",
+                                                          to_utf8(temp)));
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+            return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
+        }
+    }
+    std::error_code ec;
+    using std::filesystem::perms;
+    std::filesystem::permissions(
+        temp, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read, ec);
+    std::filesystem::rename(temp, file, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        return make_error(Errc::io_error,
+                          fmt::format("cannot replace {}: {}", to_utf8(file), ec.message()));
+    }
+    return {};
+}
+
+}  // namespace credwatch::platform

@@ -1,0 +1,82 @@
+#include "credwatch/platform/files.hpp"
+
+#include "credwatch/platform/platform.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <system_error>
+
+#include <windows.h>
+
+namespace credwatch::platform {
+
+namespace {
+
+Error read_error(const std::filesystem::path& file, int error_number) {
+    const Errc code = error_number == ENOENT ? Errc::not_found : Errc::io_error;
+    return make_error(code, fmt::format("{}: cannot read: {}", to_utf8(file),
+                                        std::generic_category().message(error_number)));
+}
+
+Error too_large(const std::filesystem::path& file, std::size_t max_bytes) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) return read_error(file, EISDIR);
+    std::FILE* stream = ::_wfopen(file.c_str(), L"rb");
+    if (stream == nullptr) return read_error(file, errno);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(stream, &std::fclose);
+    std::string content;
+    std::array<char, 16384> buffer{};
+    for (;;) {
+        const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), stream);
+        content.append(buffer.data(), n);
+        if (content.size() > max_bytes) return too_large(file, max_bytes);
+        if (n < buffer.size()) {
+            if (std::ferror(stream) != 0) return read_error(file, EIO);
+            break;
+        }
+    }
+    return content;
+}
+
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
+    std::filesystem::path temp = file;
+    temp += ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
+                                                          "exists and the service may write to it",
+                                                          to_utf8(temp)));
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+            return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
+        }
+    }
+    if (!::MoveFileExW(temp.c_str(), file.c_str(),
+                       MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        const DWORD err = ::GetLastError();
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        return make_error(Errc::io_error, fmt::format("cannot replace {}: MoveFileExW error {}",
+                                                      to_utf8(file), err));
+    }
+    return {};
+}
+
+}  // namespace credwatch::platform

@@ -1,0 +1,51 @@
+#include "credwatch/base/strings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace credwatch {
+namespace {
+
+using Parts = std::vector<std::string>;
+
+TEST(Strings, JoinPutsTheSeparatorBetweenParts) {
+    EXPECT_EQ(join(Parts{}, ", "), "");
+    EXPECT_EQ(join(Parts{"a"}, ", "), "a");
+    EXPECT_EQ(join(Parts{"a", "", "b"}, ","), "a,,b");
+    EXPECT_EQ(join(std::vector<std::string_view>{"x", "y"}, "\n"), "x\ny");
+}
+
+TEST(Strings, SplitKeepsInnerEmptyParts) {
+    EXPECT_EQ(split("", ','), Parts{});
+    EXPECT_EQ(split("a", ','), Parts{"a"});
+    EXPECT_EQ(split("a,,b", ','), (Parts{"a", "", "b"}));
+    EXPECT_EQ(split(",a", ','), (Parts{"", "a"}));
+    EXPECT_EQ(split("a,", ','), Parts{"a"});
+}
+
+TEST(Strings, SplitInvertsJoin) {
+    const Parts usages{"digitalSignature", "keyEncipherment"};
+    EXPECT_EQ(split(join(usages, ","), ','), usages);
+    const Parts recipients{"jimu@clinic.example", "incho@clinic.example"};
+    EXPECT_EQ(split(join(recipients, "\n"), '\n'), recipients);
+}
+
+TEST(Strings, TrimRemovesBlanksAtBothEnds) {
+    EXPECT_EQ(trim("  a b \t\r\n"), "a b");
+    EXPECT_EQ(trim(" \t "), "");
+    EXPECT_EQ(trim(""), "");
+    EXPECT_EQ(trim("--x--", "-"), "x");
+}
+
+TEST(Strings, PathToUtf8KeepsJapaneseNames) {
+    const std::string name =
+        "\xE8\xA8\xBC\xE6\x98\x8E\xE6\x9B\xB8/\xE5\x8C\xBB\xE9\x99\xA2.p12";  // 証明書/医院.p12
+    const std::u8string u8(reinterpret_cast<const char8_t*>(name.data()), name.size());
+    EXPECT_EQ(path_to_utf8(std::filesystem::path(u8)), name);
+}
+
+}  // namespace
+}  // namespace credwatch
