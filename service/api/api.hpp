@@ -60,12 +60,12 @@ Reply dispatch(Context& context, const protocol::Request& request, const Peer& p
 // --- shared by the handlers ---
 // A credential may be changed by an administrator, by anyone when it is the machine's, and by
 // its owner.
-Status may_change(const Credential& credential, const Peer& peer);
-Result<Credential> changeable(Context& context, std::string_view id, const Peer& peer);
+[[nodiscard]] Status may_change(const Credential& credential, const Peer& peer);
+[[nodiscard]] Result<Credential> changeable(Context& context, std::string_view id, const Peer& peer);
 Actor actor_of(const Peer& peer, const Params& params);
 // A pass without a folder scan after a change; logged, not returned, when it fails.
 std::optional<PassResult> evaluate_after_change(Context& context, std::string_view why);
-Result<TimePoint> parse_instant_or_date(std::string_view text);
+[[nodiscard]] Result<TimePoint> parse_instant_or_date(std::string_view text);
 
 // --- status.cpp ---
 Reply hello(Context&, const Params&, const Peer&);

@@ -66,23 +66,23 @@ class EvaluationPass {
     void set_ipc(IpcServer* ipc) { ipc_ = ipc; }
     void add_listener(std::function<void(const RaisedReminder&)> listener);
 
-    Result<PassResult> run(Scan scan);
+    [[nodiscard]] Result<PassResult> run(Scan scan);
     // The rows evaluated at another instant (`status --at`): nothing is raised or published.
-    Result<std::vector<StatusRow>> rows_at(TimePoint at);
+    [[nodiscard]] Result<std::vector<StatusRow>> rows_at(TimePoint at);
 
     // A tray's report for "user:<name>": stored (no system log: any local user can send it)
     // and matched at the next pass.
-    Status replace_reported_inventory(const std::string& source, const ScanResult& scan);
+    [[nodiscard]] Status replace_reported_inventory(const std::string& source, const ScanResult& scan);
     // After a certificate was bound by hand.
     void inventory_changed() { inventory_.reset(); }
 
     std::vector<Procedure> procedures_of(const CredentialKind* kind) const;
 
   private:
-    Status scan_certificate_folders();
+    [[nodiscard]] Status scan_certificate_folders();
     // Stores one source's certificates and writes 1103 for each that newly cannot be read.
-    Status replace_inventory(const std::string& source, const ScanResult& scan);
-    Status match_certificates();
+    [[nodiscard]] Status replace_inventory(const std::string& source, const ScanResult& scan);
+    [[nodiscard]] Status match_certificates();
     StatusRow row_of(const Credential& credential, const Evaluation* evaluation) const;
     void publish(const PassResult& result);
     void print(const std::string& text);

@@ -39,7 +39,7 @@ public:
     virtual std::size_t connection_count() const = 0;
 };
 
-Result<std::unique_ptr<IpcServer>> start_ipc_server(boost::asio::io_context& io,
+[[nodiscard]] Result<std::unique_ptr<IpcServer>> start_ipc_server(boost::asio::io_context& io,
                                                     const IpcServerOptions& options,
                                                     RequestHandler handler);
 

@@ -3,6 +3,8 @@
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/notify/event_ids.hpp"
 #include "credwatch/notify/mail.hpp"
+#include "credwatch/base/strings.hpp"
+#include "credwatch/platform/files.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "credwatch/platform/secret_file.hpp"
 #include "credwatch/notify/smtp.hpp"
@@ -24,15 +26,6 @@ namespace {
 // is noticed within this.
 constexpr auto kMaxSleep = std::chrono::steady_clock::duration(5min);
 constexpr auto kStoreErrorRetry = std::chrono::steady_clock::duration(60s);
-
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-    std::string out;
-    for (const auto& i : items) {
-        if (!out.empty()) out += separator;
-        out += i;
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -145,7 +138,7 @@ void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
             snapshot.mail = MailQueueStats{counts->pending, counts->failing};
     }
     auto written =
-        write_file_atomically(platform::from_utf8(metrics_.textfile), format_metrics(snapshot));
+        platform::write_file_atomically(platform::from_utf8(metrics_.textfile), format_metrics(snapshot));
     if (!written) {
         spdlog::warn("metrics: {}", written.error().message);
         if (written.error().message != last_metrics_error_)

@@ -43,10 +43,10 @@ class ServiceCore {
 
     // Locks the data directory, loads and validates the configuration, opens the store,
     // scans, evaluates, and starts listening. The service is "ready" when this returns.
-    Status start();
+    [[nodiscard]] Status start();
     void stop();
     // SIGHUP / PARAMCHANGE: reload the configuration; on error keep the running one.
-    Status reload();
+    [[nodiscard]] Status reload();
     // A wall-clock change (SCM time change, resume, detected jump): evaluate at once.
     void on_time_change(std::string_view why);
 
@@ -54,9 +54,9 @@ class ServiceCore {
     HandlerReply handle_line(std::string_view line, const Peer& peer);
 
     // Scan, match certificates and evaluate every credential; raises and returns new reminders.
-    Result<std::vector<RaisedReminder>> evaluate_now();
+    [[nodiscard]] Result<std::vector<RaisedReminder>> evaluate_now();
     // One pass, with or without the folder scan, and everything it published.
-    Result<PassResult> run_pass(Scan scan);
+    [[nodiscard]] Result<PassResult> run_pass(Scan scan);
 
     const Configuration& configuration() const { return *config_; }
     Store& store() { return *store_; }
@@ -65,7 +65,7 @@ class ServiceCore {
     void add_reminder_listener(std::function<void(const RaisedReminder&)> listener);
 
   private:
-    Status seed_configured_credentials();
+    [[nodiscard]] Status seed_configured_credentials();
     void configure_parts();
     void print(const std::string& text);
     void schedule_evaluation();

@@ -33,7 +33,7 @@ private:
 
 // Creates HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\credwatch with
 // EventMessageFile = exe and TypesSupported = 7. Needs administrator rights.
-Status register_event_source(const std::wstring& exe);
-Status deregister_event_source();
+[[nodiscard]] Status register_event_source(const std::wstring& exe);
+[[nodiscard]] Status deregister_event_source();
 
 }  // namespace credwatch::win

@@ -58,6 +58,9 @@ TEST(Files, WriteFileAtomicallyReplacesTheContentAndLeavesNoTemporary) {
     ASSERT_TRUE(content);
     EXPECT_EQ(*content, "new\n");
     EXPECT_FALSE(std::filesystem::exists(dir.path() / "credwatch.prom.tmp"));
+    // Readable by the exporter's account (node_exporter, windows_exporter).
+    const auto perms = std::filesystem::status(file).permissions();
+    EXPECT_NE(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
 }
 
 TEST(Files, WriteFileAtomicallyIntoAMissingFolderFailsNamingIt) {

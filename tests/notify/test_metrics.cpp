@@ -164,24 +164,3 @@ TEST(Metrics, AnEmptyAccountIsLeftOut) {
     EXPECT_FALSE(machine_name().empty());
 }
 
-TEST(Metrics, FileIsReplacedAtomically) {
-    test::TempDir dir("credwatch-metrics");
-    const auto file = dir / "credwatch.prom";
-    ASSERT_TRUE(write_file_atomically(file, "first 1\n"));
-    EXPECT_EQ(test::read_file(file), "first 1\n");
-    ASSERT_TRUE(write_file_atomically(file, "second 2\n"));
-    EXPECT_EQ(test::read_file(file), "second 2\n");
-    EXPECT_FALSE(std::filesystem::exists(dir / "credwatch.prom.tmp"));
-    // Readable by the exporter's account.
-    const auto perms = std::filesystem::status(file).permissions();
-    EXPECT_NE(perms & std::filesystem::perms::others_read, std::filesystem::perms::none);
-}
-
-TEST(Metrics, MissingFolderIsAnErrorNamingTheFile) {
-    test::TempDir dir("credwatch-metrics");
-    const auto file = dir / "no-such-folder" / "credwatch.prom";
-    auto st = write_file_atomically(file, "x 1\n");
-    ASSERT_FALSE(st);
-    EXPECT_EQ(st.error().code, Errc::io_error);
-    EXPECT_NE(st.error().message.find("no-such-folder"), std::string::npos) << st.error().message;
-}

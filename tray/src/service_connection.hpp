@@ -33,7 +33,7 @@ class ServiceConnection {
     void stop();
 
     // One request on a short-lived connection (GUI actions). Adds "client": "tray".
-    static Result<boost::json::value> request(const std::filesystem::path& data_dir,
+    [[nodiscard]] static Result<boost::json::value> request(const std::filesystem::path& data_dir,
                                               std::string_view method,
                                               boost::json::object params = {});
 
@@ -49,6 +49,6 @@ class ServiceConnection {
 // ~/.credwatch/certificates) and reports them to the service with "report_certificates".
 // Returns how many were reported (0 and no request when there is nothing to report).
 // Implemented in tray/posix/user_certificates.cpp and tray/windows/user_certificates.cpp.
-Result<std::size_t> report_user_certificates(IpcClient& client);
+[[nodiscard]] Result<std::size_t> report_user_certificates(IpcClient& client);
 
 }  // namespace credwatch::tray

@@ -5,7 +5,7 @@ namespace credwatch {
 namespace {
 
 template <class Part>
-std::string join_parts(const std::vector<Part>& parts, std::string_view separator) {
+std::string join_parts(std::span<const Part> parts, std::string_view separator) {
     std::string out;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         if (i != 0) out += separator;
@@ -17,10 +17,10 @@ std::string join_parts(const std::vector<Part>& parts, std::string_view separato
 }  // namespace
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-    return join_parts(parts, separator);
+    return join_parts(std::span<const std::string>(parts), separator);
 }
 
-std::string join(const std::vector<std::string_view>& parts, std::string_view separator) {
+std::string join(std::span<const std::string_view> parts, std::string_view separator) {
     return join_parts(parts, separator);
 }
 

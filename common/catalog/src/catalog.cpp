@@ -5,6 +5,8 @@
 
 #include "credwatch/catalog/catalog.hpp"
 
+#include "credwatch/base/strings.hpp"
+
 #include "credwatch/notify/mail.hpp"
 #include "credwatch/notify/smtp.hpp"
 
@@ -84,15 +86,6 @@ std::string q(std::string_view text) {
             out += c;
     }
     out += '"';
-    return out;
-}
-
-std::string join(std::span<const std::string_view> items) {
-    std::string out;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out += ", ";
-        out += items[i];
-    }
     return out;
 }
 
@@ -281,7 +274,7 @@ class Fields {
             if (l == 0) l = line_of(value);
             diag_.add(source_, l ? l : line(), context_,
                       "unknown field " + q(name(key.str())) +
-                          " (expected one of: " + join(allowed) + ")");
+                          " (expected one of: " + join(allowed, ", ") + ")");
         }
     }
 
@@ -984,7 +977,7 @@ void SiteReader::read(const toml::table& root) {
         if (std::find(names.begin(), names.end(), key.str()) != names.end()) continue;
         const Line l = key.source().begin.line ? key.source().begin.line : line_of(value);
         diag_.add(source_, l, "",
-                  "unknown table " + q(key.str()) + " (expected one of: " + join(names) + ")");
+                  "unknown table " + q(key.str()) + " (expected one of: " + join(names, ", ") + ")");
     }
     for (const auto& section : kSiteSections)
         if (const toml::node* n = root.get(section.key)) (this->*section.read)(*n);
@@ -1206,29 +1199,24 @@ void SiteReader::credential(const toml::node& node) {
     }
 }
 
-std::string path_text(const std::filesystem::path& p) {
-    const auto u8 = p.u8string();
-    return std::string(u8.begin(), u8.end());
-}
-
 Result<std::string> read_text_file(const std::filesystem::path& path, std::string_view what) {
     std::error_code ec;
     const auto status = std::filesystem::status(path, ec);
     if (ec || !std::filesystem::exists(status))
         return make_error(Errc::not_found,
-                          std::string(what) + " " + q(path_text(path)) + " does not exist");
+                          std::string(what) + " " + q(path_to_utf8(path)) + " does not exist");
     if (std::filesystem::is_directory(status))
-        return make_error(Errc::io_error, std::string(what) + " " + q(path_text(path)) +
+        return make_error(Errc::io_error, std::string(what) + " " + q(path_to_utf8(path)) +
                                               " is a folder, not a file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return make_error(Errc::io_error,
-                          std::string(what) + " " + q(path_text(path)) + " cannot be opened");
+                          std::string(what) + " " + q(path_to_utf8(path)) + " cannot be opened");
     std::ostringstream content;
     content << in.rdbuf();
     if (in.bad())
         return make_error(Errc::io_error,
-                          std::string(what) + " " + q(path_text(path)) + " cannot be read");
+                          std::string(what) + " " + q(path_to_utf8(path)) + " cannot be read");
     return content.str();
 }
 
@@ -1272,7 +1260,7 @@ Result<Configuration> load_configuration(const std::filesystem::path& catalog_fi
         auto text = read_text_file(catalog_file, "catalog file");
         if (!text) return text.error();
         catalog_text = std::move(*text);
-        catalog_name = path_text(catalog_file);
+        catalog_name = path_to_utf8(catalog_file);
     }
     std::string site_text = embedded::site_toml;
     std::string site_name = "embedded site.toml";
@@ -1280,7 +1268,7 @@ Result<Configuration> load_configuration(const std::filesystem::path& catalog_fi
         auto text = read_text_file(site_file, "site configuration file");
         if (!text) return text.error();
         site_text = std::move(*text);
-        site_name = path_text(site_file);
+        site_name = path_to_utf8(site_file);
     }
     return parse_configuration(catalog_text, catalog_name, site_text, site_name);
 }

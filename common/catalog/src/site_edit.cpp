@@ -2,6 +2,8 @@
 
 #include "credwatch/catalog/site_edit.hpp"
 
+#include "credwatch/base/strings.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -14,29 +16,17 @@ namespace credwatch {
 
 namespace {
 
-std::string trim(std::string_view s) {
-    auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string_view::npos) return {};
-    auto e = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(b, e - b + 1));
-}
-
-std::vector<std::string> split(std::string_view s, char separator) {
+// A list setting ("a@x, B <b@y>"): the parts between separators, trimmed, empty ones dropped.
+std::vector<std::string> split_list(std::string_view s, char separator) {
     std::vector<std::string> out;
-    size_t start = 0;
-    for (;;) {
-        size_t pos = s.find(separator, start);
-        auto item = trim(s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-        if (!item.empty()) out.push_back(std::move(item));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
-    }
+    for (const auto& part : split(s, separator))
+        if (auto item = trim(part); !item.empty()) out.emplace_back(item);
     return out;
 }
 
 Result<int> parse_int(std::string_view key, std::string_view text) {
     int value = 0;
-    auto t = trim(text);
+    std::string t(trim(text));
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (ec != std::errc{} || p != t.data() + t.size())
         return make_error(Errc::invalid_argument, std::string(key) + ": not an integer: \"" + t + "\"");
@@ -45,7 +35,7 @@ Result<int> parse_int(std::string_view key, std::string_view text) {
 
 Result<std::vector<int>> parse_thresholds(std::string_view key, std::string_view text) {
     std::vector<int> out;
-    for (auto& item : split(text, ',')) {
+    for (auto& item : split_list(text, ',')) {
         auto v = parse_int(key, item);
         if (!v) return v.error();
         if (*v < 0) return make_error(Errc::invalid_argument, std::string(key) + ": thresholds must be >= 0");
@@ -60,7 +50,7 @@ Result<std::vector<int>> parse_thresholds(std::string_view key, std::string_view
 
 Result<std::string> parse_choice(std::string_view key, std::string_view text,
                                  std::initializer_list<std::string_view> choices) {
-    auto t = trim(text);
+    std::string t(trim(text));
     std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (auto c : choices)
         if (t == c) return t;
@@ -118,9 +108,9 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
     auto eq = assignment.find('=');
     if (eq == std::string_view::npos)
         return make_error(Errc::invalid_argument, "expected key=value, got \"" + std::string(assignment) + "\"");
-    std::string key = trim(assignment.substr(0, eq));
+    std::string key(trim(assignment.substr(0, eq)));
     std::string_view raw = assignment.substr(eq + 1);
-    std::string value = trim(raw);
+    std::string value(trim(raw));
     const auto& keys = site_setting_keys();
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         std::string list;
@@ -130,8 +120,8 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
     if (value.empty()) return {};  // not given: leave the configuration as it is
 
     if (key == "email.to") {
-        auto to = split(value, ',');
-        auto more = split(value, ';');  // also accept ';' as separator
+        auto to = split_list(value, ',');
+        auto more = split_list(value, ';');  // also accept ';' as separator
         edits.email_to = more.size() > to.size() ? more : to;
     } else if (key == "email.smtp_host") {
         edits.smtp_host = value;
@@ -152,7 +142,7 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
         if (!t) return t.error();
         (key == "thresholds.password" ? edits.thresholds_password : edits.thresholds_certificate) = *t;
     } else if (key == "service.certificate_folders") {
-        edits.certificate_folders = split(value, ';');
+        edits.certificate_folders = split_list(value, ';');
     } else if (key == "service.organisation") {
         edits.organisation = value;
     } else if (key == "service.language") {

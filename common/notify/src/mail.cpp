@@ -2,6 +2,8 @@
 
 #include "credwatch/notify/mail.hpp"
 
+#include "credwatch/base/strings.hpp"
+
 #include "credwatch/base/civil_time.hpp"
 
 #include <fmt/format.h>
@@ -17,12 +19,6 @@ namespace {
 constexpr std::size_t kMaxLine = 76;  // header lines, and base64 body lines
 // "=?UTF-8?B?" + "?=": what an encoded word adds around its base64 text.
 constexpr std::size_t kEncodedWordOverhead = 12;
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Length of the UTF-8 sequence starting with byte `c` (1 for a stray continuation byte).
 std::size_t sequence_length(unsigned char c) {
@@ -193,7 +189,7 @@ std::string crlf_lines(std::string_view text) {
 }  // namespace
 
 Result<Address> parse_address(std::string_view text) {
-    const std::string_view whole = trim(text);
+    const std::string_view whole = trim(text, " \t");
     if (has_control(whole))
         return make_error(
             Errc::invalid_argument,
@@ -208,7 +204,7 @@ Result<Address> parse_address(std::string_view text) {
                 Errc::invalid_argument,
                 fmt::format("\"{}\" is not an e-mail address: text after the '>'", whole));
         addr = whole.substr(open + 1, whole.size() - open - 2);
-        std::string_view name = trim(whole.substr(0, open));
+        std::string_view name = trim(whole.substr(0, open), " \t");
         if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
             name = name.substr(1, name.size() - 2);
         if (!valid_utf8(name))
@@ -216,7 +212,7 @@ Result<Address> parse_address(std::string_view text) {
                               fmt::format("the name in \"{}\" is not UTF-8", whole));
         out.name = std::string(name);
     }
-    addr = trim(addr);
+    addr = trim(addr, " \t");
     if (auto st = check_addr_spec(addr, whole); !st) return st.error();
     out.address = std::string(addr);
     return out;

@@ -36,11 +36,6 @@ struct Family {
 constexpr std::array<State, 5> kStates{State::ok, State::unknown, State::due_soon, State::overdue,
                                        State::quota_exhausted};
 
-std::string path_text(const std::filesystem::path& p) {
-    const auto u8 = p.u8string();
-    return std::string(u8.begin(), u8.end());
-}
-
 // The labels that tell the clinics apart in a fleet, appended to every credential series
 // (",site_id=\"...\",account=\"...\""). An empty one is left out: to Prometheus an empty label
 // and a missing one are the same series.
@@ -172,49 +167,6 @@ std::string format_metrics(const MetricsSnapshot& s) {
         for (const auto& sample : f.samples) out += sample + "\n";
     }
     return out;
-}
-
-Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
-    std::filesystem::path temp = file;
-    temp += ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
-                                                          "exists and the service may write to it",
-                                                          path_text(temp)));
-        out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ignored;
-            std::filesystem::remove(temp, ignored);
-            return make_error(Errc::io_error, fmt::format("cannot write {}", path_text(temp)));
-        }
-    }
-#ifdef _WIN32
-    if (!::MoveFileExW(temp.c_str(), file.c_str(),
-                       MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        const DWORD err = ::GetLastError();
-        std::error_code ignored;
-        std::filesystem::remove(temp, ignored);
-        return make_error(Errc::io_error, fmt::format("cannot replace {}: MoveFileExW error {}",
-                                                      path_text(file), err));
-    }
-#else
-    std::error_code ec;
-    using std::filesystem::perms;
-    std::filesystem::permissions(
-        temp, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read, ec);
-    std::filesystem::rename(temp, file, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(temp, ignored);
-        return make_error(Errc::io_error,
-                          fmt::format("cannot replace {}: {}", path_text(file), ec.message()));
-    }
-#endif
-    return {};
 }
 
 }  // namespace credwatch

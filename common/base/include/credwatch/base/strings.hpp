@@ -2,6 +2,7 @@
 // Small string helpers used across the layers.
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +11,7 @@ namespace credwatch {
 
 // The parts with `separator` between them: join({"a", "b"}, ", ") is "a, b".
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
-std::string join(const std::vector<std::string_view>& parts, std::string_view separator);
+std::string join(std::span<const std::string_view> parts, std::string_view separator);
 
 // The parts between `separator`s, empty ones included, except that an empty text has no parts
 // and a separator at the very end adds no empty last part: split("a,,b", ',') is {"a", "", "b"},

@@ -11,15 +11,15 @@ namespace credwatch {
 
 class IpcClient {
 public:
-    static Result<std::unique_ptr<IpcClient>> connect(
+    [[nodiscard]] static Result<std::unique_ptr<IpcClient>> connect(
         const std::filesystem::path& data_dir,
         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
     // Sends a request and waits for its reply; events arriving meanwhile are queued.
-    Result<boost::json::value> call(std::string_view method, boost::json::object params = {},
+    [[nodiscard]] Result<boost::json::value> call(std::string_view method, boost::json::object params = {},
                                     std::chrono::milliseconds timeout = std::chrono::seconds(60));
     // The next pushed event (after a "subscribe" call), or nullopt when none came in time.
-    Result<std::optional<protocol::Message>> next_event(std::chrono::milliseconds timeout);
+    [[nodiscard]] Result<std::optional<protocol::Message>> next_event(std::chrono::milliseconds timeout);
 
 private:
     explicit IpcClient(std::unique_ptr<platform::Transport> transport);

@@ -37,18 +37,18 @@ boost::json::object to_json(const StatusRow& row);
 // A status row as the service sent it, for clients (CLI, tray). Needs an object with a string
 // "id"; other fields that are absent or null keep their defaults, one of the wrong type is an
 // error naming it.
-Result<StatusRow> status_row_from_json(const boost::json::value& value);
+[[nodiscard]] Result<StatusRow> status_row_from_json(const boost::json::value& value);
 // A certificate record of the `inventory` reply (to_json(InventoryEntry)).
-Result<InventoryEntry> inventory_entry_from_json(const boost::json::value& value);
+[[nodiscard]] Result<InventoryEntry> inventory_entry_from_json(const boost::json::value& value);
 // A reply's array of rows or certificates as typed values, for clients that format them; an
 // element that does not parse is skipped (the reply came from the service, which wrote it).
 std::vector<StatusRow> status_rows_from_json(const boost::json::value& rows);
 std::vector<InventoryEntry> inventory_entries_from_json(const boost::json::value& certificates);
 // A procedure as the `catalog` method returns it (to_json(Procedure)).
-Result<Procedure> procedure_from_json(const boost::json::value& value);
+[[nodiscard]] Result<Procedure> procedure_from_json(const boost::json::value& value);
 
 // Certificates reported by a client (the tray's per-user stores), validated field by field.
-Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);
-Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
+[[nodiscard]] Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);
+[[nodiscard]] Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
 
 }  // namespace credwatch

@@ -23,7 +23,7 @@ struct Request {
 
 // Errc::protocol_error for anything malformed, Errc::unsupported_version for another major
 // version. The partially parsed id (if any) is kept in `id_out` so the error reply can echo it.
-Result<Request> parse_request(std::string_view line, boost::json::value& id_out);
+[[nodiscard]] Result<Request> parse_request(std::string_view line, boost::json::value& id_out);
 
 std::string serialize_request(const boost::json::value& id, std::string_view method,
                               const boost::json::object& params);
@@ -38,16 +38,16 @@ struct Message {
     boost::json::value result;         // result or event data
     std::optional<Error> error;
 };
-Result<Message> parse_message(std::string_view line);
+[[nodiscard]] Result<Message> parse_message(std::string_view line);
 
 std::optional<Errc> errc_from_string(std::string_view text);
 
 // Typed access to request parameters, with errors that name the parameter.
-Result<std::string> required_string(const boost::json::object& params, std::string_view key);
-Result<std::optional<std::string>> optional_string(const boost::json::object& params,
+[[nodiscard]] Result<std::string> required_string(const boost::json::object& params, std::string_view key);
+[[nodiscard]] Result<std::optional<std::string>> optional_string(const boost::json::object& params,
                                                    std::string_view key);
-Result<std::optional<std::int64_t>> optional_int(const boost::json::object& params,
+[[nodiscard]] Result<std::optional<std::int64_t>> optional_int(const boost::json::object& params,
                                                  std::string_view key);
-Result<std::int64_t> required_int(const boost::json::object& params, std::string_view key);
+[[nodiscard]] Result<std::int64_t> required_int(const boost::json::object& params, std::string_view key);
 
 }  // namespace credwatch::protocol

@@ -26,7 +26,7 @@ struct Address {
 // Accepts `addr` or `Name <addr>` (the name optionally in double quotes). The address must be
 // ASCII local@domain without spaces, quotes, angle brackets or control characters; the name
 // must be valid UTF-8 without control characters. The message names the text and the reason.
-Result<Address> parse_address(std::string_view text);
+[[nodiscard]] Result<Address> parse_address(std::string_view text);
 
 // The header form of an address: the name as an encoded word when it is not plain ASCII
 // (`=?UTF-8?B?5bGx55Sw?= <yamada@example.jp>`), quoted when it holds specials.

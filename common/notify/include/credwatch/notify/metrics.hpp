@@ -46,9 +46,4 @@ std::string machine_name();
 // A label value with \ " and line feeds escaped as the format requires.
 std::string escape_label_value(std::string_view value);
 
-// Writes `content` to `<file>.tmp` in the same folder and renames it over `file` (Windows:
-// MoveFileExW with MOVEFILE_REPLACE_EXISTING). The file is readable by everyone (0644), as
-// the exporter usually runs under another account. Errors name the file.
-Status write_file_atomically(const std::filesystem::path& file, std::string_view content);
-
 }  // namespace credwatch

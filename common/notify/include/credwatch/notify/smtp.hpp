@@ -44,7 +44,7 @@ struct SmtpOptions {
 // makes it) from `envelope_from` to every address of `recipients`. Errc::io_error with curl's
 // reason and the server's reply when the server refuses or cannot be reached; the password
 // never appears in it.
-Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
+[[nodiscard]] Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
                  const std::vector<std::string>& recipients, std::string_view message);
 
 }  // namespace credwatch
