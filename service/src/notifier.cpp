@@ -1,13 +1,13 @@
 #include "notifier.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/strings.hpp"
 #include "credwatch/notify/event_ids.hpp"
 #include "credwatch/notify/mail.hpp"
-#include "credwatch/base/strings.hpp"
+#include "credwatch/notify/smtp.hpp"
 #include "credwatch/platform/files.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "credwatch/platform/secret_file.hpp"
-#include "credwatch/notify/smtp.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -126,7 +126,7 @@ void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
     snapshot.rows = rows;
     snapshot.evaluated_at = at;
     snapshot.organisation = organisation_;
-    snapshot.site_id = metrics_.site_id.empty() ? machine_name() : metrics_.site_id;
+    snapshot.site_id = metrics_.site_id.empty() ? platform::machine_name() : metrics_.site_id;
     snapshot.account = metrics_.account;
     snapshot.version = CREDWATCH_VERSION;
     auto inventory = store_.inventory();
@@ -137,8 +137,8 @@ void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
         if (auto counts = store_.outbox_counts())
             snapshot.mail = MailQueueStats{counts->pending, counts->failing};
     }
-    auto written =
-        platform::write_file_atomically(platform::from_utf8(metrics_.textfile), format_metrics(snapshot));
+    auto written = platform::write_file_atomically(platform::from_utf8(metrics_.textfile),
+                                                   format_metrics(snapshot));
     if (!written) {
         spdlog::warn("metrics: {}", written.error().message);
         if (written.error().message != last_metrics_error_)

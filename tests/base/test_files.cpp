@@ -1,6 +1,7 @@
 // platform/files.hpp: bounded whole-file reads and atomic replacement, on a real folder.
 
 #include "credwatch/platform/files.hpp"
+#include "credwatch/platform/platform.hpp"
 
 #include "temp_dir.hpp"
 
@@ -69,6 +70,12 @@ TEST(Files, WriteFileAtomicallyIntoAMissingFolderFailsNamingIt) {
     ASSERT_FALSE(written);
     EXPECT_EQ(written.error().code, Errc::io_error);
     EXPECT_NE(written.error().message.find("x.prom.tmp"), std::string::npos);
+}
+
+TEST(Platform, MachineNameIsOneLineOfText) {
+    const std::string name = platform::machine_name();
+    EXPECT_FALSE(name.empty());
+    EXPECT_EQ(name.find_first_of("\r\n"), std::string::npos) << name;
 }
 
 }  // namespace

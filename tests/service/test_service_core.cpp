@@ -13,13 +13,14 @@
 #include "credwatch/notify/event_ids.hpp"
 #include "credwatch/notify/metrics.hpp"
 #include "credwatch/notify/system_log.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "temp_dir.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -727,9 +728,9 @@ TEST_F(ServiceCoreTest, AnAddedLimitOrLifetimeBeyondTheIntRangeIsRefusedNotTrunc
         << "PRODUCT BUG: lifetime_days 2^32+60 must be refused, got " << json::serialize(lifetime);
 }
 
-// parse_date() accepts years up to 9999, but common/base/src/civil_time.cpp local_midnight() converts
-// with system_clock::from_time_t, whose nanosecond range ends in April 2262: a later date wraps
-// around to the 18th century, and `status --at` shows the states of that wrong instant.
+// parse_date() accepts years up to 9999, but common/base/src/civil_time.cpp local_midnight()
+// converts with system_clock::from_time_t, whose nanosecond range ends in April 2262: a later date
+// wraps around to the 18th century, and `status --at` shows the states of that wrong instant.
 TEST_F(ServiceCoreTest, StatusAtADateBeyond2262IsRefusedOrEvaluatedAtThatDate) {
     auto core = make();
     ASSERT_STARTED(core);
@@ -1009,8 +1010,8 @@ TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningCon
 TEST_F(ServiceCoreCertificateTest, AChangeOverIpcDoesNotRescanTheFoldersButARescanDoes) {
     const fs::path metrics = dir_ / "credwatch.prom";
     fs::path site = write_site();
-    write_file(site, test::read_file(site) + "\n[metrics]\ntextfile = '" + metrics.string() +
-                         "'\n");
+    write_file(site,
+               test::read_file(site) + "\n[metrics]\ntextfile = '" + metrics.string() + "'\n");
     auto core = make(site);
     ASSERT_STARTED(core);
     EXPECT_EQ(str(core->row(kClientCert)["state"]), "unknown") << "no certificate yet";
@@ -1031,12 +1032,11 @@ TEST_F(ServiceCoreCertificateTest, AChangeOverIpcDoesNotRescanTheFoldersButAResc
     const std::string text = test::read_file(metrics);
     ASSERT_EQ(pass->rows.size(), 2u);
     for (const StatusRow& row : pass->rows) {
-        const std::string labels =
-            fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\",site_id=\"{}\"",
-                        row.id, row.system, row.kind, row.owner,
-                        escape_label_value(machine_name()));
-        EXPECT_NE(text.find(fmt::format("credwatch_credential_state{{{},state=\"{}\"}} 1\n",
-                                        labels, to_string(row.state))),
+        const std::string labels = fmt::format(
+            "credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\",site_id=\"{}\"", row.id,
+            row.system, row.kind, row.owner, escape_label_value(platform::machine_name()));
+        EXPECT_NE(text.find(fmt::format("credwatch_credential_state{{{},state=\"{}\"}} 1\n", labels,
+                                        to_string(row.state))),
                   std::string::npos)
             << row.id << " in:\n"
             << text;
@@ -1048,10 +1048,9 @@ TEST_F(ServiceCoreCertificateTest, AChangeOverIpcDoesNotRescanTheFoldersButAResc
                 << text;
         }
     }
-    EXPECT_NE(text.find(fmt::format("credwatch_last_evaluation_timestamp_seconds {}\n",
-                                    std::chrono::floor<std::chrono::seconds>(
-                                        pass->at.time_since_epoch())
-                                        .count())),
+    EXPECT_NE(text.find(fmt::format(
+                  "credwatch_last_evaluation_timestamp_seconds {}\n",
+                  std::chrono::floor<std::chrono::seconds>(pass->at.time_since_epoch()).count())),
               std::string::npos);
 }
 
@@ -1072,8 +1071,7 @@ TEST_F(ServiceCoreTest, EveryMethodIsListedOnceAndAdministratorMethodsAreRefused
         if (method.privilege != api::Privilege::administrator) continue;
         json::object reply = core->request(method.name, {}, staff);
         EXPECT_EQ(Core::code_of(reply), "permission_denied") << method.name;
-        EXPECT_NE(Core::message_of(reply).find("administrator"), std::string::npos)
-            << method.name;
+        EXPECT_NE(Core::message_of(reply).find("administrator"), std::string::npos) << method.name;
     }
     EXPECT_EQ(core->error("no_such_method", {}, staff), "protocol_error");
     EXPECT_EQ(core->error("no_such_method"), "protocol_error");

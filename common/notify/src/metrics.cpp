@@ -9,15 +9,8 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
 #include <system_error>
 #include <vector>
-
-#ifdef _WIN32
-#include <windows.h>
-#else
-#include <unistd.h>
-#endif
 
 namespace credwatch {
 
@@ -57,25 +50,6 @@ Family info_family(const MetricsSnapshot& s) {
 }
 
 }  // namespace
-
-std::string machine_name() {
-#ifdef _WIN32
-    wchar_t name[256];
-    DWORD size = 256;
-    if (!::GetComputerNameExW(ComputerNameDnsHostname, name, &size) || size == 0) return "unknown";
-    const int bytes = ::WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), nullptr, 0,
-                                            nullptr, nullptr);
-    std::string out(static_cast<std::size_t>(bytes > 0 ? bytes : 0), '\0');
-    if (bytes > 0)
-        ::WideCharToMultiByte(CP_UTF8, 0, name, static_cast<int>(size), out.data(), bytes, nullptr,
-                              nullptr);
-    return out.empty() ? "unknown" : out;
-#else
-    char name[256] = {};
-    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "unknown";
-    return name;
-#endif
-}
 
 std::string escape_label_value(std::string_view value) {
     std::string out;

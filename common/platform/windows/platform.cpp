@@ -18,11 +18,21 @@
 
 namespace credwatch::platform {
 
+std::string machine_name() {
+    wchar_t name[256];
+    DWORD size = 256;
+    if (!::GetComputerNameExW(ComputerNameDnsHostname, name, &size) || size == 0) return "unknown";
+    const std::string out = win::narrow(std::wstring_view(name, size));
+    return out.empty() ? "unknown" : out;
+}
+
 std::string current_user() {
     wchar_t name[257];
     DWORD size = static_cast<DWORD>(std::size(name));
-    if (::GetUserNameW(name, &size) && size > 0) return win::narrow(std::wstring_view(name, size - 1));
-    spdlog::warn("GetUserNameW failed: error {} ({})", ::GetLastError(), win::error_text(::GetLastError()));
+    if (::GetUserNameW(name, &size) && size > 0)
+        return win::narrow(std::wstring_view(name, size - 1));
+    spdlog::warn("GetUserNameW failed: error {} ({})", ::GetLastError(),
+                 win::error_text(::GetLastError()));
     return "?";
 }
 
@@ -60,8 +70,8 @@ std::wstring canonical_key(const std::filesystem::path& data_dir) {
                               static_cast<int>(full.size()), nullptr, 0, nullptr, nullptr, 0);
     if (len <= 0) return full;
     std::wstring lower(static_cast<std::size_t>(len), L'\0');
-    ::LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_LOWERCASE, full.c_str(), static_cast<int>(full.size()),
-                    lower.data(), len, nullptr, nullptr, 0);
+    ::LCMapStringEx(LOCALE_NAME_INVARIANT, LCMAP_LOWERCASE, full.c_str(),
+                    static_cast<int>(full.size()), lower.data(), len, nullptr, nullptr, 0);
     return lower;
 }
 
@@ -77,12 +87,17 @@ std::uint64_t fnv1a64(std::string_view bytes) {
 }  // namespace
 
 std::string ipc_endpoint(const std::filesystem::path& data_dir) {
-    return fmt::format("\\\\.\\pipe\\credwatch-{:016x}", fnv1a64(win::narrow(canonical_key(data_dir))));
+    return fmt::format("\\\\.\\pipe\\credwatch-{:016x}",
+                       fnv1a64(win::narrow(canonical_key(data_dir))));
 }
 
-std::string to_utf8(const std::filesystem::path& path) { return win::narrow(path.native()); }
+std::string to_utf8(const std::filesystem::path& path) {
+    return win::narrow(path.native());
+}
 
-std::filesystem::path from_utf8(std::string_view text) { return std::filesystem::path(win::widen(text)); }
+std::filesystem::path from_utf8(std::string_view text) {
+    return std::filesystem::path(win::widen(text));
+}
 
 std::vector<std::string> utf8_arguments(int argc, char** argv) {
     int n = 0;
@@ -100,7 +115,7 @@ Result<TimePoint> modification_time(const std::filesystem::path& path) {
     if (!::GetFileAttributesExW(path.c_str(), GetFileExInfoStandard, &data)) {
         DWORD err = ::GetLastError();
         Errc code = (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) ? Errc::not_found
-                                                                                  : Errc::io_error;
+                                                                                 : Errc::io_error;
         return make_error(code, fmt::format("{}: {}", to_utf8(path), win::error_text(err)));
     }
     // 100 ns ticks since 1601-01-01 UTC.
@@ -120,20 +135,24 @@ Status restrict_data_directory(const std::filesystem::path& data_dir) {
         sddl += L"(A;OICI;FA;;;" + self + L")";
     sddl += L"(A;OICI;FRFX;;;BU)";
     PSECURITY_DESCRIPTOR sd = nullptr;
-    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd, nullptr))
-        return win::fail(Errc::internal, "ConvertStringSecurityDescriptorToSecurityDescriptorW", win::narrow(sddl));
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd,
+                                                                nullptr))
+        return win::fail(Errc::internal, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
+                         win::narrow(sddl));
     win::LocalPtr<void> owned(sd);
     BOOL present = FALSE, defaulted = FALSE;
     PACL dacl = nullptr;
     if (!::GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted))
         return win::fail(Errc::internal, "GetSecurityDescriptorDacl", win::narrow(sddl));
     std::wstring name = data_dir.native();
-    DWORD rc = ::SetNamedSecurityInfoW(name.data(), SE_FILE_OBJECT,
-                                       DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-                                       nullptr, nullptr, dacl, nullptr);
+    DWORD rc =
+        ::SetNamedSecurityInfoW(name.data(), SE_FILE_OBJECT,
+                                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                                nullptr, nullptr, dacl, nullptr);
     if (rc != ERROR_SUCCESS)
-        return win::fail(Errc::io_error, "SetNamedSecurityInfoW",
-                         fmt::format("restricting access to the data directory {}", to_utf8(data_dir)), rc);
+        return win::fail(
+            Errc::io_error, "SetNamedSecurityInfoW",
+            fmt::format("restricting access to the data directory {}", to_utf8(data_dir)), rc);
     return {};
 }
 
@@ -148,15 +167,16 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const std::filesyste
     auto handle = std::make_unique<Handle>();
     // Share mode 0: while we hold the handle nobody else can open the file at all, and the
     // system drops it when the process ends, however it ends.
-    handle->file.reset(::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr, OPEN_ALWAYS,
-                                     FILE_ATTRIBUTE_NORMAL, nullptr));
+    handle->file.reset(::CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, 0, nullptr,
+                                     OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr));
     if (!handle->file) {
         DWORD err = ::GetLastError();
         if (err == ERROR_SHARING_VIOLATION || err == ERROR_LOCK_VIOLATION) {
-            return make_error(Errc::already_running,
-                              fmt::format("another credwatch service is already running on the data "
-                                          "directory {}",
-                                          to_utf8(data_dir)));
+            return make_error(
+                Errc::already_running,
+                fmt::format("another credwatch service is already running on the data "
+                            "directory {}",
+                            to_utf8(data_dir)));
         }
         return win::fail(Errc::io_error, "CreateFileW",
                          fmt::format("cannot open the lock file {}", to_utf8(path)), err);

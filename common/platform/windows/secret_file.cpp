@@ -29,7 +29,9 @@ DATA_BLOB entropy_blob() {
     return b;
 }
 
-std::string name_of(const std::filesystem::path& file) { return path_to_utf8(file); }
+std::string name_of(const std::filesystem::path& file) {
+    return path_to_utf8(file);
+}
 
 }  // namespace
 

@@ -19,7 +19,7 @@ DWORD clamp_ms(std::chrono::milliseconds ms) {
 }
 
 class PipeTransport final : public Transport {
-public:
+  public:
     PipeTransport(win::UniqueHandle pipe, std::string endpoint)
         : pipe_(std::move(pipe)), endpoint_(std::move(endpoint)) {
         read_event_.reset(::CreateEventW(nullptr, TRUE, FALSE, nullptr));
@@ -45,13 +45,15 @@ public:
             if (!::WriteFile(pipe_.get(), bytes.data(), chunk, nullptr, &ov)) {
                 DWORD err = ::GetLastError();
                 if (err != ERROR_IO_PENDING)
-                    return make_error(Errc::io_error, fmt::format("sending to the service failed: {} (error {})",
-                                                                  win::error_text(err), err));
+                    return make_error(Errc::io_error,
+                                      fmt::format("sending to the service failed: {} (error {})",
+                                                  win::error_text(err), err));
             }
             if (!::GetOverlappedResult(pipe_.get(), &ov, &n, TRUE)) {
                 DWORD err = ::GetLastError();
-                return make_error(Errc::io_error, fmt::format("sending to the service failed: {} (error {})",
-                                                              win::error_text(err), err));
+                return make_error(Errc::io_error,
+                                  fmt::format("sending to the service failed: {} (error {})",
+                                              win::error_text(err), err));
             }
             bytes.remove_prefix(n);
         }
@@ -79,11 +81,12 @@ public:
                 if (!error_.empty()) return make_error(Errc::io_error, error_);
                 return make_error(Errc::io_error, "the service closed the connection");
             }
-            if (!pump(deadline)) return make_error(Errc::io_error, "the service did not answer in time");
+            if (!pump(deadline))
+                return make_error(Errc::io_error, "the service did not answer in time");
         }
     }
 
-private:
+  private:
     // Waits for data until the deadline. Returns false on timeout; true when bytes were added
     // to buffer_ or the connection ended (closed_).
     bool pump(std::chrono::steady_clock::time_point deadline) {
@@ -97,7 +100,8 @@ private:
             }
             read_pending_ = true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         DWORD w = ::WaitForSingleObject(read_event_.get(), clamp_ms(left));
         if (w == WAIT_TIMEOUT) return false;
         DWORD n = 0;
@@ -114,7 +118,8 @@ private:
     bool end(DWORD err) {
         closed_ = true;
         if (err != ERROR_BROKEN_PIPE && err != ERROR_PIPE_NOT_CONNECTED && err != ERROR_NO_DATA)
-            error_ = fmt::format("reading from the service failed: {} (error {})", win::error_text(err), err);
+            error_ = fmt::format("reading from the service failed: {} (error {})",
+                                 win::error_text(err), err);
         return true;
     }
 
@@ -132,16 +137,18 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Transport>> connect(const std::string& endpoint, std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<Transport>> connect(const std::string& endpoint,
+                                           std::chrono::milliseconds timeout) {
     std::wstring name = win::widen(endpoint);
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         // FILE_WRITE_DATA, not GENERIC_WRITE: the pipe's DACL deliberately withholds
         // FILE_CREATE_PIPE_INSTANCE (= FILE_APPEND_DATA) from clients. SECURITY_IDENTIFICATION:
         // the service may find out who we are, but may not act as us.
-        HANDLE h = ::CreateFileW(name.c_str(), GENERIC_READ | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES, 0, nullptr,
-                                 OPEN_EXISTING,
-                                 FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, nullptr);
+        HANDLE h = ::CreateFileW(
+            name.c_str(), GENERIC_READ | FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES, 0, nullptr,
+            OPEN_EXISTING, FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
+            nullptr);
         if (h != INVALID_HANDLE_VALUE) {
             win::UniqueHandle pipe(h);
             return std::unique_ptr<Transport>(new PipeTransport(std::move(pipe), endpoint));
@@ -149,24 +156,31 @@ Result<std::unique_ptr<Transport>> connect(const std::string& endpoint, std::chr
         DWORD err = ::GetLastError();
         if (err == ERROR_PIPE_BUSY) {
             // Every instance is taken: the service creates a new one right after each connect.
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             if (left.count() > 0) {
                 ::WaitNamedPipeW(name.c_str(), std::max<DWORD>(1, clamp_ms(left)));
                 continue;
             }
-            return make_error(Errc::service_unavailable,
-                              fmt::format("the credwatch service is busy (every instance of {} is in use)", endpoint));
+            return make_error(
+                Errc::service_unavailable,
+                fmt::format("the credwatch service is busy (every instance of {} is in use)",
+                            endpoint));
         }
         if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND)
-            return make_error(Errc::service_unavailable,
-                              fmt::format("the credwatch service is not running (nothing answers at {})", endpoint));
+            return make_error(
+                Errc::service_unavailable,
+                fmt::format("the credwatch service is not running (nothing answers at {})",
+                            endpoint));
         if (err == ERROR_ACCESS_DENIED)
-            return make_error(Errc::permission_denied,
-                              fmt::format("the credwatch service refused this account access to {} ({})", endpoint,
-                                          win::error_text(err)));
-        return make_error(Errc::service_unavailable,
-                          fmt::format("cannot connect to the credwatch service at {}: {} (error {})", endpoint,
-                                      win::error_text(err), err));
+            return make_error(
+                Errc::permission_denied,
+                fmt::format("the credwatch service refused this account access to {} ({})",
+                            endpoint, win::error_text(err)));
+        return make_error(
+            Errc::service_unavailable,
+            fmt::format("cannot connect to the credwatch service at {}: {} (error {})", endpoint,
+                        win::error_text(err), err));
     }
 }
 

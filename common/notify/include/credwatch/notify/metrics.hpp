@@ -23,25 +23,22 @@ struct MailQueueStats {
 };
 
 struct MetricsSnapshot {
-    std::vector<StatusRow> rows;   // one per credential
-    std::size_t certificates = 0;  // certificates known after the last scan
-    std::size_t scan_errors = 0;   // files or stores that could not be read
-    TimePoint evaluated_at;        // when the rows were evaluated
+    std::vector<StatusRow> rows;         // one per credential
+    std::size_t certificates = 0;        // certificates known after the last scan
+    std::size_t scan_errors = 0;         // files or stores that could not be read
+    TimePoint evaluated_at;              // when the rows were evaluated
     std::optional<MailQueueStats> mail;  // present when e-mail is enabled
 
     // Who writes the file, for a vendor's Prometheus watching many clinics: credwatch_info
     // carries all four, every credential series carries site_id and account.
     std::string organisation;  // [service] organisation
-    std::string site_id;       // [metrics] site_id, or machine_name() when not set
+    std::string site_id;       // [metrics] site_id, or platform::machine_name() when not set
     std::string account;       // [metrics] account: the facility's account id (may be empty)
     std::string version;       // credwatch's version
 };
 
 // The exposition text: HELP and TYPE lines, then the samples, "\n" line ends.
 std::string format_metrics(const MetricsSnapshot& snapshot);
-
-// The machine's host name (UTF-8), the default site_id; "unknown" when it cannot be read.
-std::string machine_name();
 
 // A label value with \ " and line feeds escaped as the format requires.
 std::string escape_label_value(std::string_view value);

@@ -15,6 +15,10 @@ namespace credwatch::platform {
 // The logged-on user's name ("yamada"), UTF-8.
 std::string current_user();
 
+// This machine's name (host name; Windows: the DNS host name), UTF-8; "unknown" when the OS
+// does not say. The default site identity of the metrics.
+std::string machine_name();
+
 // /var/lib/credwatch, or %ProgramData%\credwatch.
 std::filesystem::path default_data_dir();
 
@@ -40,13 +44,14 @@ std::vector<std::string> utf8_arguments(int argc, char** argv);
 
 // Held while a service owns a data directory; a second service is refused.
 class InstanceLock {
-public:
-    [[nodiscard]] static Result<std::unique_ptr<InstanceLock>> acquire(const std::filesystem::path& data_dir);
+  public:
+    [[nodiscard]] static Result<std::unique_ptr<InstanceLock>> acquire(
+        const std::filesystem::path& data_dir);
     ~InstanceLock();
     InstanceLock(const InstanceLock&) = delete;
     InstanceLock& operator=(const InstanceLock&) = delete;
 
-private:
+  private:
     InstanceLock() = default;
     struct Handle;
     std::unique_ptr<Handle> handle_;
@@ -54,7 +59,7 @@ private:
 
 // A client's line-oriented connection to the service.
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
     [[nodiscard]] virtual Status write(std::string_view bytes) = 0;
     // One line without its '\n'; Errc::io_error on timeout or a closed connection.
@@ -65,6 +70,6 @@ public:
 
 // Errc::service_unavailable when nothing listens at the endpoint.
 [[nodiscard]] Result<std::unique_ptr<Transport>> connect(const std::string& endpoint,
-                                           std::chrono::milliseconds timeout);
+                                                         std::chrono::milliseconds timeout);
 
 }  // namespace credwatch::platform

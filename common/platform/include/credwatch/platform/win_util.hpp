@@ -6,6 +6,7 @@
 #include "credwatch/base/error.hpp"
 
 #include <windows.h>
+// After windows.h, which they need (this line keeps clang-format from sorting them first).
 #include <wincrypt.h>
 #include <winsvc.h>
 
@@ -24,12 +25,13 @@ std::string error_text(DWORD code);
 
 // Logs "<call> failed: error <code> (<text>)" with `context` and returns it as an Error.
 // Use right after the failing call: `return win::fail(Errc::io_error, "CreateFileW", path);`
-Error fail(Errc code, std::string_view call, std::string_view context, DWORD last_error = GetLastError());
+Error fail(Errc code, std::string_view call, std::string_view context,
+           DWORD last_error = GetLastError());
 
 // --- RAII ------------------------------------------------------------------------------------
 template <class T, class Traits>
 class Owner {
-public:
+  public:
     Owner() noexcept = default;
     explicit Owner(T value) noexcept : value_(value) {}
     ~Owner() { reset(); }
@@ -58,7 +60,7 @@ public:
         return &value_;
     }
 
-private:
+  private:
     T value_ = Traits::invalid();
 };
 
