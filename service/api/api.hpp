@@ -61,7 +61,8 @@ Reply dispatch(Context& context, const protocol::Request& request, const Peer& p
 // A credential may be changed by an administrator, by anyone when it is the machine's, and by
 // its owner.
 [[nodiscard]] Status may_change(const Credential& credential, const Peer& peer);
-[[nodiscard]] Result<Credential> changeable(Context& context, std::string_view id, const Peer& peer);
+[[nodiscard]] Result<Credential> changeable(Context& context, std::string_view id,
+                                            const Peer& peer);
 Actor actor_of(const Peer& peer, const Params& params);
 // A pass without a folder scan after a change; logged, not returned, when it fails.
 std::optional<PassResult> evaluate_after_change(Context& context, std::string_view why);

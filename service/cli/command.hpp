@@ -48,7 +48,8 @@ class Context {
     int fail(const Error& error) const;
 
     // One request to the service, its result returned (for commands that need several).
-    [[nodiscard]] Result<boost::json::value> request(std::string_view method, boost::json::object params) const;
+    [[nodiscard]] Result<boost::json::value> request(std::string_view method,
+                                                     boost::json::object params) const;
 
     // One request; prints the JSON reply with --json, else calls `human` on it.
     int call(std::string_view method, boost::json::object params,

@@ -88,8 +88,9 @@ class IcsCommand final : public Command {
                         static_cast<int>(thresholds->as_array().front().as_int64());
             }
         }
-        return write_output(ctx, output_,
-                            export_ics(status_rows_from_json(status->at("credentials")), procedures, options));
+        return write_output(
+            ctx, output_,
+            export_ics(status_rows_from_json(status->at("credentials")), procedures, options));
     }
 
   private:
@@ -113,13 +114,15 @@ class CsvCommand final : public Command {
         if (what_ == "deadlines") {
             auto status = ctx.request("status", {});
             if (!status) return ctx.fail(status.error());
-            return write_output(ctx, output_,
-                                export_deadlines_csv(status_rows_from_json(status->at("credentials")), lang));
+            return write_output(
+                ctx, output_,
+                export_deadlines_csv(status_rows_from_json(status->at("credentials")), lang));
         }
         auto inventory = ctx.request("inventory", {});
         if (!inventory) return ctx.fail(inventory.error());
-        return write_output(ctx, output_,
-                            export_inventory_csv(inventory_entries_from_json(inventory->at("certificates")), lang));
+        return write_output(
+            ctx, output_,
+            export_inventory_csv(inventory_entries_from_json(inventory->at("certificates")), lang));
     }
 
   private:

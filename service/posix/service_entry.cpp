@@ -1,8 +1,8 @@
 #include "service_entry.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <iostream>

@@ -72,7 +72,8 @@ class EvaluationPass {
 
     // A tray's report for "user:<name>": stored (no system log: any local user can send it)
     // and matched at the next pass.
-    [[nodiscard]] Status replace_reported_inventory(const std::string& source, const ScanResult& scan);
+    [[nodiscard]] Status replace_reported_inventory(const std::string& source,
+                                                    const ScanResult& scan);
     // After a certificate was bound by hand.
     void inventory_changed() { inventory_.reset(); }
 

@@ -31,7 +31,7 @@ struct IpcServerOptions {
 };
 
 class IpcServer {
-public:
+  public:
     virtual ~IpcServer() = default;
     // Sends an event line to every subscribed connection.
     virtual void broadcast(const std::string& line) = 0;
@@ -40,7 +40,7 @@ public:
 };
 
 [[nodiscard]] Result<std::unique_ptr<IpcServer>> start_ipc_server(boost::asio::io_context& io,
-                                                    const IpcServerOptions& options,
-                                                    RequestHandler handler);
+                                                                  const IpcServerOptions& options,
+                                                                  RequestHandler handler);
 
 }  // namespace credwatch

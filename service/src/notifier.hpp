@@ -5,12 +5,12 @@
 // Runs on the service's io_context; only the SMTP conversation runs on its own thread.
 // Documented in docs/notifications.md.
 
-#include "credwatch/catalog/catalog.hpp"
 #include "credwatch/base/clock.hpp"
+#include "credwatch/catalog/catalog.hpp"
 #include "credwatch/notify/metrics.hpp"
-#include "credwatch/store/store.hpp"
 #include "credwatch/notify/system_log.hpp"
 #include "credwatch/notify/text.hpp"
+#include "credwatch/store/store.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

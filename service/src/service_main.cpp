@@ -3,12 +3,12 @@
 #include "service_entry.hpp"
 
 #include "credwatch/base/logging.hpp"
-#include "credwatch/platform/platform.hpp"
 #include "credwatch/catalog/site_edit.hpp"
+#include "credwatch/platform/platform.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -21,26 +21,39 @@ int main(int argc, char** argv) try {
     std::string data_dir = credwatch::platform::to_utf8(credwatch::platform::default_data_dir());
     std::string site_file, catalog_file, log_level = "info";
     bool quiet = false;
-    app.add_option("--data-dir", data_dir, "Folder holding the database, the IPC endpoint and the logs")
+    app.add_option("--data-dir", data_dir,
+                   "Folder holding the database, the IPC endpoint and the logs")
         ->capture_default_str();
-    app.add_option("--config", site_file, "Site configuration file (default: DATA_DIR/site.toml if present, else the bundled one)");
+    app.add_option(
+        "--config", site_file,
+        "Site configuration file (default: DATA_DIR/site.toml if present, else the bundled one)");
     app.add_option("--catalog", catalog_file, "Catalog of systems (default: the bundled catalog)");
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+        ->capture_default_str();
     app.add_flag("--quiet", quiet, "Do not print the status table and reminders on the console");
-    auto* install = app.add_subcommand("install", "Windows: register the service with the SCM (as LocalSystem, "
-                                                  "started at boot, with the options given)")->fallthrough();
-    auto* uninstall = app.add_subcommand("uninstall", "Windows: stop and remove the service")->fallthrough();
-    auto* configure = app.add_subcommand("configure", "Edit DATA_DIR/site.toml (or --config): set the keys given, "
-                                                      "create the file from the bundled default when missing "
-                                                      "(used by the MSI installer; docs/deployment.md)")->fallthrough();
+    auto* install =
+        app.add_subcommand("install",
+                           "Windows: register the service with the SCM (as LocalSystem, "
+                           "started at boot, with the options given)")
+            ->fallthrough();
+    auto* uninstall =
+        app.add_subcommand("uninstall", "Windows: stop and remove the service")->fallthrough();
+    auto* configure =
+        app.add_subcommand("configure",
+                           "Edit DATA_DIR/site.toml (or --config): set the keys given, "
+                           "create the file from the bundled default when missing "
+                           "(used by the MSI installer; docs/deployment.md)")
+            ->fallthrough();
     std::vector<std::string> settings;
-    configure->add_option("--set", settings, "key=value; an empty value leaves the key as it is. Keys: email.to, "
-                                             "email.smtp_host, email.smtp_port, email.from, email.tls, "
-                                             "thresholds.password, thresholds.certificate, "
-                                             "service.certificate_folders, service.organisation, service.language, "
-                                             "metrics.textfile, metrics.site_id, metrics.account");
+    configure->add_option("--set", settings,
+                          "key=value; an empty value leaves the key as it is. Keys: email.to, "
+                          "email.smtp_host, email.smtp_port, email.from, email.tls, "
+                          "thresholds.password, thresholds.certificate, "
+                          "service.certificate_folders, service.organisation, service.language, "
+                          "metrics.textfile, metrics.site_id, metrics.account");
     app.require_subcommand(0, 1);
-    auto args = credwatch::platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
+    auto args =
+        credwatch::platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
     std::vector<char*> utf8_argv;
     for (auto& a : args) utf8_argv.push_back(a.data());
     CLI11_PARSE(app, static_cast<int>(utf8_argv.size()), utf8_argv.data());
@@ -59,10 +72,13 @@ int main(int argc, char** argv) try {
             std::cerr << "credwatch-service configure: " << st.error().message << "\n";
         auto file = options.site_file.empty() ? options.data_dir / "site.toml" : options.site_file;
         auto record = [&](const std::string& line) {
-            std::ofstream out(options.data_dir / "logs" / "configure.log", std::ios::app | std::ios::binary);
-            auto now = fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
-            out << fmt::format("{:%Y-%m-%dT%H:%M:%SZ} credwatch-service {} configure: ", now, CREDWATCH_VERSION) << line
-                << "\n";
+            std::ofstream out(options.data_dir / "logs" / "configure.log",
+                              std::ios::app | std::ios::binary);
+            auto now =
+                fmt::gmtime(std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()));
+            out << fmt::format("{:%Y-%m-%dT%H:%M:%SZ} credwatch-service {} configure: ", now,
+                               CREDWATCH_VERSION)
+                << line << "\n";
         };
         credwatch::SiteEdits edits;
         std::string keys;
@@ -82,7 +98,8 @@ int main(int argc, char** argv) try {
             record("refused: " + changed.error().message);
             return 2;
         }
-        auto what = std::string(*changed ? "updated " : "unchanged ") + credwatch::platform::to_utf8(file);
+        auto what =
+            std::string(*changed ? "updated " : "unchanged ") + credwatch::platform::to_utf8(file);
         record(what + (keys.empty() ? " (no setting given)" : " (" + keys + ")"));
         std::cout << what << "\n";
         return 0;

@@ -13,7 +13,7 @@
 namespace credwatch::win {
 
 class EventLog {
-public:
+  public:
     EventLog();  // RegisterEventSourceW; when that fails the log is silent (and says so once)
     ~EventLog();
     EventLog(const EventLog&) = delete;
@@ -27,7 +27,7 @@ public:
     // A failure that stops the service or refuses a reload, by its Errc (1100-1104).
     void report_failure(const Error& error, const std::string& data_dir, bool at_start);
 
-private:
+  private:
     HANDLE source_ = nullptr;
 };
 

@@ -16,16 +16,20 @@ namespace {
 // US daylight-saving rules), not IANA names: translate the ones used here.
 int setenv(const char* name, const char* value, int) {
     std::string v = value;
-    if (v == "Asia/Tokyo") v = "JST-9";
-    else if (v == "America/New_York") v = "EST5EDT";
+    if (v == "Asia/Tokyo")
+        v = "JST-9";
+    else if (v == "America/New_York")
+        v = "EST5EDT";
     return _putenv_s(name, v.c_str());
 }
-int unsetenv(const char* name) { return _putenv_s(name, ""); }
+int unsetenv(const char* name) {
+    return _putenv_s(name, "");
+}
 #endif
 
 // Runs a test body under another TZ and restores the previous one.
 class ScopedTimeZone {
-public:
+  public:
     explicit ScopedTimeZone(const char* tz) {
         if (const char* old = std::getenv("TZ")) old_ = old;
         setenv("TZ", tz, 1);
@@ -39,7 +43,7 @@ public:
         tzset();
     }
 
-private:
+  private:
     std::string old_;
 };
 
@@ -53,11 +57,13 @@ TEST(CivilTime, ParsesAndFormatsDates) {
 }
 
 TEST(CivilTime, RejectsMalformedDatesNamingTheText) {
-    for (const char* bad : {"2026-13-01", "2026-02-30", "2026/11/21", "21-11-2026", "2026-1-01", "", "abcd-ef-gh"}) {
+    for (const char* bad :
+         {"2026-13-01", "2026-02-30", "2026/11/21", "21-11-2026", "2026-1-01", "", "abcd-ef-gh"}) {
         auto d = parse_date(bad);
         ASSERT_FALSE(d) << bad;
         EXPECT_EQ(d.error().code, Errc::invalid_argument);
-        EXPECT_NE(d.error().message.find(std::string("\"") + bad + "\""), std::string::npos) << d.error().message;
+        EXPECT_NE(d.error().message.find(std::string("\"") + bad + "\""), std::string::npos)
+            << d.error().message;
     }
 }
 
@@ -86,7 +92,8 @@ TEST(CivilTime, LocalDateFollowsTheTimeZone) {
 
 TEST(CivilTime, DaysBetweenIgnoresDaylightSavingChanges) {
 #ifdef _WIN32
-    GTEST_SKIP() << "the Windows C runtime's TZ knows only the US daylight-saving rules, not Europe/Berlin's";
+    GTEST_SKIP() << "the Windows C runtime's TZ knows only the US daylight-saving rules, not "
+                    "Europe/Berlin's";
 #endif
     ScopedTimeZone tz("Europe/Berlin");
     // DST ends on 2026-10-25 in Berlin: that day lasts 25 hours, yet it is one calendar day.

@@ -42,9 +42,15 @@ int main(int argc, char** argv) {
         int spread = static_cast<int>(i % 400) - 100;  // some overdue, most ok, some due soon
         switch (i % 4) {
             case 0:
-            case 3: c.renewed_on = add_days(today, spread - 60); break;
-            case 1: c.not_after = now + hours{24 * spread}; break;
-            case 2: c.issued = static_cast<int>(i % 7); break;
+            case 3:
+                c.renewed_on = add_days(today, spread - 60);
+                break;
+            case 1:
+                c.not_after = now + hours{24 * spread};
+                break;
+            case 2:
+                c.issued = static_cast<int>(i % 7);
+                break;
         }
     }
     const std::set<std::string> none_fired;
@@ -63,9 +69,11 @@ int main(int argc, char** argv) {
         due_total = due;
     }
     std::sort(ms.begin(), ms.end());
-    fmt::print("evaluate: {} credentials, {} rounds: best {:.1f} ms, median {:.1f} ms, worst {:.1f} ms "
-               "({} reminders due per round)\n",
-               count, rounds, ms.front(), ms[ms.size() / 2], ms.back(), due_total);
-    fmt::print("target: < 100 ms per {} credentials -> {}\n", count, ms[ms.size() / 2] < 100 ? "met" : "NOT met");
+    fmt::print(
+        "evaluate: {} credentials, {} rounds: best {:.1f} ms, median {:.1f} ms, worst {:.1f} ms "
+        "({} reminders due per round)\n",
+        count, rounds, ms.front(), ms[ms.size() / 2], ms.back(), due_total);
+    fmt::print("target: < 100 ms per {} credentials -> {}\n", count,
+               ms[ms.size() / 2] < 100 ? "met" : "NOT met");
     return 0;
 }

@@ -33,14 +33,16 @@ Configuration load(const std::filesystem::path& site) {
     return config ? *config : Configuration{};
 }
 
-const CredentialKind* find_kind(const Configuration& c, std::string_view system, std::string_view kind) {
+const CredentialKind* find_kind(const Configuration& c, std::string_view system,
+                                std::string_view kind) {
     return c.catalog.kind(system, kind);
 }
 
 }  // namespace
 
 TEST(SiteEdit, EmptyValuesAreNotGiven) {
-    auto edits = edits_of({"email.to=", "email.smtp_host=  ", "service.language=", "thresholds.password="});
+    auto edits =
+        edits_of({"email.to=", "email.smtp_host=  ", "service.language=", "thresholds.password="});
     EXPECT_TRUE(edits.empty());
 }
 
@@ -60,11 +62,12 @@ TEST(SiteEdit, RejectsUnknownKeysAndBadValues) {
 TEST(SiteEdit, CreatesTheFileFromTheBundledDefaultWithTheGivenKeys) {
     TempDir dir;
     auto site = dir / "site.toml";
-    auto edits = edits_of({"email.to=it@clinic.local, 事務長 <boss@clinic.local>", "email.smtp_host=192.168.10.5",
-                           "email.smtp_port=25", "email.from=credwatch <credwatch@clinic.local>", "email.tls=none",
+    auto edits = edits_of({"email.to=it@clinic.local, 事務長 <boss@clinic.local>",
+                           "email.smtp_host=192.168.10.5", "email.smtp_port=25",
+                           "email.from=credwatch <credwatch@clinic.local>", "email.tls=none",
                            "thresholds.password=21,14,7,3,1", "thresholds.certificate=90,30,7",
-                           "service.certificate_folders=C:\\certs;D:\\ORCA\\証明書", "service.organisation=○○クリニック",
-                           "service.language=ja"});
+                           "service.certificate_folders=C:\\certs;D:\\ORCA\\証明書",
+                           "service.organisation=○○クリニック", "service.language=ja"});
     auto changed = edit_site_file(site, edits, {});
     ASSERT_TRUE(changed) << changed.error().message;
     EXPECT_TRUE(*changed);
@@ -74,15 +77,21 @@ TEST(SiteEdit, CreatesTheFileFromTheBundledDefaultWithTheGivenKeys) {
     EXPECT_EQ(c.email.smtp_port, 25);
     EXPECT_EQ(c.email.tls, "none");
     EXPECT_EQ(c.email.from, "credwatch <credwatch@clinic.local>");
-    EXPECT_EQ(c.email.to, (std::vector<std::string>{"it@clinic.local", "事務長 <boss@clinic.local>"}));
-    EXPECT_EQ(c.service.certificate_folders, (std::vector<std::string>{"C:\\certs", "D:\\ORCA\\証明書"}));
+    EXPECT_EQ(c.email.to,
+              (std::vector<std::string>{"it@clinic.local", "事務長 <boss@clinic.local>"}));
+    EXPECT_EQ(c.service.certificate_folders,
+              (std::vector<std::string>{"C:\\certs", "D:\\ORCA\\証明書"}));
     EXPECT_EQ(c.service.organisation, "○○クリニック");
     EXPECT_EQ(c.service.language, "ja");
     ASSERT_NE(find_kind(c, "cancer-registry", "user-password"), nullptr);
-    EXPECT_EQ(find_kind(c, "cancer-registry", "user-password")->thresholds, (std::vector<int>{21, 14, 7, 3, 1}));
-    EXPECT_EQ(find_kind(c, "gtol", "user-password")->thresholds, (std::vector<int>{21, 14, 7, 3, 1}));
-    EXPECT_EQ(find_kind(c, "orca-cloud", "client-certificate")->thresholds, (std::vector<int>{90, 30, 7}));
-    EXPECT_EQ(find_kind(c, "cancer-registry", "service-certificate")->thresholds, (std::vector<int>{90, 30, 7}));
+    EXPECT_EQ(find_kind(c, "cancer-registry", "user-password")->thresholds,
+              (std::vector<int>{21, 14, 7, 3, 1}));
+    EXPECT_EQ(find_kind(c, "gtol", "user-password")->thresholds,
+              (std::vector<int>{21, 14, 7, 3, 1}));
+    EXPECT_EQ(find_kind(c, "orca-cloud", "client-certificate")->thresholds,
+              (std::vector<int>{90, 30, 7}));
+    EXPECT_EQ(find_kind(c, "cancer-registry", "service-certificate")->thresholds,
+              (std::vector<int>{90, 30, 7}));
     // The bundled credentials are still tracked.
     EXPECT_EQ(c.credentials.size(), load_configuration({}, {})->credentials.size());
     EXPECT_EQ(read_file(site).find("password_file"), std::string::npos);
@@ -91,9 +100,11 @@ TEST(SiteEdit, CreatesTheFileFromTheBundledDefaultWithTheGivenKeys) {
 TEST(SiteEdit, OnlyTheGivenKeysChangeAndNothingGivenLeavesTheFileAlone) {
     TempDir dir;
     auto site = dir / "site.toml";
-    ASSERT_TRUE(edit_site_file(site, edits_of({"email.to=a@x.jp", "email.smtp_host=relay", "email.from=c@x.jp",
-                                               "service.organisation=First", "thresholds.password=10,5"}),
-                               {}));
+    ASSERT_TRUE(
+        edit_site_file(site,
+                       edits_of({"email.to=a@x.jp", "email.smtp_host=relay", "email.from=c@x.jp",
+                                 "service.organisation=First", "thresholds.password=10,5"}),
+                       {}));
     auto before = read_file(site);
     // An upgrade without properties: nothing changes, not even the bytes.
     auto unchanged = edit_site_file(site, edits_of({"email.to=", "service.organisation="}), {});
@@ -106,15 +117,17 @@ TEST(SiteEdit, OnlyTheGivenKeysChangeAndNothingGivenLeavesTheFileAlone) {
     EXPECT_EQ(c.email.smtp_host, "relay2");
     EXPECT_EQ(c.email.to, std::vector<std::string>{"a@x.jp"});
     EXPECT_EQ(c.service.organisation, "First");
-    EXPECT_EQ(find_kind(c, "cancer-registry", "user-password")->thresholds, (std::vector<int>{10, 5}));
+    EXPECT_EQ(find_kind(c, "cancer-registry", "user-password")->thresholds,
+              (std::vector<int>{10, 5}));
 }
 
 TEST(SiteEdit, KeepsWhatAnAdministratorWroteByHand) {
     TempDir dir;
     auto site = dir / "site.toml";
-    write_file(site, "[service]\nlanguage = \"en\"\nevaluate_every_minutes = 15\n\n"
-                     "[metrics]\ntextfile = 'C:\\metrics\\credwatch.prom'\n\n"
-                     "[[credential]]\nid = \"gtol/pw\"\nsystem = \"gtol\"\nkind = \"user-password\"\n");
+    write_file(site,
+               "[service]\nlanguage = \"en\"\nevaluate_every_minutes = 15\n\n"
+               "[metrics]\ntextfile = 'C:\\metrics\\credwatch.prom'\n\n"
+               "[[credential]]\nid = \"gtol/pw\"\nsystem = \"gtol\"\nkind = \"user-password\"\n");
     ASSERT_TRUE(edit_site_file(site, edits_of({"service.organisation=Clinic"}), {}));
     auto c = load(site);
     EXPECT_EQ(c.service.language, "en");
@@ -132,7 +145,9 @@ TEST(SiteEdit, AnEditThatDoesNotValidateLeavesTheFileAsItWas) {
     // Certificate thresholds are fine alone; an invalid sender address is refused by the parser.
     ASSERT_TRUE(edit_site_file(site, edits_of({"service.organisation=A"}), {}));
     auto before = read_file(site);
-    auto bad = edit_site_file(site, edits_of({"email.to=a@x.jp", "email.smtp_host=relay", "email.from=not an address <"}), {});
+    auto bad = edit_site_file(
+        site, edits_of({"email.to=a@x.jp", "email.smtp_host=relay", "email.from=not an address <"}),
+        {});
     EXPECT_FALSE(bad);
     EXPECT_EQ(read_file(site), before);
     EXPECT_FALSE(std::filesystem::exists(dir / "site.toml.new"));

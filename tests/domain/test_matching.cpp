@@ -52,29 +52,40 @@ TEST(Glob, MatchesLikeAShell) {
 
 TEST(Matching, FilePatternsApplyToTheFileName) {
     auto k = orca_client();
-    EXPECT_TRUE(matches(k.match, cert("/srv/orca/client1423.p12", "file", "machine", "CN=ca", 2030, "a").certificate));
-    EXPECT_TRUE(matches(k.match, cert("C:\\Users\\山田\\証明書\\client1423.p12", "file", "山田", "CN=ca", 2030, "a").certificate));
-    EXPECT_FALSE(matches(k.match, cert("/srv/orca/server.p12", "file", "machine", "CN=ca", 2030, "a").certificate));
-    EXPECT_FALSE(matches(k.match, cert("CurrentUser\\My", "store", "yamada", "CN=ca", 2030, "a").certificate));
+    EXPECT_TRUE(matches(
+        k.match,
+        cert("/srv/orca/client1423.p12", "file", "machine", "CN=ca", 2030, "a").certificate));
+    EXPECT_TRUE(matches(
+        k.match, cert("C:\\Users\\山田\\証明書\\client1423.p12", "file", "山田", "CN=ca", 2030, "a")
+                     .certificate));
+    EXPECT_FALSE(matches(
+        k.match, cert("/srv/orca/server.p12", "file", "machine", "CN=ca", 2030, "a").certificate));
+    EXPECT_FALSE(matches(
+        k.match, cert("CurrentUser\\My", "store", "yamada", "CN=ca", 2030, "a").certificate));
 }
 
 TEST(Matching, IssuerPatternSelectsStoreCertificates) {
     auto k = oqs();
     EXPECT_TRUE(matches(k.match, cert("CurrentUser\\My", "store", "yamada",
-                                      "CN=Online Billing NW Common Root CA,O=X", 2030, "a").certificate));
-    EXPECT_FALSE(matches(k.match, cert("CurrentUser\\My", "store", "yamada", "CN=Other CA", 2030, "a").certificate));
+                                      "CN=Online Billing NW Common Root CA,O=X", 2030, "a")
+                                     .certificate));
+    EXPECT_FALSE(matches(
+        k.match, cert("CurrentUser\\My", "store", "yamada", "CN=Other CA", 2030, "a").certificate));
     EXPECT_FALSE(matches(k.match, cert("LocalMachine\\Root", "store", "machine",
-                                       "CN=Online Billing NW Common Root CA", 2030, "a").certificate));
-    EXPECT_FALSE(matches(CertificateMatch{}, cert("x.pem", "file", "machine", "CN=a", 2030, "a").certificate));
+                                       "CN=Online Billing NW Common Root CA", 2030, "a")
+                                      .certificate));
+    EXPECT_FALSE(matches(CertificateMatch{},
+                         cert("x.pem", "file", "machine", "CN=a", 2030, "a").certificate));
 }
 
 TEST(Matching, BestMatchPrefersTheLatestAndAnExplicitBinding) {
     auto k = orca_client();
     Credential c;
     c.id = "orca-cloud/client-certificate";
-    std::vector<InventoryEntry> inv{cert("/a/client1.p12", "file", "machine", "CN=ca", 2027, "old"),
-                                    cert("/a/client2.p12", "file", "machine", "CN=ca", 2029, "new"),
-                                    cert("/a/other.pem", "file", "machine", "CN=ca", 2035, "other")};
+    std::vector<InventoryEntry> inv{
+        cert("/a/client1.p12", "file", "machine", "CN=ca", 2027, "old"),
+        cert("/a/client2.p12", "file", "machine", "CN=ca", 2029, "new"),
+        cert("/a/other.pem", "file", "machine", "CN=ca", 2035, "other")};
     auto best = best_match(c, k, inv);
     ASSERT_TRUE(best);
     EXPECT_EQ(best->info.sha256, "new");
@@ -86,7 +97,8 @@ TEST(Matching, UserCredentialsOnlySeeTheirOwnersCertificates) {
     auto k = orca_client();
     Credential c;
     c.owner = "suzuki";
-    std::vector<InventoryEntry> inv{cert("/home/yamada/client1.p12", "file", "yamada", "CN=ca", 2030, "y")};
+    std::vector<InventoryEntry> inv{
+        cert("/home/yamada/client1.p12", "file", "yamada", "CN=ca", 2030, "y")};
     EXPECT_FALSE(best_match(c, k, inv));
     c.owner = "yamada";
     EXPECT_TRUE(best_match(c, k, inv));

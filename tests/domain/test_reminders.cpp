@@ -10,7 +10,9 @@ using namespace std::chrono;
 
 namespace {
 
-Date date(int y, unsigned m, unsigned d) { return Date{year{y}, month{m}, day{d}}; }
+Date date(int y, unsigned m, unsigned d) {
+    return Date{year{y}, month{m}, day{d}};
+}
 
 CredentialKind password_kind() {
     CredentialKind k;
@@ -86,7 +88,7 @@ TEST(ReminderEngine, ForwardJumpFiresTheMostUrgentAndSupersedesTheRest) {
     auto k = password_kind();
     std::set<std::string> fired;
     EXPECT_FALSE(step(c, k, date(2026, 11, 10), fired));  // 20 days left: nothing yet
-    auto due = step(c, k, date(2026, 11, 27), fired);      // jumped to 3 days left
+    auto due = step(c, k, date(2026, 11, 27), fired);     // jumped to 3 days left
     ASSERT_TRUE(due);
     EXPECT_EQ(due->key, "d3");
     EXPECT_EQ(due->superseded, (std::vector<std::string>{"d7", "d14"}));

@@ -7,8 +7,12 @@ using namespace std::chrono;
 
 namespace {
 
-Date date(int y, unsigned m, unsigned d) { return Date{year{y}, month{m}, day{d}}; }
-TimePoint noon(Date d) { return local_midnight(d) + hours{12}; }
+Date date(int y, unsigned m, unsigned d) {
+    return Date{year{y}, month{m}, day{d}};
+}
+TimePoint noon(Date d) {
+    return local_midnight(d) + hours{12};
+}
 
 CredentialKind password_kind() {
     CredentialKind k;
@@ -42,7 +46,8 @@ TEST(PasswordRotation, UnknownUntilAChangeIsRecorded) {
 }
 
 TEST(PasswordRotation, DeadlineIsSixtyDaysAfterTheChange) {
-    Evaluation e = evaluate(changed_on(date(2026, 10, 1)), password_kind(), noon(date(2026, 10, 2)));
+    Evaluation e =
+        evaluate(changed_on(date(2026, 10, 1)), password_kind(), noon(date(2026, 10, 2)));
     ASSERT_TRUE(e.deadline_date);
     EXPECT_EQ(format_date(*e.deadline_date), "2026-11-30");
     EXPECT_EQ(*e.deadline, local_midnight(date(2026, 11, 30)));
@@ -52,8 +57,8 @@ TEST(PasswordRotation, DeadlineIsSixtyDaysAfterTheChange) {
 
 TEST(PasswordRotation, DueSoonInsideTheFirstThresholdAndOverdueOnTheDeadline) {
     auto kind = password_kind();
-    auto c = changed_on(date(2026, 10, 1));  // deadline 2026-11-30
-    EXPECT_EQ(evaluate(c, kind, noon(date(2026, 11, 15))).state, State::ok);        // 15 days
+    auto c = changed_on(date(2026, 10, 1));                                   // deadline 2026-11-30
+    EXPECT_EQ(evaluate(c, kind, noon(date(2026, 11, 15))).state, State::ok);  // 15 days
     EXPECT_EQ(evaluate(c, kind, noon(date(2026, 11, 16))).state, State::due_soon);  // 14 days
     Evaluation last_day = evaluate(c, kind, local_midnight(date(2026, 11, 30)) - seconds{1});
     EXPECT_EQ(last_day.state, State::due_soon);
@@ -129,6 +134,7 @@ TEST(Severity, OrdersStatesForTheTrayColour) {
     EXPECT_LT(severity(State::unknown), severity(State::due_soon));
     EXPECT_LT(severity(State::due_soon), severity(State::overdue));
     EXPECT_EQ(severity(State::overdue), severity(State::quota_exhausted));
-    for (auto s : {State::unknown, State::ok, State::due_soon, State::overdue, State::quota_exhausted})
+    for (auto s :
+         {State::unknown, State::ok, State::due_soon, State::overdue, State::quota_exhausted})
         EXPECT_EQ(state_from_string(to_string(s)), s);
 }

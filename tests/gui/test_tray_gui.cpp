@@ -48,9 +48,7 @@ class GTestModalHook : public wxTestingModalHook {
         : wxTestingModalHook(file, line, func) {}
 
   protected:
-    void ReportFailure(const wxString& message) override {
-        ADD_FAILURE() << message.utf8_str();
-    }
+    void ReportFailure(const wxString& message) override { ADD_FAILURE() << message.utf8_str(); }
 };
 
 namespace {
@@ -62,7 +60,9 @@ int g_dialogs_answered = 0;  // by ExpectMessage and ExpectChoice, to wait for a
 class ExpectMessage : public wxExpectModalBase<wxMessageDialog, ExpectMessage> {
   public:
     ExpectMessage(int answer, std::string fragment)
-        : answer_(answer == wxYES ? wxID_YES : answer == wxNO ? wxID_NO : wxID_OK),
+        : answer_(answer == wxYES  ? wxID_YES
+                  : answer == wxNO ? wxID_NO
+                                   : wxID_OK),
           fragment_(std::move(fragment)) {}
 
   protected:
@@ -207,8 +207,8 @@ void click_row(wxListCtrl* list, long item) {
     ASSERT_TRUE(list->GetClientRect().Contains(rect.GetPosition() + wxSize(8, 2)))
         << "the row is not visible";
     click_at(list->ClientToScreen(wxPoint(rect.x + 8, rect.y + rect.height / 2)));
-    ASSERT_TRUE(wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; },
-                           5s))
+    ASSERT_TRUE(
+        wait_until([&] { return list->GetItemState(item, wxLIST_STATE_SELECTED) != 0; }, 5s))
         << "clicking row " << item << " did not select it";
 }
 
@@ -413,9 +413,8 @@ TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
 
     const auto press = [&] {
         click(widget("bind"));
-        wait_until([&] {
-            return u8(inventory->GetItemText(item, 5)).find('/') != std::string::npos;
-        });
+        wait_until(
+            [&] { return u8(inventory->GetItemText(item, 5)).find('/') != std::string::npos; });
     };
     wxTEST_DIALOG(press(), ExpectChoice(0, "Track a certificate"),
                   ExpectMessage(wxOK, "is now tracked as"));
@@ -464,8 +463,8 @@ class GuiTestApp : public TrayApp {
 
 void gtest_assert_handler(const wxString& file, int line, const wxString& func,
                           const wxString& condition, const wxString& message) {
-    ADD_FAILURE() << "wx assertion in " << func.utf8_str() << " (" << file.utf8_str() << ":"
-                  << line << "): " << condition.utf8_str() << " " << message.utf8_str();
+    ADD_FAILURE() << "wx assertion in " << func.utf8_str() << " (" << file.utf8_str() << ":" << line
+                  << "): " << condition.utf8_str() << " " << message.utf8_str();
 }
 
 // Windows: the user's own certificate goes where the tray looks for it, CurrentUser\My.
@@ -473,8 +472,8 @@ bool put_user_certificate(const char* der_path) {
 #ifdef _WIN32
     std::ifstream in(der_path, std::ios::binary);
     const std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    HCERTSTORE store = ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
-                                       CERT_SYSTEM_STORE_CURRENT_USER, L"My");
+    HCERTSTORE store =
+        ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER, L"My");
     if (der.empty() || !store) return false;
     const BOOL added = ::CertAddEncodedCertificateToStore(
         store, X509_ASN_ENCODING, reinterpret_cast<const BYTE*>(der.data()),
@@ -495,7 +494,8 @@ int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);
     const char* dir = std::getenv("CREDWATCH_TEST_DATA_DIR");
     if (!dir) {
-        std::cerr << "test_tray_gui: set CREDWATCH_TEST_DATA_DIR (run tests/integration/tray_gui.sh)\n";
+        std::cerr
+            << "test_tray_gui: set CREDWATCH_TEST_DATA_DIR (run tests/integration/tray_gui.sh)\n";
         return 2;
     }
     if (const char* cert = std::getenv("CREDWATCH_TEST_USER_CERT");

@@ -1,6 +1,6 @@
+#include "credwatch/base/civil_time.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/ipc/protocol.hpp"
-#include "credwatch/base/civil_time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,8 @@ namespace json = boost::json;
 
 TEST(Protocol, ParsesAWellFormedRequest) {
     json::value id;
-    auto r = protocol::parse_request(R"({"v":1,"id":7,"method":"status","params":{"at":"2027-01-01"}})", id);
+    auto r = protocol::parse_request(
+        R"({"v":1,"id":7,"method":"status","params":{"at":"2027-01-01"}})", id);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->method, "status");
     EXPECT_EQ(r->id.as_int64(), 7);
@@ -59,7 +60,8 @@ TEST(Protocol, RepliesRoundTrip) {
     EXPECT_EQ(err->error->code, Errc::not_found);
     EXPECT_EQ(err->error->message, "credential \"x\" not found");
 
-    auto ev = protocol::parse_message(protocol::serialize_event("reminder", json::object{{"id", 9}}));
+    auto ev =
+        protocol::parse_message(protocol::serialize_event("reminder", json::object{{"id", 9}}));
     ASSERT_TRUE(ev);
     EXPECT_EQ(ev->event, "reminder");
     EXPECT_EQ(ev->result.at("id").as_int64(), 9);
@@ -175,9 +177,8 @@ TEST(JsonCodec, StatusRowHasTheProtocolShape) {
     const json::object qo = to_json(make_status_row(q, &f.system, &f.quota, qe));
     EXPECT_EQ(qo.at("issued"), json::value(2));
     EXPECT_EQ(qo.at("limit"), json::value(6));
-    EXPECT_EQ(qo.at("certificate"),
-              json::value(json::object{{"sha256", std::string(64, 'a')},
-                                       {"location", "/certs/a.p12"}}));
+    EXPECT_EQ(qo.at("certificate"), json::value(json::object{{"sha256", std::string(64, 'a')},
+                                                             {"location", "/certs/a.p12"}}));
     EXPECT_EQ(qo.at("document_path"), json::value("/docs/x.pdf"));
     const json::object unknown = to_json(make_status_row(q, nullptr, nullptr, qe));
     EXPECT_TRUE(unknown.at("rule").is_null());

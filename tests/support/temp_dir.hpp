@@ -6,7 +6,7 @@ namespace credwatch::test {
 
 // A fresh folder under the system temporary directory, removed with its contents at scope end.
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix = "credwatch-test");
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -14,7 +14,7 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::filesystem::path& p) const { return path_ / p; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

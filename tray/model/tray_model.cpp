@@ -1,7 +1,7 @@
 #include "tray_model.hpp"
 
-#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/ipc/json_codec.hpp"
 
 #include <wx/intl.h>
 #include <wx/string.h>
@@ -21,7 +21,9 @@ std::string u8(const wxString& s) {
     return std::string(s.utf8_str());
 }
 
-std::string str(const json::object& o, std::string_view key) { return string_field(o, key); }
+std::string str(const json::object& o, std::string_view key) {
+    return string_field(o, key);
+}
 
 std::optional<int> opt_int(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);

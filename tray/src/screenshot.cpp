@@ -65,7 +65,7 @@ std::optional<wxImage> gdk_capture(const wxRect& rect) {
 // the image data in "stored" (uncompressed) deflate blocks. Large but valid; the smoke
 // script recompresses the files it keeps.
 class PngWriter {
-public:
+  public:
     static bool save(const wxImage& image, const wxString& path) {
         const auto w = static_cast<std::uint32_t>(image.GetWidth());
         const auto h = static_cast<std::uint32_t>(image.GetHeight());
@@ -103,9 +103,10 @@ public:
         return file.Write(png.data(), png.size()) == png.size() && file.Close();
     }
 
-private:
+  private:
     static void append_u32(std::string& out, std::uint32_t v) {
-        for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+        for (int shift = 24; shift >= 0; shift -= 8)
+            out.push_back(static_cast<char>((v >> shift) & 0xff));
     }
     static std::uint32_t adler32(const std::string& data) {
         std::uint32_t a = 1, b = 0;

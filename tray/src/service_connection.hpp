@@ -34,8 +34,8 @@ class ServiceConnection {
 
     // One request on a short-lived connection (GUI actions). Adds "client": "tray".
     [[nodiscard]] static Result<boost::json::value> request(const std::filesystem::path& data_dir,
-                                              std::string_view method,
-                                              boost::json::object params = {});
+                                                            std::string_view method,
+                                                            boost::json::object params = {});
 
     static constexpr std::chrono::seconds kIdlePoll{60};
 

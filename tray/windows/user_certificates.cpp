@@ -1,6 +1,6 @@
 // Windows: the logged-on user's CurrentUser\My and CurrentUser\Root stores (read by
-// common/certs/windows/cert_store.cpp), reported to the service, which runs as LocalSystem and cannot
-// see them.
+// common/certs/windows/cert_store.cpp), reported to the service, which runs as LocalSystem and
+// cannot see them.
 
 #include "credwatch/certs/cert_store.hpp"
 #include "credwatch/ipc/json_codec.hpp"

@@ -2,6 +2,8 @@
 
 namespace credwatch::detail {
 
-Lang platform_ui_language() { return Lang::en; }
+Lang platform_ui_language() {
+    return Lang::en;
+}
 
 }  // namespace credwatch::detail

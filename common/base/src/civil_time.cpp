@@ -46,7 +46,9 @@ int days_between(Date a, Date b) {
     return static_cast<int>((sys_days{b} - sys_days{a}).count());
 }
 
-Date add_days(Date d, int n) { return Date{sys_days{d} + days{n}}; }
+Date add_days(Date d, int n) {
+    return Date{sys_days{d} + days{n}};
+}
 
 std::string format_date(Date d) {
     return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
@@ -90,10 +92,9 @@ Result<TimePoint> parse_utc(std::string_view text) {
         text[16] != ':' || text[19] != 'Z' || !parse_int(text.substr(11, 2), hh) ||
         !parse_int(text.substr(14, 2), mm) || !parse_int(text.substr(17, 2), ss) || hh > 23 ||
         mm > 59 || ss > 60) {
-        return make_error(Errc::invalid_argument,
-                          fmt::format("\"{}\" is not an ISO 8601 UTC time "
-                                      "(expected YYYY-MM-DDTHH:MM:SSZ)",
-                                      text));
+        return make_error(Errc::invalid_argument, fmt::format("\"{}\" is not an ISO 8601 UTC time "
+                                                              "(expected YYYY-MM-DDTHH:MM:SSZ)",
+                                                              text));
     }
     return base + hours{hh} + minutes{mm} + seconds{ss};
 }

@@ -976,8 +976,9 @@ void SiteReader::read(const toml::table& root) {
     for (auto&& [key, value] : root) {
         if (std::find(names.begin(), names.end(), key.str()) != names.end()) continue;
         const Line l = key.source().begin.line ? key.source().begin.line : line_of(value);
-        diag_.add(source_, l, "",
-                  "unknown table " + q(key.str()) + " (expected one of: " + join(names, ", ") + ")");
+        diag_.add(
+            source_, l, "",
+            "unknown table " + q(key.str()) + " (expected one of: " + join(names, ", ") + ")");
     }
     for (const auto& section : kSiteSections)
         if (const toml::node* n = root.get(section.key)) (this->*section.read)(*n);

@@ -29,7 +29,8 @@ Result<int> parse_int(std::string_view key, std::string_view text) {
     std::string t(trim(text));
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
     if (ec != std::errc{} || p != t.data() + t.size())
-        return make_error(Errc::invalid_argument, std::string(key) + ": not an integer: \"" + t + "\"");
+        return make_error(Errc::invalid_argument,
+                          std::string(key) + ": not an integer: \"" + t + "\"");
     return value;
 }
 
@@ -38,25 +39,30 @@ Result<std::vector<int>> parse_thresholds(std::string_view key, std::string_view
     for (auto& item : split_list(text, ',')) {
         auto v = parse_int(key, item);
         if (!v) return v.error();
-        if (*v < 0) return make_error(Errc::invalid_argument, std::string(key) + ": thresholds must be >= 0");
+        if (*v < 0)
+            return make_error(Errc::invalid_argument,
+                              std::string(key) + ": thresholds must be >= 0");
         out.push_back(*v);
     }
     for (size_t i = 1; i < out.size(); ++i)
         if (out[i] >= out[i - 1])
-            return make_error(Errc::invalid_argument,
-                              std::string(key) + ": thresholds must be strictly descending, e.g. 14,7,3,1");
+            return make_error(
+                Errc::invalid_argument,
+                std::string(key) + ": thresholds must be strictly descending, e.g. 14,7,3,1");
     return out;
 }
 
 Result<std::string> parse_choice(std::string_view key, std::string_view text,
                                  std::initializer_list<std::string_view> choices) {
     std::string t(trim(text));
-    std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(t.begin(), t.end(), t.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     for (auto c : choices)
         if (t == c) return t;
     std::string list;
     for (auto c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
-    return make_error(Errc::invalid_argument, std::string(key) + ": \"" + t + "\" is not one of " + list);
+    return make_error(Errc::invalid_argument,
+                      std::string(key) + ": \"" + t + "\" is not one of " + list);
 }
 
 toml::table& subtable(toml::table& parent, std::string_view key) {
@@ -90,24 +96,33 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 }  // namespace
 
 bool SiteEdits::empty() const {
-    return !email_to && !smtp_host && !smtp_port && !smtp_from && !smtp_tls && !thresholds_password &&
-           !thresholds_certificate && !certificate_folders && !organisation && !language &&
-           !metrics_textfile && !site_id && !account;
+    return !email_to && !smtp_host && !smtp_port && !smtp_from && !smtp_tls &&
+           !thresholds_password && !thresholds_certificate && !certificate_folders &&
+           !organisation && !language && !metrics_textfile && !site_id && !account;
 }
 
 const std::vector<std::string>& site_setting_keys() {
-    static const std::vector<std::string> keys{
-        "email.to",           "email.smtp_host",        "email.smtp_port",
-        "email.from",         "email.tls",              "thresholds.password",
-        "thresholds.certificate", "service.certificate_folders", "service.organisation",
-        "service.language", "metrics.textfile", "metrics.site_id", "metrics.account"};
+    static const std::vector<std::string> keys{"email.to",
+                                               "email.smtp_host",
+                                               "email.smtp_port",
+                                               "email.from",
+                                               "email.tls",
+                                               "thresholds.password",
+                                               "thresholds.certificate",
+                                               "service.certificate_folders",
+                                               "service.organisation",
+                                               "service.language",
+                                               "metrics.textfile",
+                                               "metrics.site_id",
+                                               "metrics.account"};
     return keys;
 }
 
 Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
     auto eq = assignment.find('=');
     if (eq == std::string_view::npos)
-        return make_error(Errc::invalid_argument, "expected key=value, got \"" + std::string(assignment) + "\"");
+        return make_error(Errc::invalid_argument,
+                          "expected key=value, got \"" + std::string(assignment) + "\"");
     std::string key(trim(assignment.substr(0, eq)));
     std::string_view raw = assignment.substr(eq + 1);
     std::string value(trim(raw));
@@ -115,7 +130,8 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
         std::string list;
         for (auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-        return make_error(Errc::invalid_argument, "unknown setting \"" + key + "\" (expected one of: " + list + ")");
+        return make_error(Errc::invalid_argument,
+                          "unknown setting \"" + key + "\" (expected one of: " + list + ")");
     }
     if (value.empty()) return {};  // not given: leave the configuration as it is
 
@@ -140,7 +156,8 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
     } else if (key == "thresholds.password" || key == "thresholds.certificate") {
         auto t = parse_thresholds(key, value);
         if (!t) return t.error();
-        (key == "thresholds.password" ? edits.thresholds_password : edits.thresholds_certificate) = *t;
+        (key == "thresholds.password" ? edits.thresholds_password : edits.thresholds_certificate) =
+            *t;
     } else if (key == "service.certificate_folders") {
         edits.certificate_folders = split_list(value, ';');
     } else if (key == "service.organisation") {
@@ -175,7 +192,9 @@ Result<std::string> edit_site_text(std::string_view site_text, std::string_view 
 
     if (edits.certificate_folders || edits.organisation || edits.language) {
         auto& service = subtable(root, "service");
-        if (edits.certificate_folders) service.insert_or_assign("certificate_folders", string_array(*edits.certificate_folders));
+        if (edits.certificate_folders)
+            service.insert_or_assign("certificate_folders",
+                                     string_array(*edits.certificate_folders));
         if (edits.organisation) service.insert_or_assign("organisation", *edits.organisation);
         if (edits.language) service.insert_or_assign("language", *edits.language);
     }
@@ -202,7 +221,8 @@ Result<std::string> edit_site_text(std::string_view site_text, std::string_view 
         for (auto& system : catalog.systems)
             for (auto& kind : system.kinds)
                 if (kind.rule == rule)
-                    subtable(kinds, kind_path(system.id, kind.id)).insert_or_assign("thresholds", int_array(*thresholds));
+                    subtable(kinds, kind_path(system.id, kind.id))
+                        .insert_or_assign("thresholds", int_array(*thresholds));
     };
     set_thresholds(Rule::password_rotation, edits.thresholds_password);
     set_thresholds(Rule::certificate_validity, edits.thresholds_certificate);
@@ -238,7 +258,8 @@ Result<bool> edit_site_file(const std::filesystem::path& site_file, const SiteEd
     std::filesystem::create_directories(site_file.parent_path(), ec);
     auto temp = site_file;
     temp += ".new";
-    if (!write_file(temp, *edited)) return make_error(Errc::io_error, "cannot write " + temp.string());
+    if (!write_file(temp, *edited))
+        return make_error(Errc::io_error, "cannot write " + temp.string());
     auto check = load_configuration(catalog_file, temp);
     if (!check) {
         std::filesystem::remove(temp, ec);
@@ -249,7 +270,8 @@ Result<bool> edit_site_file(const std::filesystem::path& site_file, const SiteEd
     std::filesystem::rename(temp, site_file, ec);  // MoveFileExW(REPLACE_EXISTING) on Windows
     if (ec) {
         std::filesystem::remove(temp, ec);
-        return make_error(Errc::io_error, "cannot replace " + site_file.string() + ": " + ec.message());
+        return make_error(Errc::io_error,
+                          "cannot replace " + site_file.string() + ": " + ec.message());
     }
     return true;
 }

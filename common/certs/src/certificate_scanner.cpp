@@ -320,9 +320,8 @@ ScanCounts CertificateScanner::scan(const std::vector<fs::path>& paths, const st
         const auto status = fs::status(path, ec);
         const std::string location = location_of(path);
         if (ec && ec != std::errc::no_such_file_or_directory) {
-            walk_failures.push_back(
-                {location, Errc::io_error,
-                 fmt::format("{}: cannot access: {}", location, ec.message())});
+            walk_failures.push_back({location, Errc::io_error,
+                                     fmt::format("{}: cannot access: {}", location, ec.message())});
         } else if (!fs::exists(status)) {
             walk_failures.push_back(
                 {location, Errc::not_found, fmt::format("{}: does not exist", location)});

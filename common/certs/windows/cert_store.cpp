@@ -16,8 +16,8 @@ struct StoreSpec {
     const char* display;  // how it appears in FoundCertificate::location
 };
 
-ScanResult scan_stores(DWORD location_flag, const char* location_name, std::initializer_list<StoreSpec> stores,
-                       const std::string& owner) {
+ScanResult scan_stores(DWORD location_flag, const char* location_name,
+                       std::initializer_list<StoreSpec> stores, const std::string& owner) {
     ScanResult result;
     for (const auto& spec : stores) {
         std::string location = fmt::format("{}\\{}", location_name, spec.display);
@@ -26,10 +26,13 @@ ScanResult scan_stores(DWORD location_flag, const char* location_name, std::init
             location_flag | CERT_STORE_READONLY_FLAG | CERT_STORE_OPEN_EXISTING_FLAG, spec.name));
         if (!store) {
             DWORD err = ::GetLastError();
-            if (err == ERROR_FILE_NOT_FOUND) continue;  // the store does not exist here: nothing in it
+            if (err == ERROR_FILE_NOT_FOUND)
+                continue;  // the store does not exist here: nothing in it
             result.failures.push_back(
-                {location, Errc::io_error, fmt::format("CertOpenStore failed: {} (error {})", win::error_text(err), err)});
-            spdlog::warn("CertOpenStore({}) failed: error {} ({})", location, err, win::error_text(err));
+                {location, Errc::io_error,
+                 fmt::format("CertOpenStore failed: {} (error {})", win::error_text(err), err)});
+            spdlog::warn("CertOpenStore({}) failed: error {} ({})", location, err,
+                         win::error_text(err));
             continue;
         }
         PCCERT_CONTEXT ctx = nullptr;
@@ -37,13 +40,15 @@ ScanResult scan_stores(DWORD location_flag, const char* location_name, std::init
         while ((ctx = ::CertEnumCertificatesInStore(store.get(), ctx)) != nullptr) {
             ++result.files_examined;
             ++result.files_parsed;
-            std::string_view der(reinterpret_cast<const char*>(ctx->pbCertEncoded), ctx->cbCertEncoded);
+            std::string_view der(reinterpret_cast<const char*>(ctx->pbCertEncoded),
+                                 ctx->cbCertEncoded);
             auto info = describe_der(der);
             if (!info) {
                 result.failures.push_back({location, info.error().code, info.error().message});
                 continue;
             }
-            result.certificates.push_back(FoundCertificate{location, "store", owner, std::move(*info)});
+            result.certificates.push_back(
+                FoundCertificate{location, "store", owner, std::move(*info)});
         }
     }
     return result;
@@ -57,8 +62,8 @@ Result<ScanResult> scan_machine_stores() {
 }
 
 Result<ScanResult> scan_user_stores(std::string_view owner) {
-    return scan_stores(CERT_SYSTEM_STORE_CURRENT_USER, "CurrentUser", {{L"MY", "My"}, {L"Root", "Root"}},
-                       std::string(owner));
+    return scan_stores(CERT_SYSTEM_STORE_CURRENT_USER, "CurrentUser",
+                       {{L"MY", "My"}, {L"Root", "Root"}}, std::string(owner));
 }
 
 }  // namespace credwatch

@@ -8,13 +8,14 @@ namespace credwatch {
 
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool contains_any(const std::vector<std::string>& needles, const std::string& haystack) {
     if (needles.empty()) return true;
-    return std::any_of(needles.begin(), needles.end(), [&](const std::string& n) {
-        return haystack.find(n) != std::string::npos;
-    });
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](const std::string& n) { return haystack.find(n) != std::string::npos; });
 }
 
 std::string file_name_of(const std::string& location) {
@@ -57,14 +58,15 @@ bool matches(const CertificateMatch& match, const FoundCertificate& cert) {
     bool placed;
     if (cert.source == "file") {
         std::string name = file_name_of(cert.location);
-        bool any_file = std::find(match.stores.begin(), match.stores.end(), "file") != match.stores.end();
+        bool any_file =
+            std::find(match.stores.begin(), match.stores.end(), "file") != match.stores.end();
         placed = std::any_of(match.file_patterns.begin(), match.file_patterns.end(),
                              [&](const std::string& g) { return glob_match(g, name); }) ||
                  (any_file && match.file_patterns.empty()) ||
                  (match.file_patterns.empty() && match.stores.empty());
     } else {
-        placed = match.stores.empty() ||
-                 std::find(match.stores.begin(), match.stores.end(), cert.location) != match.stores.end();
+        placed = match.stores.empty() || std::find(match.stores.begin(), match.stores.end(),
+                                                   cert.location) != match.stores.end();
     }
     return placed && contains_any(match.issuer_contains, cert.info.issuer) &&
            contains_any(match.subject_contains, cert.info.subject);

@@ -35,22 +35,30 @@ std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& t
 }
 }  // namespace
 
-std::string_view to_string(Rule rule) noexcept { return name_of(kRules, rule); }
+std::string_view to_string(Rule rule) noexcept {
+    return name_of(kRules, rule);
+}
 std::optional<Rule> rule_from_string(std::string_view text) noexcept {
     return value_of(kRules, text);
 }
-std::string_view to_string(State state) noexcept { return name_of(kStates, state); }
+std::string_view to_string(State state) noexcept {
+    return name_of(kStates, state);
+}
 std::optional<State> state_from_string(std::string_view text) noexcept {
     return value_of(kStates, text);
 }
 
 int severity(State state) noexcept {
     switch (state) {
-        case State::ok: return 0;
-        case State::unknown: return 1;
-        case State::due_soon: return 2;
+        case State::ok:
+            return 0;
+        case State::unknown:
+            return 1;
+        case State::due_soon:
+            return 2;
         case State::overdue:
-        case State::quota_exhausted: return 3;
+        case State::quota_exhausted:
+            return 3;
     }
     return 1;
 }

@@ -45,8 +45,8 @@ std::optional<DueReminder> due_reminder(const Credential& credential, const Cred
                                         const Evaluation& evaluation, Date today,
                                         const std::set<std::string>& fired) {
     if (kind.rule == Rule::issuance_quota) {
-        return crossed(credential, evaluation, kind.thresholds, evaluation.limit - evaluation.issued,
-                       'q', fired);
+        return crossed(credential, evaluation, kind.thresholds,
+                       evaluation.limit - evaluation.issued, 'q', fired);
     }
     if (!evaluation.deadline_date || !evaluation.days_left) return std::nullopt;
 

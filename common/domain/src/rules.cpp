@@ -12,8 +12,8 @@ int warning_window(const CredentialKind& kind) {
 }
 
 // Date rules and certificates share this: a deadline instant, its local date, days left.
-void apply_deadline(Evaluation& e, TimePoint deadline, Date deadline_date, const CredentialKind& kind,
-                    TimePoint now) {
+void apply_deadline(Evaluation& e, TimePoint deadline, Date deadline_date,
+                    const CredentialKind& kind, TimePoint now) {
     e.deadline = deadline;
     e.deadline_date = deadline_date;
     e.days_left = days_between(local_date(now), deadline_date);
@@ -52,7 +52,8 @@ Evaluation evaluate(const Credential& credential, const CredentialKind& kind, Ti
                 return e;
             }
             // The credential lapses when the local day `lifetime` days after the change begins.
-            Date deadline_date = add_days(*credential.renewed_on, effective_lifetime(credential, kind));
+            Date deadline_date =
+                add_days(*credential.renewed_on, effective_lifetime(credential, kind));
             apply_deadline(e, local_midnight(deadline_date), deadline_date, kind, now);
             return e;
         }

@@ -63,15 +63,16 @@ json::object to_json(const FoundCertificate& cert) {
 }
 
 json::object to_json(const ScanFailure& failure) {
-    return {{"path", failure.location}, {"code", to_string(failure.code)}, {"error", failure.error}};
+    return {
+        {"path", failure.location}, {"code", to_string(failure.code)}, {"error", failure.error}};
 }
 
 json::object to_json(const InventoryEntry& entry) {
     json::object o = to_json(entry.certificate);
     o["first_seen"] = format_utc(entry.first_seen);
     o["last_seen"] = format_utc(entry.last_seen);
-    o["tracked_as"] = entry.bound_credential.empty() ? json::value(nullptr)
-                                                     : json::value(entry.bound_credential);
+    o["tracked_as"] =
+        entry.bound_credential.empty() ? json::value(nullptr) : json::value(entry.bound_credential);
     return o;
 }
 
@@ -97,22 +98,22 @@ json::object to_json(const Reminder& r) {
 }
 
 json::object to_json(const AuditEntry& a) {
-    return {{"id", a.id},          {"at", format_utc(a.at)},   {"os_user", a.os_user},
-            {"via", a.via},        {"action", a.action},       {"target", a.target},
-            {"old_value", a.old_value}, {"new_value", a.new_value}};
+    return {{"id", a.id},
+            {"at", format_utc(a.at)},
+            {"os_user", a.os_user},
+            {"via", a.via},
+            {"action", a.action},
+            {"target", a.target},
+            {"old_value", a.old_value},
+            {"new_value", a.new_value}};
 }
 
 json::object to_json(const Procedure& p) {
-    return {{"id", p.id},
-            {"title_ja", p.title_ja},
-            {"title_en", p.title_en},
-            {"url", p.url},
-            {"steps_ja", strings(p.steps_ja)},
-            {"steps_en", strings(p.steps_en)},
-            {"phone", p.phone},
-            {"hours_ja", p.hours_ja},
-            {"hours_en", p.hours_en},
-            {"manual", p.manual}};
+    return {
+        {"id", p.id},        {"title_ja", p.title_ja},          {"title_en", p.title_en},
+        {"url", p.url},      {"steps_ja", strings(p.steps_ja)}, {"steps_en", strings(p.steps_en)},
+        {"phone", p.phone},  {"hours_ja", p.hours_ja},          {"hours_en", p.hours_en},
+        {"manual", p.manual}};
 }
 
 json::object to_json(const StatusRow& r) {
@@ -216,9 +217,9 @@ Result<StatusRow> status_row_from_json(const json::value& value) {
     };
     for (Text t : {Text{"system", &r.system}, Text{"kind", &r.kind}, Text{"label", &r.label},
                    Text{"owner", &r.owner}, Text{"system_name_ja", &r.system_name_ja},
-                   Text{"system_name_en", &r.system_name_en},
-                   Text{"kind_name_ja", &r.kind_name_ja}, Text{"kind_name_en", &r.kind_name_en},
-                   Text{"reason", &r.reason}, Text{"document_path", &r.document_path}})
+                   Text{"system_name_en", &r.system_name_en}, Text{"kind_name_ja", &r.kind_name_ja},
+                   Text{"kind_name_en", &r.kind_name_en}, Text{"reason", &r.reason},
+                   Text{"document_path", &r.document_path}})
         if (auto st = read_text(o, t.key, *t.out); !st) return st.error();
     std::string rule, state;
     if (auto st = read_text(o, "rule", rule); !st) return st.error();
@@ -272,15 +273,17 @@ Result<TimePoint> time_field(const json::object& o, std::string_view key) {
     auto text = field(o, key);
     if (!text) return text.error();
     auto t = parse_utc(*text);
-    if (!t) return make_error(Errc::invalid_argument,
-                              fmt::format("field \"{}\": {}", key, t.error().message));
+    if (!t)
+        return make_error(Errc::invalid_argument,
+                          fmt::format("field \"{}\": {}", key, t.error().message));
     return *t;
 }
 
 }  // namespace
 
 Result<FoundCertificate> found_certificate_from_json(const json::value& value) {
-    if (!value.is_object()) return make_error(Errc::invalid_argument, "a certificate must be an object");
+    if (!value.is_object())
+        return make_error(Errc::invalid_argument, "a certificate must be an object");
     const json::object& o = value.as_object();
     FoundCertificate c;
     struct Text {
@@ -309,7 +312,8 @@ Result<FoundCertificate> found_certificate_from_json(const json::value& value) {
 }
 
 Result<ScanFailure> scan_failure_from_json(const json::value& value) {
-    if (!value.is_object()) return make_error(Errc::invalid_argument, "a failure must be an object");
+    if (!value.is_object())
+        return make_error(Errc::invalid_argument, "a failure must be an object");
     const json::object& o = value.as_object();
     ScanFailure f;
     auto path = field(o, "path");

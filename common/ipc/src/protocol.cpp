@@ -8,7 +8,9 @@ namespace json = boost::json;
 
 namespace {
 
-Error bad(std::string message) { return make_error(Errc::protocol_error, std::move(message)); }
+Error bad(std::string message) {
+    return make_error(Errc::protocol_error, std::move(message));
+}
 
 std::string finish(json::object obj) {
     std::string out = json::serialize(obj);
@@ -21,7 +23,8 @@ std::string finish(json::object obj) {
 Result<Request> parse_request(std::string_view line, json::value& id_out) {
     id_out = nullptr;
     if (line.size() > kMaxLineBytes)
-        return bad(fmt::format("message of {} bytes exceeds the limit of {}", line.size(), kMaxLineBytes));
+        return bad(
+            fmt::format("message of {} bytes exceeds the limit of {}", line.size(), kMaxLineBytes));
     boost::system::error_code ec;
     json::value v = json::parse(line, ec);
     if (ec) return bad(fmt::format("malformed JSON: {}", ec.message()));
@@ -36,9 +39,10 @@ Result<Request> parse_request(std::string_view line, json::value& id_out) {
     if (!ver) return bad("missing protocol version \"v\"");
     if (!ver->is_int64() && !ver->is_uint64()) return bad("\"v\" must be an integer");
     if (ver->to_number<std::int64_t>() != kVersion)
-        return make_error(Errc::unsupported_version,
-                          fmt::format("protocol version {} is not supported (this service speaks {})",
-                                      ver->to_number<std::int64_t>(), kVersion));
+        return make_error(
+            Errc::unsupported_version,
+            fmt::format("protocol version {} is not supported (this service speaks {})",
+                        ver->to_number<std::int64_t>(), kVersion));
     const auto* method = obj.if_contains("method");
     if (!method || !method->is_string()) return bad("missing \"method\" string");
     Request req;
@@ -90,8 +94,7 @@ Result<Message> parse_message(std::string_view line) {
     json::object& obj = v.as_object();
     const auto* ver = obj.if_contains("v");
     if (!ver || !ver->is_number() || ver->to_number<std::int64_t>() != kVersion)
-        return make_error(Errc::unsupported_version,
-                          "the service speaks another protocol version");
+        return make_error(Errc::unsupported_version, "the service speaks another protocol version");
     Message m;
     if (auto* id = obj.if_contains("id")) m.id = *id;
     if (auto* ev = obj.if_contains("event"); ev && ev->is_string()) {
@@ -119,15 +122,18 @@ Result<std::string> required_string(const json::object& params, std::string_view
     const auto* v = params.if_contains(key);
     if (!v) return make_error(Errc::invalid_argument, fmt::format("missing parameter \"{}\"", key));
     if (!v->is_string())
-        return make_error(Errc::invalid_argument, fmt::format("parameter \"{}\" must be a string", key));
+        return make_error(Errc::invalid_argument,
+                          fmt::format("parameter \"{}\" must be a string", key));
     return std::string(v->as_string());
 }
 
-Result<std::optional<std::string>> optional_string(const json::object& params, std::string_view key) {
+Result<std::optional<std::string>> optional_string(const json::object& params,
+                                                   std::string_view key) {
     const auto* v = params.if_contains(key);
     if (!v || v->is_null()) return std::optional<std::string>{};
     if (!v->is_string())
-        return make_error(Errc::invalid_argument, fmt::format("parameter \"{}\" must be a string", key));
+        return make_error(Errc::invalid_argument,
+                          fmt::format("parameter \"{}\" must be a string", key));
     return std::optional<std::string>{std::string(v->as_string())};
 }
 
@@ -137,13 +143,15 @@ Result<std::optional<std::int64_t>> optional_int(const json::object& params, std
     if (v->is_int64()) return std::optional<std::int64_t>{v->as_int64()};
     if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
         return std::optional<std::int64_t>{static_cast<std::int64_t>(v->as_uint64())};
-    return make_error(Errc::invalid_argument, fmt::format("parameter \"{}\" must be an integer", key));
+    return make_error(Errc::invalid_argument,
+                      fmt::format("parameter \"{}\" must be an integer", key));
 }
 
 Result<std::int64_t> required_int(const json::object& params, std::string_view key) {
     auto v = optional_int(params, key);
     if (!v) return v.error();
-    if (!*v) return make_error(Errc::invalid_argument, fmt::format("missing parameter \"{}\"", key));
+    if (!*v)
+        return make_error(Errc::invalid_argument, fmt::format("missing parameter \"{}\"", key));
     return **v;
 }
 

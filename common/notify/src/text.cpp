@@ -32,7 +32,8 @@ std::size_t display_width(std::string_view s) {
             len = 4;
         }
         for (int k = 1; k < len && i + static_cast<std::size_t>(k) < s.size(); ++k)
-            cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+            cp =
+                (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
         bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
                     (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
                     (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
@@ -68,11 +69,16 @@ std::string reason_text(const std::string& reason, Lang lang) {
 std::string state_text(State state, Lang lang) {
     const bool ja = lang == Lang::ja;
     switch (state) {
-        case State::unknown: return ja ? "未登録" : "to record";
-        case State::ok: return ja ? "正常" : "ok";
-        case State::due_soon: return ja ? "期限間近" : "due soon";
-        case State::overdue: return ja ? "期限切れ" : "expired";
-        case State::quota_exhausted: return ja ? "発行上限" : "quota used up";
+        case State::unknown:
+            return ja ? "未登録" : "to record";
+        case State::ok:
+            return ja ? "正常" : "ok";
+        case State::due_soon:
+            return ja ? "期限間近" : "due soon";
+        case State::overdue:
+            return ja ? "期限切れ" : "expired";
+        case State::quota_exhausted:
+            return ja ? "発行上限" : "quota used up";
     }
     return "?";
 }
@@ -82,7 +88,8 @@ std::string days_left_text(int days_left, bool overdue, Lang lang) {
     if (overdue) {
         int ago = -days_left;
         if (ago <= 0) return ja ? "本日期限切れ" : "expired today";
-        return ja ? fmt::format("期限切れ（{}日経過）", ago) : fmt::format("expired {} days ago", ago);
+        return ja ? fmt::format("期限切れ（{}日経過）", ago)
+                  : fmt::format("expired {} days ago", ago);
     }
     if (days_left == 0) return ja ? "本日まで" : "due today";
     return ja ? fmt::format("あと{}日", days_left) : fmt::format("{} days left", days_left);
@@ -91,9 +98,10 @@ std::string days_left_text(int days_left, bool overdue, Lang lang) {
 std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
     const bool ja = lang == Lang::ja;
     std::vector<std::array<std::string, 6>> table;
-    table.push_back(ja ? std::array<std::string, 6>{"状態", "システム", "項目", "所有者", "期限", "残り"}
-                       : std::array<std::string, 6>{"STATE", "SYSTEM", "CREDENTIAL", "OWNER",
-                                                    "DEADLINE", "LEFT"});
+    table.push_back(
+        ja ? std::array<std::string, 6>{"状態", "システム", "項目", "所有者", "期限", "残り"}
+           : std::array<std::string, 6>{"STATE", "SYSTEM", "CREDENTIAL", "OWNER", "DEADLINE",
+                                        "LEFT"});
     for (const StatusRow& r : rows) {
         const State state = r.state;
         std::string system = ja ? r.system_name_ja : r.system_name_en;
@@ -117,7 +125,8 @@ std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
     }
     std::array<std::size_t, 6> widths{};
     for (const auto& row : table)
-        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+        for (std::size_t i = 0; i < row.size(); ++i)
+            widths[i] = std::max(widths[i], display_width(row[i]));
     std::string out;
     for (const auto& row : table) {
         std::string line;
@@ -141,8 +150,9 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
     std::string status;
     switch (reminder.state) {
         case State::quota_exhausted:
-            status = ja ? fmt::format("証明書の発行回数が上限（{}回）に達しました", reminder.limit)
-                        : fmt::format("the certificate issuance limit ({}) is used up", reminder.limit);
+            status =
+                ja ? fmt::format("証明書の発行回数が上限（{}回）に達しました", reminder.limit)
+                   : fmt::format("the certificate issuance limit ({}) is used up", reminder.limit);
             break;
         case State::overdue:
             status = ja ? fmt::format("期限切れです（期限 {}）", deadline)
@@ -151,8 +161,8 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
         default:
             if (reminder.key.starts_with("q")) {
                 int left = reminder.limit - reminder.issued;
-                status = ja ? fmt::format("証明書の発行はあと{}回です（{}/{}）", left, reminder.issued,
-                                          reminder.limit)
+                status = ja ? fmt::format("証明書の発行はあと{}回です（{}/{}）", left,
+                                          reminder.issued, reminder.limit)
                             : fmt::format("{} certificate issuance(s) left ({}/{})", left,
                                           reminder.issued, reminder.limit);
             } else {
@@ -182,7 +192,8 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
                        : fmt::format("  Call centre: {} ({})\n", p.phone, p.hours_en);
         }
         if (!p.manual.empty())
-            body += ja ? fmt::format("  参照: {}\n", p.manual) : fmt::format("  See: {}\n", p.manual);
+            body +=
+                ja ? fmt::format("  参照: {}\n", p.manual) : fmt::format("  See: {}\n", p.manual);
     }
     text.body = std::move(body);
     return text;

@@ -80,15 +80,17 @@ struct Configuration {
 // Errc::not_found / io_error when a file cannot be read, Errc::catalog_invalid when one does not
 // validate (the message lists every problem found, one per line, "file:line: ...").
 [[nodiscard]] Result<Configuration> load_configuration(const std::filesystem::path& catalog_file,
-                                         const std::filesystem::path& site_file);
+                                                       const std::filesystem::path& site_file);
 
 // The catalog alone; source_name is used in error messages ("catalog.toml:42: ...").
-[[nodiscard]] Result<Catalog> parse_catalog(std::string_view toml_text, std::string_view source_name);
+[[nodiscard]] Result<Catalog> parse_catalog(std::string_view toml_text,
+                                            std::string_view source_name);
 
 // A catalog and a site file given as text (what load_configuration does after reading files).
 [[nodiscard]] Result<Configuration> parse_configuration(std::string_view catalog_text,
-                                          std::string_view catalog_name, std::string_view site_text,
-                                          std::string_view site_name);
+                                                        std::string_view catalog_name,
+                                                        std::string_view site_text,
+                                                        std::string_view site_name);
 
 // "cancer-registry/user-password": how credentials and [kind."..."] overrides name a kind.
 std::string kind_path(std::string_view system, std::string_view kind);

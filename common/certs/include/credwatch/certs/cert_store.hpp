@@ -24,8 +24,12 @@ inline constexpr bool kHasSystemCertificateStores = true;
 [[nodiscard]] Result<ScanResult> scan_user_stores(std::string_view owner);
 #else
 inline constexpr bool kHasSystemCertificateStores = false;
-[[nodiscard]] inline Result<ScanResult> scan_machine_stores() { return ScanResult{}; }
-[[nodiscard]] inline Result<ScanResult> scan_user_stores(std::string_view) { return ScanResult{}; }
+[[nodiscard]] inline Result<ScanResult> scan_machine_stores() {
+    return ScanResult{};
+}
+[[nodiscard]] inline Result<ScanResult> scan_user_stores(std::string_view) {
+    return ScanResult{};
+}
 #endif
 
 }  // namespace credwatch

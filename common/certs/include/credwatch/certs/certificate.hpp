@@ -16,11 +16,12 @@ namespace credwatch {
 // Parse all certificates held by one file. The format is detected from the content and the
 // extension. PKCS#12 files are opened with the password in the sibling "<stem>.pass" file
 // (trailing CR/LF/spaces and a UTF-8 BOM stripped), else with an empty password.
-[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem::path& path);
+[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificate_file(
+    const std::filesystem::path& path);
 
 // Parse certificates from memory (PEM with one or many, or a single DER certificate).
-[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
-                                                       std::string_view name_for_errors);
+[[nodiscard]] Result<std::vector<CertificateInfo>> read_certificates(
+    std::string_view bytes, std::string_view name_for_errors);
 [[nodiscard]] Result<CertificateInfo> describe_der(std::string_view der);
 
 // What a streaming scan reports as it goes, instead of collecting a ScanResult.
@@ -45,7 +46,7 @@ enum class ScanCache {
 // Scans files and folders (recursively) for certificate files (.pem .crt .cer .der .p12 .pfx),
 // remembering size and modification time so that a rescan of unchanged files does not parse.
 class CertificateScanner {
-public:
+  public:
     explicit CertificateScanner(ScanCache cache = ScanCache::keep);
     ~CertificateScanner();
     CertificateScanner(const CertificateScanner&) = delete;
@@ -53,14 +54,15 @@ public:
 
     // A file given explicitly is read whatever its extension; folders are walked and only
     // certificate extensions are read. A path that does not exist is a failure record.
-    ScanResult scan(const std::vector<std::filesystem::path>& paths, const std::string& owner = "machine");
+    ScanResult scan(const std::vector<std::filesystem::path>& paths,
+                    const std::string& owner = "machine");
 
     // The same scan, each record passed to `visitor` as soon as it is read (the visitor's
     // functions may be empty). Holds the scanner's lock while the visitor runs.
     ScanCounts scan(const std::vector<std::filesystem::path>& paths, const std::string& owner,
                     const ScanVisitor& visitor);
 
-private:
+  private:
     struct Cache;
     std::unique_ptr<Cache> cache_;
     ScanCache cache_mode_;

@@ -14,20 +14,20 @@ namespace credwatch {
 struct CertificateInfo {
     std::string subject;  // RFC 2253 style, UTF-8 ("CN=山田太郎,O=...")
     std::string issuer;
-    std::string serial;  // lowercase hex, no separators
+    std::string serial;    // lowercase hex, no separators
     TimePoint not_before;  // UTC; beyond TimePoint's range (e.g. RFC 5280's "no expiry"
     TimePoint not_after;   // 99991231235959Z) clamped to TimePoint::max() / min()
-    std::string sha1;    // lowercase hex of the DER encoding
-    std::string sha256;  // lowercase hex of the DER encoding
+    std::string sha1;      // lowercase hex of the DER encoding
+    std::string sha256;    // lowercase hex of the DER encoding
     bool is_ca = false;
     std::vector<std::string> key_usage;  // "digitalSignature", "keyEncipherment", ...
 };
 
 // A certificate found somewhere: a file (path), or an OS store ("LocalMachine\\My").
 struct FoundCertificate {
-    std::string location;     // file path (UTF-8) or store name
-    std::string source;       // "file" or "store"
-    std::string owner;        // "machine" or the OS user whose store / folder it came from
+    std::string location;  // file path (UTF-8) or store name
+    std::string source;    // "file" or "store"
+    std::string owner;     // "machine" or the OS user whose store / folder it came from
     CertificateInfo info;
 };
 

@@ -24,7 +24,7 @@ std::string_view to_string(Rule rule) noexcept;
 std::optional<Rule> rule_from_string(std::string_view text) noexcept;
 
 enum class State {
-    unknown,          // nothing recorded yet, or its certificate not found: a to-do for a person
+    unknown,  // nothing recorded yet, or its certificate not found: a to-do for a person
     ok,
     due_soon,         // inside the first reminder threshold
     overdue,          // expired / lapsed
@@ -90,13 +90,13 @@ struct Credential {
     std::string system;
     std::string kind;
     std::string label;
-    std::string owner = "machine";  // "machine" or an OS user name
-    std::int64_t generation = 1;    // a renewal starts a new generation
-    std::optional<Date> renewed_on;  // password changed / document obtained
-    int issued = 0;                  // issuance_quota
-    std::optional<int> limit;        // overrides the kind's limit
+    std::string owner = "machine";     // "machine" or an OS user name
+    std::int64_t generation = 1;       // a renewal starts a new generation
+    std::optional<Date> renewed_on;    // password changed / document obtained
+    int issued = 0;                    // issuance_quota
+    std::optional<int> limit;          // overrides the kind's limit
     std::optional<int> lifetime_days;  // overrides the kind's lifetime
-    std::string document_path;       // document_age: file whose modification time counts
+    std::string document_path;         // document_age: file whose modification time counts
     // certificate_validity: the certificate currently matched from the inventory.
     std::optional<TimePoint> not_after;
     std::string certificate_sha256;

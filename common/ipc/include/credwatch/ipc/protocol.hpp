@@ -43,11 +43,13 @@ struct Message {
 std::optional<Errc> errc_from_string(std::string_view text);
 
 // Typed access to request parameters, with errors that name the parameter.
-[[nodiscard]] Result<std::string> required_string(const boost::json::object& params, std::string_view key);
+[[nodiscard]] Result<std::string> required_string(const boost::json::object& params,
+                                                  std::string_view key);
 [[nodiscard]] Result<std::optional<std::string>> optional_string(const boost::json::object& params,
-                                                   std::string_view key);
+                                                                 std::string_view key);
 [[nodiscard]] Result<std::optional<std::int64_t>> optional_int(const boost::json::object& params,
-                                                 std::string_view key);
-[[nodiscard]] Result<std::int64_t> required_int(const boost::json::object& params, std::string_view key);
+                                                               std::string_view key);
+[[nodiscard]] Result<std::int64_t> required_int(const boost::json::object& params,
+                                                std::string_view key);
 
 }  // namespace credwatch::protocol

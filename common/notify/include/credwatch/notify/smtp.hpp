@@ -45,6 +45,7 @@ struct SmtpOptions {
 // reason and the server's reply when the server refuses or cannot be reached; the password
 // never appears in it.
 [[nodiscard]] Status smtp_send(const SmtpOptions& options, std::string_view envelope_from,
-                 const std::vector<std::string>& recipients, std::string_view message);
+                               const std::vector<std::string>& recipients,
+                               std::string_view message);
 
 }  // namespace credwatch

@@ -13,7 +13,8 @@
 namespace credwatch {
 
 std::string state_text(State state, Lang lang);
-// "あと12日" / "12 days left", "期限切れ（3日経過）" / "expired 3 days ago", "本日まで" / "due today"
+// "あと12日" / "12 days left", "期限切れ（3日経過）" / "expired 3 days ago", "本日まで" / "due
+// today"
 std::string days_left_text(int days_left, bool overdue, Lang lang);
 
 // A status table (one row per credential) for a terminal.

@@ -33,9 +33,10 @@ struct StoreOptions {
 using OutboxRenderer = std::function<std::optional<OutboxMessage>(const Reminder&)>;
 
 class Store {
-public:
+  public:
     [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::filesystem::path& database,
-                                               const Clock& clock, StoreOptions options = {});
+                                                             const Clock& clock,
+                                                             StoreOptions options = {});
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -45,7 +46,8 @@ public:
 
     // Credentials --------------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<Credential>> credentials();
-    [[nodiscard]] Result<Credential> credential(std::string_view id);  // Errc::not_found when unknown
+    [[nodiscard]] Result<Credential> credential(
+        std::string_view id);  // Errc::not_found when unknown
     [[nodiscard]] Status add_credential(const Credential& credential, const Actor& actor);
     // Removal leaves a tombstone so that a credential from the site configuration does not
     // come back at the next start.
@@ -54,22 +56,25 @@ public:
     // Password changed / document obtained on `on`: starts a new generation.
     [[nodiscard]] Status record_renewal(std::string_view id, Date on, const Actor& actor);
     // One more certificate issued; returns the new count. Never decremented.
-    [[nodiscard]] Result<int> record_issuance(std::string_view id, const Actor& actor, std::string_view note = {});
+    [[nodiscard]] Result<int> record_issuance(std::string_view id, const Actor& actor,
+                                              std::string_view note = {});
     // Set the count (e.g. issuances made before credwatch was installed); refuses to lower it.
     [[nodiscard]] Result<int> set_issued(std::string_view id, int total, const Actor& actor);
     // The certificate matched for a certificate_validity credential. A different certificate
     // with a later notAfter starts a new generation; none found clears it.
-    [[nodiscard]] Status bind_certificate(std::string_view id, const std::optional<FoundCertificate>& cert,
-                            const Actor& actor);
+    [[nodiscard]] Status bind_certificate(std::string_view id,
+                                          const std::optional<FoundCertificate>& cert,
+                                          const Actor& actor);
 
     // Reminders ----------------------------------------------------------------------------
     // Keys already fired or superseded for this credential generation.
-    [[nodiscard]] Result<std::set<std::string>> fired_keys(std::string_view credential_id, std::int64_t generation);
+    [[nodiscard]] Result<std::set<std::string>> fired_keys(std::string_view credential_id,
+                                                           std::int64_t generation);
     // Inserts the due reminders (and their superseded keys) in one transaction; returns the
     // ones that were new. A reminder already present is not raised twice. With `queue`, the
     // mail it renders for a new reminder is put in the outbox in the same transaction.
     [[nodiscard]] Result<std::vector<Reminder>> raise(const std::vector<DueReminder>& due,
-                                        const OutboxRenderer& queue = {});
+                                                      const OutboxRenderer& queue = {});
     [[nodiscard]] Result<std::vector<Reminder>> reminders(bool active_only);
     [[nodiscard]] Result<Reminder> reminder(std::int64_t id);
     [[nodiscard]] Status acknowledge(std::int64_t reminder_id, const Actor& actor);
@@ -82,7 +87,8 @@ public:
     [[nodiscard]] Result<std::vector<InventoryEntry>> inventory();
     [[nodiscard]] Result<std::vector<InventoryFailure>> inventory_failures();
     // Bind an inventory certificate (by sha256) to a credential: recorded, and used by matching.
-    [[nodiscard]] Status bind_inventory(std::string_view sha256, std::string_view credential_id, const Actor& actor);
+    [[nodiscard]] Status bind_inventory(std::string_view sha256, std::string_view credential_id,
+                                        const Actor& actor);
 
     // Outbox (e-mail) -----------------------------------------------------------------------
     // Queues one message (a test mail); returns its id. Due at once unless held.
@@ -94,9 +100,11 @@ public:
     // The server accepted it: sent_at = now. Sent messages older than 180 days are deleted.
     [[nodiscard]] Status mark_sent(std::int64_t id);
     // The attempt failed: counted, the error kept, retried at `next_attempt_at`.
-    [[nodiscard]] Status mark_failed(std::int64_t id, std::string_view error, TimePoint next_attempt_at);
+    [[nodiscard]] Status mark_failed(std::int64_t id, std::string_view error,
+                                     TimePoint next_attempt_at);
     // Newest first; `unsent_only`: queued and held messages only.
-    [[nodiscard]] Result<std::vector<OutboxEntry>> outbox(std::size_t limit = 100, bool unsent_only = false);
+    [[nodiscard]] Result<std::vector<OutboxEntry>> outbox(std::size_t limit = 100,
+                                                          bool unsent_only = false);
     [[nodiscard]] Result<OutboxEntry> outbox_entry(std::int64_t id);
     [[nodiscard]] Result<OutboxCounts> outbox_counts();
     // Folds the held digest items queued before `created_before` into one digest message
@@ -110,7 +118,7 @@ public:
     // Audit --------------------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);
 
-private:
+  private:
     struct Impl;
     explicit Store(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
