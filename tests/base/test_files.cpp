@@ -1,14 +1,19 @@
 // platform/files.hpp: bounded whole-file reads and atomic replacement, on a real folder.
 
 #include "credwatch/platform/files.hpp"
+#include "credwatch/platform/folder_walk.hpp"
 #include "credwatch/platform/platform.hpp"
 
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
 
 namespace credwatch {
 namespace {
@@ -70,6 +75,92 @@ TEST(Files, WriteFileAtomicallyIntoAMissingFolderFailsNamingIt) {
     ASSERT_FALSE(written);
     EXPECT_EQ(written.error().code, Errc::io_error);
     EXPECT_NE(written.error().message.find("x.prom.tmp"), std::string::npos);
+}
+
+bool is_pem_name(std::string_view name) {
+    return name.ends_with(".pem");
+}
+
+TEST(FolderWalk, VisitsSubfoldersInNameOrderAndKeepsOnlyWantedNames) {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir / "a" / "c");
+    std::filesystem::create_directories(dir / "b");
+    write(dir / "top.pem", "12345");
+    write(dir / "notes.txt", "x");
+    write(dir / "b" / "x.pem", "x");
+    write(dir / "a" / "y.pem", "x");
+    write(dir / "a" / "skip.txt", "x");
+    write(dir / "a" / "c" / "z.pem", "x");
+    std::vector<std::string> names_asked;
+    const auto wanted = [&](std::string_view name) {
+        names_asked.emplace_back(name);
+        return is_pem_name(name);
+    };
+    std::vector<platform::WalkedFile> files;
+    std::vector<platform::WalkFailure> failures;
+    platform::walk_folder(platform::to_utf8(dir.path()), wanted, files, failures);
+
+    EXPECT_TRUE(failures.empty());
+    // Depth-first: a folder's files, then its subfolders in name order.
+    const std::vector<std::filesystem::path> expected{
+        dir / "top.pem", dir / "a" / "y.pem", dir / "a" / "c" / "z.pem", dir / "b" / "x.pem"};
+    ASSERT_EQ(files.size(), expected.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        EXPECT_EQ(platform::from_utf8(files[i].location), expected[i]) << files[i].location;
+        EXPECT_TRUE(files[i].stamp.exists) << files[i].location;
+        EXPECT_FALSE(files[i].stamp_error) << files[i].location;
+    }
+    EXPECT_EQ(files[0].stamp.size, 5u);
+    // The rule decides on names, never on paths, and only for files.
+    for (const auto& name : names_asked) {
+        EXPECT_EQ(name.find_first_of("/\\"), std::string::npos) << name;
+    }
+    EXPECT_NE(std::find(names_asked.begin(), names_asked.end(), "notes.txt"), names_asked.end());
+
+    std::error_code ec;
+    const platform::FileStamp stamp = platform::stamp_of(dir / "top.pem", ec);
+    EXPECT_FALSE(ec);
+    EXPECT_EQ(stamp, files[0].stamp);
+}
+
+TEST(FolderWalk, AMissingFolderIsOneFailureNamingIt) {
+    test::TempDir dir;
+    const std::string root = platform::to_utf8(dir / "gone");
+    std::vector<platform::WalkedFile> files;
+    std::vector<platform::WalkFailure> failures;
+    platform::walk_folder(root, is_pem_name, files, failures);
+    EXPECT_TRUE(files.empty());
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0].location, root);
+    EXPECT_EQ(failures[0].message.rfind(root + ": cannot list the folder: ", 0), 0u)
+        << failures[0].message;
+
+    std::error_code ec;
+    EXPECT_FALSE(platform::stamp_of(dir / "gone.pem", ec).exists);
+    EXPECT_FALSE(ec) << "a missing file is no error";
+}
+
+TEST(FolderWalk, ListsAFolderReachedThroughSymlinksOnceAndKeepsDanglingLinks) {
+    test::TempDir dir;
+    std::filesystem::create_directories(dir / "a");
+    write(dir / "a" / "x.pem", "x");
+    std::error_code ec;
+    std::filesystem::create_directory_symlink(dir / "a", dir / "a" / "loop", ec);
+    if (!ec) std::filesystem::create_directory_symlink(dir / "a", dir / "b", ec);
+    if (!ec) std::filesystem::create_symlink(dir / "nothing.pem", dir / "dangling.pem", ec);
+    if (ec) GTEST_SKIP() << "cannot make symlinks here: " << ec.message();
+
+    std::vector<platform::WalkedFile> files;
+    std::vector<platform::WalkFailure> failures;
+    platform::walk_folder(platform::to_utf8(dir.path()), is_pem_name, files, failures);
+    EXPECT_TRUE(failures.empty());
+    ASSERT_EQ(files.size(), 2u);
+    // The dangling link is the root's file; "a" comes before "b", so it is the route that wins.
+    EXPECT_EQ(platform::from_utf8(files[0].location), dir / "dangling.pem");
+    EXPECT_FALSE(files[0].stamp.exists);
+    EXPECT_FALSE(files[0].stamp_error);
+    EXPECT_EQ(platform::from_utf8(files[1].location), dir / "a" / "x.pem");
+    EXPECT_TRUE(files[1].stamp.exists);
 }
 
 TEST(Platform, MachineNameIsOneLineOfText) {
