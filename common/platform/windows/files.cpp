@@ -1,6 +1,7 @@
 #include "credwatch/platform/files.hpp"
 
 #include "credwatch/platform/platform.hpp"
+#include "files_internal.hpp"
 
 #include <fmt/format.h>
 
@@ -50,24 +51,7 @@ Result<std::string> read_file(const std::filesystem::path& file, std::size_t max
     return content;
 }
 
-Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
-    std::filesystem::path temp = file;
-    temp += ".tmp";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
-                                                          "exists and the service may write to it",
-                                                          to_utf8(temp)));
-        out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ignored;
-            std::filesystem::remove(temp, ignored);
-            return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
-        }
-    }
+Status detail::replace_file(const std::filesystem::path& temp, const std::filesystem::path& file) {
     if (!::MoveFileExW(temp.c_str(), file.c_str(),
                        MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         const DWORD err = ::GetLastError();

@@ -1,0 +1,37 @@
+// The platform-independent half of write_file_atomically: the temporary file beside the
+// target. The rename over it is each platform's (posix/files.cpp, windows/files.cpp).
+
+#include "credwatch/platform/files.hpp"
+
+#include "credwatch/platform/platform.hpp"
+#include "files_internal.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <system_error>
+
+namespace credwatch::platform {
+
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
+    std::filesystem::path temp = file;
+    temp += ".tmp";
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
+                                                          "exists and the service may write to it",
+                                                          to_utf8(temp)));
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
+        out.flush();
+        if (!out) {
+            out.close();
+            std::error_code ignored;
+            std::filesystem::remove(temp, ignored);
+            return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
+        }
+    }
+    return detail::replace_file(temp, file);
+}
+
+}  // namespace credwatch::platform
