@@ -16,20 +16,8 @@
 
 namespace credwatch::platform {
 
-namespace {
-
-Error read_error(const std::filesystem::path& file, int error_number) {
-    const Errc code = error_number == ENOENT ? Errc::not_found : Errc::io_error;
-    return make_error(code, fmt::format("{}: cannot read: {}", to_utf8(file),
-                                        std::generic_category().message(error_number)));
-}
-
-Error too_large(const std::filesystem::path& file, std::size_t max_bytes) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
-}
-
-}  // namespace
+using detail::read_error;
+using detail::too_large;
 
 Result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes) {
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);

@@ -8,10 +8,22 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <fstream>
 #include <system_error>
 
 namespace credwatch::platform {
+
+Error detail::read_error(const std::filesystem::path& file, int error_number) {
+    const Errc code = error_number == ENOENT ? Errc::not_found : Errc::io_error;
+    return make_error(code, fmt::format("{}: cannot read: {}", to_utf8(file),
+                                        std::generic_category().message(error_number)));
+}
+
+Error detail::too_large(const std::filesystem::path& file, std::size_t max_bytes) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
+}
 
 Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
     std::filesystem::path temp = file;

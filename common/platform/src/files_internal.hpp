@@ -3,9 +3,15 @@
 
 #include "credwatch/base/error.hpp"
 
+#include <cstddef>
 #include <filesystem>
 
 namespace credwatch::platform::detail {
+
+// read_file's errors, alike on both platforms: "<file>: cannot read: <reason>" (not_found for
+// ENOENT, else io_error) and "<file>: too large: more than <max_bytes> bytes".
+Error read_error(const std::filesystem::path& file, int error_number);
+Error too_large(const std::filesystem::path& file, std::size_t max_bytes);
 
 // Renames the written `temp` over `file` in one step (POSIX: rename, mode 0644 for the
 // exporter's account; Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING). On failure `temp`
