@@ -9,6 +9,7 @@ packages=(
     libssl-dev openssl libsqlite3-dev sqlite3
     libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
     libgtest-dev libgmock-dev libcurl4-openssl-dev
+    libsystemd-dev  # sd_notify: Type=notify and WatchdogSec in config/credwatch.service
     tzdata locales
     python3 python3-aiosmtpd python3-icalendar prometheus
     prometheus-alertmanager prometheus-node-exporter
