@@ -9,7 +9,8 @@ packages=(
     libssl-dev openssl libsqlite3-dev sqlite3
     libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev
     libgtest-dev libgmock-dev libcurl4-openssl-dev
-    tzdata locales
+    libsystemd-dev  # sd_notify: Type=notify and WatchdogSec in config/credwatch.service
+    tzdata locales faketime  # faketime: the clock-jump fault test
     python3 python3-aiosmtpd python3-icalendar prometheus
     prometheus-alertmanager prometheus-node-exporter
     # tray companion (tray/) and its GUI smoke test (tests/integration/tray_smoke.sh)

@@ -41,9 +41,17 @@ Reply status(Context& context, const Params& params, const Peer&) {
     if (!active) return active.error();
     json::array reminders;
     for (const auto& r : *active) reminders.push_back(to_json(r));
+    // The heartbeat: a tray that sees no pass for twice the interval says reminders stopped.
+    json::object evaluation{
+        {"every_minutes", std::max(1, context.config.service.evaluate_every_minutes)}};
+    if (auto last = context.pass.last_completed())
+        evaluation["last"] = format_utc(*last);
+    else
+        evaluation["last"] = nullptr;
     return json::value(json::object{{"now", format_utc(context.clock.now())},
                                     {"at", format_utc(at)},
                                     {"severity", worst},
+                                    {"evaluation", std::move(evaluation)},
                                     {"credentials", std::move(credentials)},
                                     {"reminders", std::move(reminders)}});
 }

@@ -1,5 +1,7 @@
 #include "service_entry.hpp"
 
+#include "systemd_notify.hpp"
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -13,10 +15,13 @@ int run_service(const ServiceOptions& options) {
     boost::asio::io_context io(1);
     SystemClock clock;
     ServiceCore core(io, options, clock);
+    SystemdNotifier systemd(io);
     boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](boost::system::error_code ec, int signal) {
         if (ec) return;
         spdlog::info("signal {} received: stopping", signal);
+        systemd.stopping();
+        systemd.stop_watchdog();
         core.stop();
         io.stop();
     });
@@ -25,7 +30,9 @@ int run_service(const ServiceOptions& options) {
         reload_signal.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
             spdlog::info("SIGHUP received: reloading the configuration");
+            systemd.reloading();
             (void)core.reload();
+            systemd.ready();
             wait_reload();
         });
     };
@@ -36,9 +43,16 @@ int run_service(const ServiceOptions& options) {
     if (auto st = core.start(); !st) {
         spdlog::critical("credwatch-service cannot start: {}", st.error().message);
         std::cerr << "credwatch-service: " << st.error().message << "\n";
+        systemd.status("cannot start: " + st.error().message);
         return st.error().code == Errc::already_running ? 3 : 1;
     }
     spdlog::info("credwatch-service ready (data directory {})", options.data_dir.string());
+    // Only now: systemd orders dependants after READY=1, and the socket already listens.
+    systemd.ready();
+    systemd.status("evaluating every " +
+                   std::to_string(core.configuration().service.evaluate_every_minutes) +
+                   " minute(s)");
+    systemd.start_watchdog();
     io.run();
     spdlog::info("credwatch-service stopped");
     return 0;

@@ -219,6 +219,7 @@ Result<PassResult> EvaluationPass::run(Scan scan) {
                                                config_->service.organisation)});
     }
     publish(result);
+    last_completed_ = result.at;
     return result;
 }
 

@@ -78,6 +78,8 @@ class EvaluationPass {
     void inventory_changed() { inventory_.reset(); }
 
     std::vector<Procedure> procedures_of(const CredentialKind* kind) const;
+    // When the last pass completed: the heartbeat the tray checks (status "evaluation").
+    std::optional<TimePoint> last_completed() const { return last_completed_; }
 
   private:
     [[nodiscard]] Status scan_certificate_folders();
@@ -98,6 +100,7 @@ class EvaluationPass {
     CertificateScanner scanner_;
     std::optional<std::vector<InventoryEntry>> inventory_;  // empty: read it from the store
     std::string last_worst_;
+    std::optional<TimePoint> last_completed_;
     std::vector<std::function<void(const RaisedReminder&)>> listeners_;
     // Per inventory source, the unreadable certificates (location, reason) written to the
     // system log: each once while it keeps failing, and again when it fails anew.

@@ -1117,3 +1117,22 @@ TEST(ClockWatchdog, AJumpOfTheWallClockAndANewLocalDayAreReported) {
     watchdog.check(steady);
     EXPECT_EQ(heard.size(), 3u);
 }
+
+// The heartbeat the tray checks: the last completed pass and the interval, in every status.
+TEST_F(ServiceCoreTest, StatusCarriesTheLastCompletedEvaluationForTheTraysHeartbeat) {
+    auto core = make();
+    ASSERT_STARTED(core);
+    json::object status = core->ok("status");
+    ASSERT_TRUE(status.contains("evaluation")) << json::serialize(status);
+    json::object evaluation = status["evaluation"].as_object();
+    EXPECT_EQ(str(evaluation["last"]), str(status["now"])) << "start-up evaluated before listening";
+    ASSERT_TRUE(evaluation["every_minutes"].is_int64());
+    EXPECT_GE(evaluation["every_minutes"].as_int64(), 1);
+
+    clock_.advance(3h);  // no timer ran: the last pass is three hours old
+    json::object later = core->ok("status")["evaluation"].as_object();
+    EXPECT_EQ(str(later["last"]), str(evaluation["last"]));
+    ASSERT_TRUE(core->svc().evaluate_now());
+    json::object after = core->ok("status");
+    EXPECT_EQ(str(after["evaluation"].as_object()["last"]), str(after["now"]));
+}

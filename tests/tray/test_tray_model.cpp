@@ -166,7 +166,42 @@ TEST_F(TrayModel, DaysLeftTextEnglish) {
     EXPECT_EQ(state_label(State::overdue), "Expired");
     EXPECT_EQ(tooltip(s), "credwatch\nUser password b expired 3 days ago");
     Snapshot down;
-    EXPECT_NE(tooltip(down).find("not reachable"), std::string::npos);
+    EXPECT_NE(tooltip(down).find("not running — reminders are not being sent"), std::string::npos);
+}
+
+// The heartbeat: a service that answers but has not completed a pass for twice its interval
+// sends no reminders, and the tray says so as it does for a service that is down.
+TEST_F(TrayModel, SilentServiceTurnsGreyWithStartAction) {
+    auto status_with = [](const char* last) {
+        json::object status{
+            {"now", "2026-12-01T10:00:00Z"},
+            {"severity", 0},
+            {"evaluation", json::object{{"every_minutes", 15}, {"last", last}}},
+            {"credentials", json::array{row("a", "password_rotation", "ok", 40, "2027-01-10")}},
+            {"reminders", json::array{}}};
+        return status;
+    };
+    Snapshot fresh;
+    apply_status(fresh, status_with("2026-12-01T09:45:00Z"), Lang::en);  // one interval
+    EXPECT_FALSE(fresh.evaluation_stale);
+    EXPECT_EQ(colour_for(fresh), TrayColour::green);
+    EXPECT_EQ(dump_menu(build_menu(fresh)).find("start_service"), std::string::npos);
+
+    Snapshot silent;
+    apply_status(silent, status_with("2026-12-01T09:29:00Z"), Lang::en);  // 31 minutes
+    EXPECT_TRUE(silent.evaluation_stale);
+    EXPECT_EQ(colour_for(silent), TrayColour::grey);
+    EXPECT_NE(tooltip(silent).find("not running — reminders are not being sent"),
+              std::string::npos);
+    const std::string menu = dump_menu(build_menu(silent));
+    EXPECT_NE(menu.find("Start the credwatch service  -> start_service"), std::string::npos)
+        << menu;
+    // The last known rows stay visible.
+    EXPECT_NE(menu.find("User password a:"), std::string::npos) << menu;
+
+    EXPECT_TRUE(evaluation_is_stale(TimePoint{}, std::nullopt, 15));
+    EXPECT_FALSE(evaluation_is_stale(TimePoint{} + std::chrono::minutes(30), TimePoint{}, 15));
+    EXPECT_TRUE(evaluation_is_stale(TimePoint{} + std::chrono::minutes(31), TimePoint{}, 15));
 }
 
 TEST_F(TrayModel, JapaneseCatalog) {
@@ -237,7 +272,11 @@ TEST_F(TrayModel, MenuContents) {
 
     Snapshot down;
     const std::string offline = dump_menu(build_menu(down));
-    EXPECT_NE(offline.find("Service not reachable (retrying) [disabled]"), std::string::npos)
+    EXPECT_NE(offline.find("The credwatch service is not running — reminders are not being sent. "
+                           "[disabled]"),
+              std::string::npos)
+        << offline;
+    EXPECT_NE(offline.find("Start the credwatch service  -> start_service"), std::string::npos)
         << offline;
     EXPECT_EQ(offline.find("I changed a password"), std::string::npos);
 }

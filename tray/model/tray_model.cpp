@@ -101,7 +101,7 @@ TrayColour colour_for(State state) noexcept {
 }
 
 TrayColour colour_for(const Snapshot& snapshot) noexcept {
-    if (!snapshot.connected) return TrayColour::grey;
+    if (!snapshot.working()) return TrayColour::grey;
     TrayColour worst = TrayColour::green;
     int worst_severity = -1;
     for (const auto& c : snapshot.credentials) {
@@ -168,6 +168,18 @@ void apply_status(Snapshot& snapshot, const json::object& status, Lang lang) {
     snapshot.connected = true;
     snapshot.error.clear();
     snapshot.severity = opt_int(status, "severity").value_or(-1);
+    snapshot.evaluation_stale = false;
+    snapshot.last_evaluation_utc.clear();
+    if (const auto* ev = status.if_contains("evaluation"); ev && ev->is_object()) {
+        const auto& e = ev->as_object();
+        snapshot.last_evaluation_utc = str(e, "last");
+        auto now = parse_utc(str(status, "now"));
+        std::optional<TimePoint> last;
+        if (auto parsed = parse_utc(snapshot.last_evaluation_utc)) last = *parsed;
+        if (now)
+            snapshot.evaluation_stale =
+                evaluation_is_stale(*now, last, opt_int(e, "every_minutes").value_or(1));
+    }
     snapshot.credentials.clear();
     snapshot.reminders.clear();
     if (const auto* rows = status.if_contains("credentials"); rows && rows->is_array())
@@ -319,9 +331,18 @@ const CredentialView* nearest_deadline(const std::vector<CredentialView>& rows) 
     return best;
 }
 
+bool evaluation_is_stale(TimePoint service_now, std::optional<TimePoint> last_evaluation,
+                         int every_minutes) noexcept {
+    if (!last_evaluation) return true;  // listening only starts after the first pass
+    return service_now - *last_evaluation > 2 * std::chrono::minutes(std::max(1, every_minutes));
+}
+
+std::string service_down_text() {
+    return u8(_("The credwatch service is not running — reminders are not being sent."));
+}
+
 std::string tooltip(const Snapshot& snapshot) {
-    if (!snapshot.connected)
-        return "credwatch\n" + u8(_("The credwatch service is not reachable; retrying."));
+    if (!snapshot.working()) return "credwatch\n" + service_down_text();
     std::string text = "credwatch";
     if (snapshot.credentials.empty()) return text + "\n" + u8(_("Nothing is tracked yet."));
     if (const CredentialView* r = nearest_deadline(snapshot.credentials)) {
@@ -485,9 +506,13 @@ std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
     std::vector<MenuItem> menu;
     menu.push_back({MenuAction::open_status, {}, u8(_("Open status window")), true, false, {}});
     menu.push_back(separator());
-    if (!snapshot.connected) {
+    if (!snapshot.working()) {
+        menu.push_back({MenuAction::none, {}, service_down_text(), false, false, {}});
         menu.push_back(
-            {MenuAction::none, {}, u8(_("Service not reachable (retrying)")), false, false, {}});
+            {MenuAction::start_service, {}, u8(_("Start the credwatch service")), true, false, {}});
+    }
+    if (!snapshot.connected) {
+        // Nothing to list: the rows would be the last known ones.
     } else if (snapshot.credentials.empty()) {
         menu.push_back({MenuAction::none, {}, u8(_("Nothing is tracked yet")), false, false, {}});
     } else {
@@ -550,14 +575,9 @@ void dump(const std::vector<MenuItem>& items, int depth, std::string& out) {
         out += i.label;
         if (!i.enabled) out += " [disabled]";
         if (i.children.empty() && i.action != MenuAction::none) {
-            static const char* names[] = {"none",
-                                          "open_status",
-                                          "show_credential",
-                                          "record_change",
-                                          "record_issuance",
-                                          "open_procedure",
-                                          "settings",
-                                          "quit"};
+            static const char* names[] = {"none",          "open_status",     "show_credential",
+                                          "record_change", "record_issuance", "open_procedure",
+                                          "settings",      "start_service",   "quit"};
             out += "  -> ";
             out += names[static_cast<int>(i.action)];
             if (!i.argument.empty()) out += " " + i.argument;

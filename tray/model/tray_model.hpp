@@ -21,7 +21,7 @@ enum class TrayColour {
     green,  // everything fine
     amber,  // something inside its warning window, or something still to record
     red,    // expired, overdue or quota used up
-    grey,   // the service is not reachable
+    grey,   // the service is not reachable, or it has stopped evaluating (no reminders go out)
 };
 std::string_view to_string(TrayColour colour) noexcept;
 struct Rgb {
@@ -99,6 +99,12 @@ struct KindView {
 struct Snapshot {
     bool connected = false;
     std::string error;  // why not connected
+    // Connected, but no evaluation pass completed for twice the service's interval: the service
+    // answers yet sends no reminders (a store that keeps failing, a pass that hangs).
+    bool evaluation_stale = false;
+    std::string last_evaluation_utc;  // as the service sent it; empty before the first pass
+    // Reminders are going out: connected and evaluating.
+    bool working() const { return connected && !evaluation_stale; }
     int severity = -1;  // worst severity from the service, -1 when nothing is tracked
     std::vector<CredentialView> credentials;
     std::vector<ReminderView> reminders;  // active ones
@@ -111,7 +117,14 @@ CredentialView credential_view(const StatusRow& row, Lang lang);
 // The JSON row of a reply or an event, read with status_row_from_json.
 CredentialView credential_from_json(const boost::json::object& row, Lang lang);
 // The result of "status" (credentials + reminders + severity).
+// The "evaluation" heartbeat is judged against the service's own "now" of the same reply.
 void apply_status(Snapshot& snapshot, const boost::json::object& status, Lang lang);
+// No completed pass within twice the interval (a pass may take a while; one missed tick is not
+// an outage). Pure, for the tests.
+bool evaluation_is_stale(TimePoint service_now, std::optional<TimePoint> last_evaluation,
+                         int every_minutes) noexcept;
+// The line the tray shows while reminders are not going out.
+std::string service_down_text();
 // The result of "catalog" (procedures, kinds).
 void apply_catalog(Snapshot& snapshot, const boost::json::object& catalog, Lang lang);
 ReminderView reminder_from_json(const boost::json::object& data);
@@ -157,6 +170,7 @@ enum class MenuAction {
     record_issuance,  // argument: credential id
     open_procedure,   // argument: procedure id
     settings,
+    start_service,  // the service is down or silent: start it (asks for elevation)
     quit,
 };
 struct MenuItem {

@@ -5,6 +5,8 @@
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
+
+#include "start_service.hpp"
 #include "working_set.hpp"
 
 #include <wx/cmdline.h>
@@ -251,11 +253,27 @@ void TrayApp::perform(const MenuItem& item) {
         case MenuAction::settings:
             show_settings();
             break;
+        case MenuAction::start_service:
+            start_the_service();
+            break;
         case MenuAction::quit:
             quit();
             return;
     }
     schedule_trim();
+}
+
+void TrayApp::start_the_service() {
+    const StartRequest request = start_service();
+    if (request.launched) {
+        spdlog::info("tray: asked the OS to start the credwatch service");
+        return;
+    }
+    spdlog::warn("tray: could not start the credwatch service: {}", request.error);
+    wxMessageBox(wxString::Format(_("The credwatch service could not be started (%s).\n"
+                                    "An administrator can start it with: %s"),
+                                  wx(request.error), wx(request.command)),
+                 "credwatch", wxOK | wxICON_WARNING);
 }
 
 void TrayApp::schedule_trim() {

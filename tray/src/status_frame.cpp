@@ -151,8 +151,8 @@ void StatusFrame::update(const Snapshot& snapshot) {
     icon.CopyFromBitmap(state_bitmap(colour_for(snapshot), 32));
     SetIcon(icon);
     fill_credentials();
-    if (!snapshot.connected)
-        SetStatusText(_("The credwatch service is not reachable; retrying."));
+    if (!snapshot.working())
+        SetStatusText(wxString::FromUTF8(service_down_text()));
     else
         SetStatusText(wxString::Format(_("Connected to the credwatch service. Updated %s."),
                                        wxDateTime::Now().Format("%H:%M")));

@@ -123,6 +123,7 @@ class TrayApp : public wxApp {
     void bind_certificate(const CertificateView& certificate);
     void show_settings();
     void quit();
+    void start_the_service();
     // A request on a short-lived connection; shows the error to the person on failure.
     std::optional<boost::json::value> request(std::string_view method,
                                               boost::json::object params = {});
