@@ -369,8 +369,7 @@ TEST_F(AuthorizationTest, StaffSeeOnlyTheirOwnAuditEntriesRecordedUnderTheirOsNa
 
     std::set<std::string> users;
     json::object everyone = core->ok("audit", {});
-    for (const auto& e : everyone["audit"].as_array())
-        users.insert(str(e.at("os_user")));
+    for (const auto& e : everyone["audit"].as_array()) users.insert(str(e.at("os_user")));
     EXPECT_TRUE(users.count("tester") && users.count("bob") && users.count("alice"));
 }
 
