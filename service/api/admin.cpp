@@ -40,14 +40,22 @@ Reply catalog(Context& context, const Params&, const Peer&) {
                                     {"organisation", config.service.organisation}});
 }
 
-Reply audit(Context& context, const Params& params, const Peer&) {
+// The whole trail for an administrator; for anyone else the entries of their own actions only
+// (the trail holds who did what to every user's credentials), among the latest kMaxEntries.
+Reply audit(Context& context, const Params& params, const Peer& peer) {
+    constexpr std::int64_t kMaxEntries = 10000;
     auto limit = protocol::optional_int(params, "limit");
     if (!limit) return limit.error();
-    auto entries = context.store.audit(
-        static_cast<std::size_t>(std::clamp<std::int64_t>(limit->value_or(100), 1, 10000)));
+    const auto wanted =
+        static_cast<std::size_t>(std::clamp<std::int64_t>(limit->value_or(100), 1, kMaxEntries));
+    auto entries =
+        context.store.audit(peer.privileged ? wanted : static_cast<std::size_t>(kMaxEntries));
     if (!entries) return entries.error();
     json::array out;
-    for (const auto& e : *entries) out.push_back(to_json(e));
+    for (const auto& e : *entries) {
+        if (out.size() == wanted) break;
+        if (peer.privileged || e.os_user == peer.user) out.push_back(to_json(e));
+    }
     return json::value(json::object{{"audit", std::move(out)}});
 }
 

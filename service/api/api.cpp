@@ -3,6 +3,8 @@
 #include "api.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/strings.hpp"
+#include "credwatch/domain/identifiers.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -15,7 +17,9 @@ namespace {
 
 using P = Privilege;
 
-// Changing a request's privilege is one edit here.
+// Changing a request's privilege is one edit here. The roles and what each may do:
+// docs/security.md; the staff_change handlers refuse a credential of another user, and a
+// machine credential for add and remove.
 constexpr std::array kMethods{
     Method{"hello", P::anyone, hello},
     Method{"status", P::anyone, status},
@@ -27,6 +31,7 @@ constexpr std::array kMethods{
     Method{"remove", P::staff_change, remove_credential},
     Method{"reminders", P::anyone, reminders},
     Method{"acknowledge", P::staff_change, acknowledge},
+    // Staff: at most [service] staff_snooze_max_days from now.
     Method{"snooze", P::staff_change, snooze},
     Method{"inventory", P::anyone, inventory},
     Method{"rescan", P::anyone, rescan},
@@ -34,8 +39,9 @@ constexpr std::array kMethods{
     Method{"report_certificates", P::staff_change, report_certificates},
     Method{"bind", P::staff_change, bind},
     Method{"catalog", P::anyone, catalog},
-    Method{"audit", P::anyone, audit},
-    Method{"outbox", P::anyone, outbox},
+    Method{"audit", P::own_entries, audit},
+    // Recipients, bodies and SMTP errors.
+    Method{"outbox", P::administrator, outbox, "read the outbox"},
     Method{"send_test_mail", P::administrator, send_test_mail, "send a test mail"},
     Method{"reload", P::administrator, reload, "reload the configuration"},
 };
@@ -66,17 +72,62 @@ Reply dispatch(Context& context, const protocol::Request& request, const Peer& p
                                 method->what.empty() ? std::string_view("do that") : method->what));
             break;
         case Privilege::staff_change:  // the handler checks the credential it changes
+        case Privilege::own_entries:   // the handler filters
         case Privilege::anyone:
             break;
     }
+    if (auto st = check_parameters(request.params); !st) return st.error();
     return method->handler(context, request.params, peer);
 }
 
-Status may_change(const Credential& c, const Peer& peer) {
-    if (peer.privileged || c.owner == "machine" || c.owner == peer.user) return {};
+Status check_parameters(const Params& params) {
+    for (std::string_view key : {"credential", "system", "kind"})
+        if (const auto* v = params.if_contains(key); v && v->is_string())
+            CW_TRY(check_credential_id(v->as_string(), fmt::format("parameter \"{}\"", key)));
+    for (std::string_view key : {"label", "note", "owner"})
+        if (const auto* v = params.if_contains(key); v && v->is_string())
+            CW_TRY(check_label(v->as_string(), fmt::format("parameter \"{}\"", key)));
+    return {};
+}
+
+namespace {
+
+// A user's own credential; never a machine one, whatever the user is called.
+bool owned_by(const Credential& c, const Peer& peer) {
+    return c.owner != "machine" && c.owner == peer.user;
+}
+
+Error belongs_to_another(const Credential& c, const Peer& peer) {
     return make_error(
         Errc::permission_denied,
-        fmt::format("{} belongs to user {}; {} may not change it", c.id, c.owner, peer.user));
+        fmt::format("{} belongs to user {}; {} may not change it", escape_for_display(c.id),
+                    escape_for_display(c.owner), escape_for_display(peer.user)));
+}
+
+}  // namespace
+
+Status may_change(const Credential& c, const Peer& peer) {
+    if (peer.privileged || c.owner == "machine" || owned_by(c, peer)) return {};
+    return belongs_to_another(c, peer);
+}
+
+Status may_own(const Credential& c, const Peer& peer, std::string_view what) {
+    if (peer.privileged || owned_by(c, peer)) return {};
+    if (c.owner == "machine")
+        return make_error(
+            Errc::permission_denied,
+            fmt::format("only an administrator may {} the machine credential {} "
+                        "(owner \"machine\"); {} may {} credentials of their own",
+                        what, escape_for_display(c.id), escape_for_display(peer.user), what));
+    return belongs_to_another(c, peer);
+}
+
+void note_staff_change(Context& context, const Credential& c, const Peer& peer,
+                       std::string_view action) {
+    if (peer.privileged || c.owner != "machine") return;
+    spdlog::info("{} changed machine credential {}: {}", escape_for_display(peer.user),
+                 escape_for_display(c.id), action);
+    if (context.notifier) context.notifier->staff_change(peer.user, c.id, action);
 }
 
 Result<Credential> changeable(Context& context, std::string_view id, const Peer& peer) {

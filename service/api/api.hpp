@@ -22,9 +22,13 @@
 
 namespace credwatch::api {
 
+// Two roles (docs/security.md): administrators (Peer::privileged: root or the service's
+// account, LocalSystem or Administrators) and staff, every other local user the OS lets
+// connect.
 enum class Privilege {
     anyone,         // reads, and what concerns only the caller
-    staff_change,   // a change, checked against the credential's owner (may_change)
+    own_entries,    // anyone; staff see only the entries of their own actions (audit)
+    staff_change,   // a change of one credential: the handler checks it (may_change, may_own)
     administrator,  // root / LocalSystem / Administrators only
 };
 
@@ -58,11 +62,21 @@ const Method* find_method(std::string_view name);
 Reply dispatch(Context& context, const protocol::Request& request, const Peer& peer);
 
 // --- shared by the handlers ---
-// A credential may be changed by an administrator, by anyone when it is the machine's, and by
-// its owner.
+// Its deadline may be recorded (a change, an issuance, a reminder acknowledged or snoozed) by
+// an administrator, by anyone when it is the machine's, and by its owner.
 [[nodiscard]] Status may_change(const Credential& credential, const Peer& peer);
 [[nodiscard]] Result<Credential> changeable(Context& context, std::string_view id,
                                             const Peer& peer);
+// It may be added or removed by an administrator, and by its owner when that is a user: a
+// machine credential only by an administrator.
+[[nodiscard]] Status may_own(const Credential& credential, const Peer& peer, std::string_view what);
+// After a staff caller changed a machine credential: a line in the system log (the audit row
+// is the store's). Nothing for an administrator or the caller's own credential.
+void note_staff_change(Context& context, const Credential& credential, const Peer& peer,
+                       std::string_view action);
+// The well-known parameters every request may carry, checked before any handler runs:
+// "credential", "system", "kind" (ids), "label", "note", "owner" (labels).
+[[nodiscard]] Status check_parameters(const Params& params);
 Actor actor_of(const Peer& peer, const Params& params);
 // A pass without a folder scan after a change; logged, not returned, when it fails.
 std::optional<PassResult> evaluate_after_change(Context& context, std::string_view why);

@@ -3,10 +3,16 @@
 #include "api.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/strings.hpp"
+#include "credwatch/domain/identifiers.hpp"
 #include "credwatch/domain/rules.hpp"
 #include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/platform/platform.hpp"
 
 #include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
 
 namespace credwatch::api {
 
@@ -39,6 +45,31 @@ Reply row_after_change(Context& context, std::string_view id, std::string_view w
                                 evaluate(*updated, *kind, context.clock.now()))));
 }
 
+// A document path from a staff caller: a file on this machine's disks that the service (root
+// / LocalSystem) reads without following a link, so that it never authenticates to another
+// host nor reveals the time of a file the caller cannot see. A file not there yet is accepted
+// (a document not downloaded yet).
+Status check_staff_document_path(std::string_view text) {
+    constexpr std::string_view kWhat = "parameter \"document_path\"";
+    CW_TRY(check_local_path(text, kWhat));
+    const std::filesystem::path path = platform::from_utf8(text);
+    if (!path.is_absolute())
+        return make_error(Errc::invalid_argument,
+                          fmt::format("{} must be an absolute path on this machine (found \"{}\")",
+                                      kWhat, escape_for_display(text)));
+    std::error_code ec;
+    const auto status = std::filesystem::symlink_status(path, ec);  // lstat: the link itself
+    if (ec || status.type() == std::filesystem::file_type::not_found) return {};
+    if (std::filesystem::is_symlink(status))
+        return make_error(Errc::permission_denied,
+                          fmt::format("{} is a symbolic link (\"{}\"): give the document itself",
+                                      kWhat, escape_for_display(text)));
+    if (!std::filesystem::is_regular_file(status))
+        return make_error(Errc::invalid_argument, fmt::format("{} is not a regular file (\"{}\")",
+                                                              kWhat, escape_for_display(text)));
+    return {};
+}
+
 }  // namespace
 
 Reply record_renewal(Context& context, const Params& params, const Peer& peer) {
@@ -62,6 +93,7 @@ Reply record_renewal(Context& context, const Params& params, const Peer& peer) {
     }
     if (auto st = context.store.record_renewal(*id, on, actor_of(peer, params)); !st)
         return st.error();
+    note_staff_change(context, *c, peer, fmt::format("renewed on {}", format_date(on)));
     return row_after_change(context, *id, "renewal recorded");
 }
 
@@ -79,6 +111,8 @@ Reply record_issuance(Context& context, const Params& params, const Peer& peer) 
     auto count = *total ? context.store.set_issued(*id, **total, actor)
                         : context.store.record_issuance(*id, actor);
     if (!count) return count.error();
+    note_staff_change(context, *c, peer,
+                      fmt::format("{} (now {})", *total ? "issued-total" : "issued", *count));
     return row_after_change(context, *id, "issuance recorded");
 }
 
@@ -95,7 +129,6 @@ Reply add_credential(Context& context, const Params& params, const Peer& peer) {
         return make_error(
             Errc::invalid_argument,
             fmt::format("the catalog has no credential kind {}", kind_path(*system, *kind)));
-    if (id->empty()) return make_error(Errc::invalid_argument, "the credential id is empty");
     c.id = *id;
     c.system = *system;
     c.kind = *kind;
@@ -113,7 +146,9 @@ Reply add_credential(Context& context, const Params& params, const Peer& peer) {
     c.document_path = doc->value_or("");
     c.limit = *limit;
     c.lifetime_days = *lifetime;
-    if (auto st = may_change(c, peer); !st) return st.error();
+    if (auto st = may_own(c, peer, "add"); !st) return st.error();
+    if (!peer.privileged && !c.document_path.empty())
+        if (auto st = check_staff_document_path(c.document_path); !st) return st.error();
     c.source = "user";
     if (auto st = context.store.add_credential(c, actor_of(peer, params)); !st) return st.error();
     return row_after_change(context, c.id, "credential added");
@@ -122,8 +157,9 @@ Reply add_credential(Context& context, const Params& params, const Peer& peer) {
 Reply remove_credential(Context& context, const Params& params, const Peer& peer) {
     auto id = protocol::required_string(params, "credential");
     if (!id) return id.error();
-    auto c = changeable(context, *id, peer);
+    auto c = context.store.credential(*id);
     if (!c) return c.error();
+    if (auto st = may_own(*c, peer, "remove"); !st) return st.error();
     if (auto st = context.store.remove_credential(*id, actor_of(peer, params)); !st)
         return st.error();
     context.pass.inventory_changed();  // its certificate is no longer tracked as it

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "credwatch/base/strings.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -64,6 +66,9 @@ Table::Table(std::vector<std::string> header) {
 }
 
 void Table::add_row(std::vector<std::string> cells) {
+    // Ids, labels and owners come from other users: a control character must not reach the
+    // terminal.
+    for (auto& cell : cells) cell = escape_for_display(cell);
     rows_.push_back(std::move(cells));
 }
 

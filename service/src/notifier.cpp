@@ -109,6 +109,13 @@ void Notifier::evaluation_failed(std::string_view why, const Error& error) {
                   fmt::format("evaluation ({}) failed: {}", why, error.message));
 }
 
+void Notifier::staff_change(std::string_view os_user, std::string_view credential_id,
+                            std::string_view action) {
+    log_->failure(events::kStaffChange, fmt::format("{}: {} by {} (not an administrator)",
+                                                    escape_for_display(credential_id), action,
+                                                    escape_for_display(os_user)));
+}
+
 void Notifier::certificate_unreadable(const std::string& location, const std::string& reason) {
     log_->certificate_unreadable(location, reason);
 }

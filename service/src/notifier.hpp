@@ -57,6 +57,12 @@ class Notifier {
     // 1103: a certificate that cannot be read or parsed (the caller writes each once).
     void certificate_unreadable(const std::string& location, const std::string& reason);
 
+    // 1300: a user who is not an administrator changed a machine credential. The line holds
+    // the OS user, the credential id and the action as the service names it, never text the
+    // user chose.
+    void staff_change(std::string_view os_user, std::string_view credential_id,
+                      std::string_view action);
+
     // A failed evaluation: 1102 for the database, 1204 otherwise.
     void evaluation_failed(std::string_view why, const Error& error);
 

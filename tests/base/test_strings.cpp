@@ -47,5 +47,21 @@ TEST(Strings, PathToUtf8KeepsJapaneseNames) {
     EXPECT_EQ(path_to_utf8(std::filesystem::path(u8)), name);
 }
 
+TEST(Strings, EscapeForDisplayMakesControlCharactersVisibleAndKeepsJapanese) {
+    EXPECT_EQ(escape_for_display("cancer-registry/user-password"), "cancer-registry/user-password");
+    EXPECT_EQ(escape_for_display("a\nb\tc\r"), "a\\x0ab\\x09c\\x0d");
+    EXPECT_EQ(escape_for_display("\x1b[2J"), "\\x1b[2J");
+    EXPECT_EQ(escape_for_display(std::string_view("a\0b", 3)), "a\\x00b");
+    EXPECT_EQ(escape_for_display("\x7f"), "\\x7f");
+    EXPECT_EQ(escape_for_display("\xc2\x85"), "\\u0085");                    // NEL (C1)
+    EXPECT_EQ(escape_for_display("\xe2\x80\xaetxt.exe"), "\\u202etxt.exe");  // RLO
+    EXPECT_EQ(escape_for_display("\xe2\x80\xa8"), "\\u2028");
+    EXPECT_EQ(escape_for_display("\xff\xc3("), "\\xff\\xc3(");            // not UTF-8
+    EXPECT_EQ(escape_for_display("\xc0\xaf"), "\\xc0\\xaf");              // overlong '/'
+    const std::string japanese = "\xE8\xA8\xBC\xE6\x98\x8E\xE6\x9B\xB8";  // 証明書
+    EXPECT_EQ(escape_for_display(japanese), japanese);
+    EXPECT_EQ(escape_for_display("CurrentUser\\My"), "CurrentUser\\My");
+}
+
 }  // namespace
 }  // namespace credwatch

@@ -241,6 +241,11 @@ TEST(Messages, HeadersAndBase64Body) {
               "03-3545-1511\r\n");
 }
 
+TEST(Texts, RecordHintShowsControlCharactersOfTheIdEscaped) {
+    const std::string hint = mail::record_hint(Lang::en, "a\nb\x1b[2J", Rule::password_rotation);
+    EXPECT_NE(hint.find("credwatch password-changed a\\x0ab\\x1b[2J"), std::string::npos) << hint;
+}
+
 TEST(Texts, RecordHintNamesTheCommand) {
     EXPECT_NE(mail::record_hint(Lang::ja, "gtol/user-password", Rule::password_rotation)
                   .find("credwatch password-changed gtol/user-password"),

@@ -6,6 +6,7 @@
 #include "credwatch/catalog/catalog.hpp"
 
 #include "credwatch/base/strings.hpp"
+#include "credwatch/domain/identifiers.hpp"
 
 #include "credwatch/notify/mail.hpp"
 #include "credwatch/notify/smtp.hpp"
@@ -67,6 +68,7 @@ constexpr int kMaxDays = 36500;
 constexpr int kMaxLimit = 1000000;
 constexpr int kMaxRepeatDays = 3650;
 constexpr int kMaxEvaluateMinutes = 1440;
+constexpr int kMaxStaffSnoozeDays = 365;  // the longest snooze the service grants anyone by days
 
 // ------------------------------------------------------------------------------------------
 // Small helpers
@@ -132,14 +134,6 @@ bool is_procedure_id(std::string_view id) {
     if (!alnum(id.front())) return false;
     return std::all_of(id.begin(), id.end(), [&](char c) {
         return alnum(c) || c == '-' || c == '/' || c == '.' || c == '_';
-    });
-}
-
-bool is_credential_id(std::string_view id) {
-    if (id.empty()) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '-' || c == '_' || c == '.' || c == '/' || c == '@' || c == '+';
     });
 }
 
@@ -465,8 +459,9 @@ constexpr std::array<std::string_view, 4> kMatchKeys{"file_patterns", "issuer_co
 constexpr std::array<std::string_view, 10> kProcedureKeys{
     "id",       "title_ja", "title_en", "url",      "steps_ja",
     "steps_en", "phone",    "hours_ja", "hours_en", "manual"};
-constexpr std::array<std::string_view, 5> kServiceKeys{
-    "evaluate_every_minutes", "certificate_folders", "socket_group", "language", "organisation"};
+constexpr std::array<std::string_view, 6> kServiceKeys{
+    "evaluate_every_minutes", "certificate_folders",  "socket_group", "language",
+    "organisation",           "staff_snooze_max_days"};
 constexpr std::array<std::string_view, 16> kEmailKeys{"enabled",
                                                       "smtp_host",
                                                       "smtp_port",
@@ -1006,6 +1001,8 @@ void SiteReader::service(const toml::node& node) {
             s.language = *v;
     }
     if (auto v = f.text("organisation", false, false)) s.organisation = *v;
+    if (auto v = f.integer("staff_snooze_max_days", false, 1, kMaxStaffSnoozeDays))
+        s.staff_snooze_max_days = *v;
 }
 
 void SiteReader::email(const toml::node& node) {
@@ -1148,11 +1145,8 @@ void SiteReader::credential(const toml::node& node) {
         if (auto id = f.text("id", true, true)) {
             c.id = *id;
             f.set_context("credential " + q(c.id));
-            if (!is_credential_id(c.id))
-                f.fail("id",
-                       "field \"id\" must use letters, digits and - _ . / @ + "
-                       "(found " +
-                           q(c.id) + ")");
+            if (auto valid = check_credential_id(c.id, "field \"id\""); !valid)
+                f.fail("id", valid.error().message);
             else if (auto it = seen.find(c.id); it != seen.end())
                 f.fail("id", "duplicate credential id " + q(c.id) + " (first defined at line " +
                                  std::to_string(it->second) + ")");

@@ -3,6 +3,7 @@
 
 #include "credwatch/notify/system_log.hpp"
 
+#include "credwatch/base/strings.hpp"
 #include "credwatch/notify/event_ids.hpp"
 
 #include <syslog.h>
@@ -48,7 +49,8 @@ class Syslog final : public SystemLog {
         std::call_once(once, [] { ::openlog("credwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON); });
     }
     void reminder(const Reminder& reminder, std::string_view text) override {
-        write(reminder_event_id(reminder), std::string(text) + " (" + reminder.credential_id +
+        write(reminder_event_id(reminder), std::string(text) + " (" +
+                                               escape_for_display(reminder.credential_id) +
                                                ", reminder " + std::to_string(reminder.id) + ")");
     }
     void failure(int event_id, std::string_view text) override { write(event_id, text); }

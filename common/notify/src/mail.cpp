@@ -380,34 +380,35 @@ std::string build_message(const Message& m) {
 std::string record_hint(Lang lang, std::string_view credential_id, std::optional<Rule> rule) {
     const bool ja = lang == Lang::ja;
     if (!rule) return {};
+    const std::string id = escape_for_display(credential_id);  // a command line to copy
     switch (*rule) {
         case Rule::password_rotation:
             return ja ? fmt::format(
                             "\nパスワードを変更したら、credwatch に記録してください（記録するまで"
                             "お知らせが続きます）:\n  credwatch password-changed {}\n",
-                            credential_id)
+                            id)
                       : fmt::format(
                             "\nOnce the password is changed, record it in credwatch (the "
                             "reminders go on until then):\n  credwatch password-changed {}\n",
-                            credential_id);
+                            id);
         case Rule::document_age:
             return ja ? fmt::format(
                             "\n新しいファイルを取得したら、credwatch に記録してください:\n"
                             "  credwatch renewed {}\n",
-                            credential_id)
+                            id)
                       : fmt::format(
                             "\nOnce a new file is obtained, record it in credwatch:\n"
                             "  credwatch renewed {}\n",
-                            credential_id);
+                            id);
         case Rule::issuance_quota:
             return ja ? fmt::format(
                             "\n証明書を発行したら、credwatch に記録してください:\n"
                             "  credwatch issued {}\n",
-                            credential_id)
+                            id)
                       : fmt::format(
                             "\nWhen a certificate is issued, record it in credwatch:\n"
                             "  credwatch issued {}\n",
-                            credential_id);
+                            id);
         case Rule::certificate_validity:
             return ja ? std::string(
                             "\n新しい証明書をインストールすると credwatch が自動的に検出し、"

@@ -22,6 +22,12 @@ std::vector<std::string> split(std::string_view text, char separator);
 // `text` without leading and trailing characters of `blanks`.
 std::string_view trim(std::string_view text, std::string_view blanks = " \t\r\n");
 
+// `text` with what could fool a reader made visible, for logs, the system log, mail and the
+// terminal: control characters (C0, DEL, C1), line and paragraph separators and the
+// bidirectional overrides become \xNN or \uNNNN, bytes that are not UTF-8 become \xNN. Other
+// text (Japanese, backslashes of Windows paths) is kept as it is.
+std::string escape_for_display(std::string_view text);
+
 // The path as UTF-8, the same on POSIX and Windows (Japanese folder names round-trip).
 std::string path_to_utf8(const std::filesystem::path& path);
 

@@ -28,6 +28,8 @@ struct ServiceSettings {
     std::string socket_group;       // Unix group for the IPC socket (empty = the service's own)
     std::string language = "auto";  // "ja", "en" or "auto"
     std::string organisation;       // shown in reminders and e-mail
+    // The longest snooze of a caller who is not an administrator (docs/security.md).
+    int staff_snooze_max_days = 30;
 };
 
 // [email] of the site file: reminders by e-mail (docs/notifications.md).

@@ -7,6 +7,7 @@
 //   1000-1099  service lifecycle (information)
 //   1100-1199  failures of the service itself
 //   1200-1299  notification channels: e-mail, metrics textfile
+//   1300-1399  changes made by local users (information)
 //   2000-2099  reminders, one per kind, raised once per threshold like the other channels
 
 #include <string_view>
@@ -30,6 +31,9 @@ inline constexpr int kMailFailed = 1201;           // a send failed; it is retri
 inline constexpr int kMailPasswordRefused = 1202;  // the SMTP password file cannot be used
 inline constexpr int kMetricsFailed = 1203;        // the Prometheus textfile cannot be written
 inline constexpr int kEvaluationFailed = 1204;     // an evaluation failed (not a database error)
+
+inline constexpr int kStaffChange = 1300;  // a user who is not an administrator changed a
+                                           // machine credential (docs/security.md)
 
 inline constexpr int kReminderDueSoon = 2001;
 inline constexpr int kReminderOverdue = 2002;
@@ -56,6 +60,7 @@ inline constexpr EventInfo kEvents[] = {
     {kMailPasswordRefused, Severity::error, "MAIL_PASSWORD_REFUSED"},
     {kMetricsFailed, Severity::warning, "METRICS_FAILED"},
     {kEvaluationFailed, Severity::error, "EVALUATION_FAILED"},
+    {kStaffChange, Severity::information, "STAFF_CHANGE"},
     {kReminderDueSoon, Severity::warning, "REMINDER_DUE_SOON"},
     {kReminderOverdue, Severity::error, "REMINDER_OVERDUE"},
     {kReminderQuotaWarning, Severity::warning, "REMINDER_QUOTA_WARNING"},
