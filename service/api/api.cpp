@@ -44,6 +44,8 @@ constexpr std::array kMethods{
     Method{"outbox", P::administrator, outbox, "read the outbox"},
     Method{"send_test_mail", P::administrator, send_test_mail, "send a test mail"},
     Method{"reload", P::administrator, reload, "reload the configuration"},
+    Method{"export_ledger", P::administrator, export_ledger, "export the ledger"},
+    Method{"import_ledger", P::administrator, import_ledger, "import a ledger"},
 };
 
 }  // namespace

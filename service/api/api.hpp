@@ -108,5 +108,8 @@ Reply send_test_mail(Context&, const Params&, const Peer&);
 Reply catalog(Context&, const Params&, const Peer&);
 Reply audit(Context&, const Params&, const Peer&);
 Reply reload(Context&, const Params&, const Peer&);
+// --- ledger.cpp ---
+Reply export_ledger(Context&, const Params&, const Peer&);
+Reply import_ledger(Context&, const Params&, const Peer&);
 
 }  // namespace credwatch::api

@@ -84,6 +84,9 @@ void add_admin_commands(std::vector<std::unique_ptr<Command>>& commands);
 void add_scan_commands(std::vector<std::unique_ptr<Command>>& commands);
 void add_export_commands(std::vector<std::unique_ptr<Command>>& commands);
 void add_mail_commands(std::vector<std::unique_ptr<Command>>& commands);
+// ledger.cpp: `import ledger`, and `export ledger` for the export group (export.cpp).
+void add_import_commands(std::vector<std::unique_ptr<Command>>& commands);
+std::unique_ptr<Command> make_export_ledger_command();
 
 // Shared by the commands that change one credential (status.cpp): "Recorded." and its row.
 void print_row_change(const Context& context, const boost::json::value& row);

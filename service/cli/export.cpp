@@ -133,7 +133,7 @@ class ExportCommand final : public Command {
   public:
     std::string name() const override { return "export"; }
     std::string description() const override {
-        return "Write the deadlines as a calendar (.ics) or a CSV for Excel";
+        return "Write the deadlines as a calendar (.ics) or a CSV for Excel, or the ledger";
     }
     void register_options(CLI::App&, GlobalOptions&) override {}
     int run(Context&) override { return kExitUsage; }  // a subcommand runs instead
@@ -141,6 +141,7 @@ class ExportCommand final : public Command {
         std::vector<std::unique_ptr<Command>> children;
         children.push_back(std::make_unique<IcsCommand>());
         children.push_back(std::make_unique<CsvCommand>());
+        children.push_back(make_export_ledger_command());
         return children;
     }
 };

@@ -25,7 +25,15 @@ namespace {
 // The longest the loop sleeps: a wall clock that jumped, or mail queued by another process,
 // is noticed within this.
 constexpr auto kMaxSleep = std::chrono::steady_clock::duration(5min);
-constexpr auto kStoreErrorRetry = std::chrono::steady_clock::duration(60s);
+// After a store failure (locked, full or read-only database) the loop tries again after this,
+// doubled at each further failure, at most kMaxSleep.
+constexpr auto kStoreErrorRetry = std::chrono::steady_clock::duration(5s);
+
+// Failures of the storage itself, which an administrator must fix (not a bug of the input).
+bool is_storage_error(Errc code) {
+    return code == Errc::database_error || code == Errc::database_locked ||
+           code == Errc::disk_full || code == Errc::read_only || code == Errc::io_error;
+}
 
 }  // namespace
 
@@ -104,8 +112,10 @@ void Notifier::failure(int event_id, const std::string& text) {
 }
 
 void Notifier::evaluation_failed(std::string_view why, const Error& error) {
-    const bool database = error.code == Errc::database_error || error.code == Errc::database_locked;
-    log_->failure(database ? events::kDatabaseError : events::kEvaluationFailed,
+    // The periodic evaluation retries every period: one system log event per episode.
+    if (evaluation_failing_) return;
+    evaluation_failing_ = true;
+    log_->failure(is_storage_error(error.code) ? events::kDatabaseError : events::kEvaluationFailed,
                   fmt::format("evaluation ({}) failed: {}", why, error.message));
 }
 
@@ -121,6 +131,8 @@ void Notifier::certificate_unreadable(const std::string& location, const std::st
 }
 
 void Notifier::evaluated(const std::vector<StatusRow>& rows, TimePoint at) {
+    if (evaluation_failing_) spdlog::info("evaluation works again");
+    evaluation_failing_ = false;
     last_rows_ = rows;
     last_evaluated_at_ = at;
     write_metrics(rows, at);
@@ -147,12 +159,21 @@ void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
     auto written = platform::write_file_atomically(platform::from_utf8(metrics_.textfile),
                                                    format_metrics(snapshot));
     if (!written) {
-        spdlog::warn("metrics: {}", written.error().message);
-        if (written.error().message != last_metrics_error_)
-            log_->failure(events::kMetricsFailed, "metrics textfile: " + written.error().message);
+        // Once per episode (until a write succeeds), not at every evaluation or mail: a full
+        // disk must not fill the logs too. A different error within an episode is logged once.
+        if (!metrics_failing_ || written.error().message != last_metrics_error_) {
+            spdlog::warn("metrics: {} (logged once until the textfile is written again)",
+                         written.error().message);
+            if (!metrics_failing_)
+                log_->failure(events::kMetricsFailed,
+                              "metrics textfile: " + written.error().message);
+        }
+        metrics_failing_ = true;
         last_metrics_error_ = written.error().message;
         return;
     }
+    if (metrics_failing_) spdlog::info("metrics: {} written again", metrics_.textfile);
+    metrics_failing_ = false;
     last_metrics_error_.clear();
 }
 
@@ -216,18 +237,56 @@ void Notifier::compose_digest_if_due() {
     }
 }
 
+std::chrono::steady_clock::duration Notifier::store_failed(std::string_view what,
+                                                           const Error& error) {
+    spdlog::error("e-mail outbox: {}: {}", what, error.message);
+    if (store_failures_ == 0)
+        log_->failure(events::kDatabaseError,
+                      fmt::format("e-mail outbox: {}: {}", what, error.message));
+    ++store_failures_;
+    auto delay = kStoreErrorRetry;
+    for (int i = 1; i < store_failures_ && delay < kMaxSleep; ++i) delay *= 2;
+    return std::min(delay, kMaxSleep);
+}
+
+void Notifier::store_recovered() {
+    if (store_failures_ > 0) spdlog::info("e-mail outbox: the database records again");
+    store_failures_ = 0;
+}
+
+bool Notifier::mark_delivered() {
+    for (auto it = delivered_unmarked_.begin(); it != delivered_unmarked_.end();) {
+        auto st = store_.mark_sent(*it);
+        if (!st && st.error().code != Errc::not_found) {
+            const auto delay = store_failed(
+                fmt::format("e-mail {} was sent but still cannot be marked as sent", *it),
+                st.error());
+            next_mark_attempt_ = std::chrono::steady_clock::now() + delay;
+            return false;
+        }
+        spdlog::info("e-mail {}: recorded as sent (delivered earlier)", *it);
+        it = delivered_unmarked_.erase(it);
+    }
+    store_recovered();
+    return true;
+}
+
 void Notifier::pump() {
     if (stopped_ || sending_ || !email_.enabled) return;
+    if (!delivered_unmarked_.empty()) {
+        // Nothing more goes out before the marks owed are recorded: the database refuses
+        // writes, so a new send could not be recorded either.
+        const auto steady_now = std::chrono::steady_clock::now();
+        if (steady_now < next_mark_attempt_) return schedule(next_mark_attempt_ - steady_now);
+        if (!mark_delivered()) return schedule(next_mark_attempt_ - steady_now);
+    }
     compose_digest_if_due();
     const TimePoint now = clock_.now();
-    auto due = store_.due_outbox(now, 1);
-    if (!due) {
-        spdlog::error("e-mail outbox: {}", due.error().message);
-        schedule(kStoreErrorRetry);
-        return;
-    }
-    if (!due->empty()) {
-        send(std::move(due->front()));
+    auto due = store_.due_outbox(now, 1 + delivered_unmarked_.size());
+    if (!due) return schedule(store_failed("read due mail", due.error()));
+    for (auto& entry : *due) {
+        if (delivered_unmarked_.contains(entry.id)) continue;  // never twice in one process
+        send(std::move(entry));
         return;
     }
     auto wake = now + kMaxSleep;
@@ -304,12 +363,18 @@ void Notifier::on_sent(const OutboxEntry& entry, const Status& result) {
     const std::string to = join(entry.recipients, ", ");
     if (result) {
         if (auto st = store_.mark_sent(entry.id); !st) {
-            // Accepted by the server but not recorded: it will be sent again (at-least-once).
-            spdlog::error("e-mail {} was sent but cannot be marked as sent: {}", entry.id,
-                          st.error().message);
-            schedule(kStoreErrorRetry);
+            // Accepted by the server but not recorded. Kept in memory so that this process never
+            // sends it again; the mark is retried with backoff. Only a restart before the mark
+            // is recorded sends it once more (at-least-once), with the same Message-ID.
+            delivered_unmarked_.insert(entry.id);
+            const auto delay = store_failed(
+                fmt::format("e-mail {} was sent but cannot be marked as sent", entry.id),
+                st.error());
+            next_mark_attempt_ = std::chrono::steady_clock::now() + delay;
+            schedule(delay);
             return;
         }
+        store_recovered();
         spdlog::info("e-mail {} sent to {}: {}", entry.id, to, entry.subject);
         if (entry.attempts > 0)
             log_->failure(events::kMailDelivered,
@@ -319,11 +384,11 @@ void Notifier::on_sent(const OutboxEntry& entry, const Status& result) {
         const auto delay = backoff(entry.attempts);
         const std::string& error = result.error().message;
         if (auto st = store_.mark_failed(entry.id, error, clock_.now() + delay); !st) {
-            spdlog::error("e-mail {}: cannot record the failed attempt: {}", entry.id,
-                          st.error().message);
-            schedule(kStoreErrorRetry);
+            schedule(store_failed(
+                fmt::format("e-mail {}: cannot record the failed attempt", entry.id), st.error()));
             return;
         }
+        store_recovered();
         spdlog::warn("e-mail {} to {} not sent (attempt {}): {}; next attempt in {} s", entry.id,
                      to, entry.attempts + 1, error, delay.count());
         if (entry.attempts == 0)

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,7 +64,8 @@ class Notifier {
     void staff_change(std::string_view os_user, std::string_view credential_id,
                       std::string_view action);
 
-    // A failed evaluation: 1102 for the database, 1204 otherwise.
+    // A failed evaluation: 1102 for the database (a full or read-only disk too), 1204
+    // otherwise; written once per episode (until an evaluation succeeds), not per attempt.
     void evaluation_failed(std::string_view why, const Error& error);
 
     // For the requests of the e-mail channel (service/api/mail.cpp).
@@ -74,9 +76,19 @@ class Notifier {
     // A message was queued in the outbox: send it now.
     void mail_queued() { kick(); }
 
+    // Messages the SMTP server accepted whose sent mark could not be recorded yet (a locked,
+    // full or read-only database): they are never sent again while the process runs.
+    const std::set<std::int64_t>& delivered_unmarked() const { return delivered_unmarked_; }
+
   private:
     void kick();
     void pump();
+    // Records the sent marks still owed; true when none is left.
+    bool mark_delivered();
+    // A store failure of the sending loop: logged, one system log event per episode, and the
+    // next attempt backed off.
+    std::chrono::steady_clock::duration store_failed(std::string_view what, const Error& error);
+    void store_recovered();
     void schedule(std::chrono::steady_clock::duration after);
     void send(OutboxEntry entry);
     void on_sent(const OutboxEntry& entry, const Status& result);
@@ -103,6 +115,11 @@ class Notifier {
     bool stopped_ = false;
     std::string last_password_error_;  // logged once to the system log, not at every retry
     std::string last_metrics_error_;
+    bool metrics_failing_ = false;  // one log line and one system log event per episode
+    std::set<std::int64_t> delivered_unmarked_;
+    int store_failures_ = 0;           // consecutive, for the backoff
+    bool evaluation_failing_ = false;  // 1102/1204 written for this episode
+    std::chrono::steady_clock::time_point next_mark_attempt_{};
     // The last evaluation, so that the mail metrics can be rewritten after a send.
     std::vector<StatusRow> last_rows_;
     std::optional<TimePoint> last_evaluated_at_;

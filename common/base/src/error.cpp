@@ -36,6 +36,10 @@ std::string_view to_string(Errc code) noexcept {
             return "service_unavailable";
         case Errc::already_running:
             return "already_running";
+        case Errc::disk_full:
+            return "disk_full";
+        case Errc::read_only:
+            return "read_only";
         case Errc::internal:
             return "internal";
     }

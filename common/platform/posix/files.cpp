@@ -52,11 +52,31 @@ Result<std::string> read_file(const std::filesystem::path& file, std::size_t max
     return content;
 }
 
-Status detail::replace_file(const std::filesystem::path& temp, const std::filesystem::path& file) {
+Status detail::create_temporary(const std::filesystem::path& temp, FileAccess access) {
+    const mode_t mode = access == FileAccess::owner_only ? 0600 : 0644;
+    const int fd =
+        ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0 || ::fchmod(fd, mode) != 0) {
+        const int error_number = errno;
+        if (fd >= 0) ::close(fd);
+        return make_error(Errc::io_error,
+                          fmt::format("cannot create {}: {}", to_utf8(temp),
+                                      std::generic_category().message(error_number)));
+    }
+    ::close(fd);
+    return {};
+}
+
+Status detail::replace_file(const std::filesystem::path& temp, const std::filesystem::path& file,
+                            FileAccess access) {
     std::error_code ec;
     using std::filesystem::perms;
     std::filesystem::permissions(
-        temp, perms::owner_read | perms::owner_write | perms::group_read | perms::others_read, ec);
+        temp,
+        access == FileAccess::owner_only
+            ? perms::owner_read | perms::owner_write
+            : perms::owner_read | perms::owner_write | perms::group_read | perms::others_read,
+        ec);
     std::filesystem::rename(temp, file, ec);
     if (ec) {
         std::error_code ignored;

@@ -25,9 +25,11 @@ Error detail::too_large(const std::filesystem::path& file, std::size_t max_bytes
                       fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
 }
 
-Status write_file_atomically(const std::filesystem::path& file, std::string_view content) {
+Status write_file_atomically(const std::filesystem::path& file, std::string_view content,
+                             FileAccess access) {
     std::filesystem::path temp = file;
     temp += ".tmp";
+    if (access == FileAccess::owner_only) CW_TRY(detail::create_temporary(temp, access));
     {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         if (!out)
@@ -43,7 +45,7 @@ Status write_file_atomically(const std::filesystem::path& file, std::string_view
             return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
         }
     }
-    return detail::replace_file(temp, file);
+    return detail::replace_file(temp, file, access);
 }
 
 }  // namespace credwatch::platform

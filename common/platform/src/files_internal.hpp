@@ -17,6 +17,10 @@ Error too_large(const std::filesystem::path& file, std::size_t max_bytes);
 // exporter's account; Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING). On failure `temp`
 // is removed and `file` is left as it was; the error names `file`.
 [[nodiscard]] Status replace_file(const std::filesystem::path& temp,
-                                  const std::filesystem::path& file);
+                                  const std::filesystem::path& file, FileAccess access);
+
+// Creates (or truncates) `temp` empty, with the mode of `access` from the start (POSIX), so
+// that an owner_only file is never readable by others, not even while it is written.
+[[nodiscard]] Status create_temporary(const std::filesystem::path& temp, FileAccess access);
 
 }  // namespace credwatch::platform::detail

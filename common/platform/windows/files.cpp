@@ -39,7 +39,12 @@ Result<std::string> read_file(const std::filesystem::path& file, std::size_t max
     return content;
 }
 
-Status detail::replace_file(const std::filesystem::path& temp, const std::filesystem::path& file) {
+Status detail::create_temporary(const std::filesystem::path&, FileAccess) {
+    return {};  // the folder's inherited ACL applies
+}
+
+Status detail::replace_file(const std::filesystem::path& temp, const std::filesystem::path& file,
+                            FileAccess) {
     if (!::MoveFileExW(temp.c_str(), file.c_str(),
                        MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
         const DWORD err = ::GetLastError();

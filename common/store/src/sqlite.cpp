@@ -21,14 +21,45 @@ Result<bool> Statement::step() {
 Error Connection::fail(std::string_view function, int rc) const {
     const char* message = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
     const int extended = db_ ? sqlite3_extended_errcode(db_.get()) : rc;
+    const int primary = rc & 0xff;
     if (sqlite::is_busy(rc)) {
-        spdlog::warn("store: {} on {}: sqlite error {} (extended {}): {}", function, file_,
-                     rc & 0xff, extended, message);
+        spdlog::warn("store: {} on {}: sqlite error {} (extended {}): {}", function, file_, primary,
+                     extended, message);
         return make_error(Errc::database_locked,
                           fmt::format("database {} is locked ({}: {})", file_, function, message));
     }
-    spdlog::error("store: {} on {}: sqlite error {} (extended {}): {}", function, file_, rc & 0xff,
+    spdlog::error("store: {} on {}: sqlite error {} (extended {}): {}", function, file_, primary,
                   extended, message);
+    // The storage itself refused: the change is rolled back whole (nothing of it is written,
+    // everything committed before stays), and the caller is told what to do about the disk.
+    switch (primary) {
+        case SQLITE_FULL:
+            return make_error(
+                Errc::disk_full,
+                fmt::format("database {}: the disk is full ({} failed: {}); nothing of this "
+                            "change was written and the data recorded before is intact; free "
+                            "space on the disk that holds {}, then try again",
+                            file_, function, message, file_));
+        case SQLITE_READONLY:
+            return make_error(
+                Errc::read_only,
+                fmt::format("database {} is read-only ({} failed: {}); nothing of this change "
+                            "was written; make the data folder and its disk writable again "
+                            "(a read-only mount, a full or failing disk), then try again",
+                            file_, function, message));
+        case SQLITE_IOERR: {
+            const int os_error = db_ ? sqlite3_system_errno(db_.get()) : 0;
+            return make_error(
+                Errc::io_error,
+                fmt::format("database {}: the disk refused a read or write ({} failed: {}, "
+                            "sqlite error {}, OS error {}); nothing of this change was written; "
+                            "check the disk that holds {} (full, read-only or failing), then "
+                            "try again",
+                            file_, function, message, extended, os_error, file_));
+        }
+        default:
+            break;
+    }
     return make_error(Errc::database_error,
                       fmt::format("database {}: {} failed: {} (sqlite error {})", file_, function,
                                   message, extended));

@@ -28,7 +28,9 @@ enum class Errc {
     permission_denied,    // caller may not change this credential
     service_unavailable,  // no service answers on the IPC endpoint
     already_running,      // another service holds the data directory
-    internal,             // a bug: should never be seen
+    disk_full,            // the disk holding a file is full (SQLITE_FULL, ENOSPC)
+    read_only,            // the folder or its medium is read-only (SQLITE_READONLY, EROFS)
+    internal,             // a bug: should never be seen (stays the last value)
 };
 
 std::string_view to_string(Errc code) noexcept;

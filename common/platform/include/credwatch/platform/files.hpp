@@ -18,10 +18,19 @@ namespace credwatch::platform {
 [[nodiscard]] Result<std::string> read_file(const std::filesystem::path& file,
                                             std::size_t max_bytes);
 
+// Who may read a file written by write_file_atomically.
+enum class FileAccess {
+    everyone,    // POSIX: mode 0644 (exports, the metrics textfile)
+    owner_only,  // POSIX: mode 0600 from its creation on (it names people); Windows: the
+                 // folder's inherited ACL
+};
+
 // Replaces `file` with `content` so that readers see the old or the new content, never a
-// part: written to "<file>.tmp" beside it, then renamed over it (POSIX: mode 0644). On failure
-// the temporary file is removed and `file` is left as it was.
+// part: written to "<file>.tmp" beside it, then renamed over it (POSIX: mode 0644, or 0600 for
+// FileAccess::owner_only). On failure the temporary file is removed and `file` is left as it
+// was.
 [[nodiscard]] Status write_file_atomically(const std::filesystem::path& file,
-                                           std::string_view content);
+                                           std::string_view content,
+                                           FileAccess access = FileAccess::everyone);
 
 }  // namespace credwatch::platform

@@ -6,6 +6,7 @@
 #include "credwatch/base/clock.hpp"
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/certificate.hpp"
+#include "credwatch/domain/ledger.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
 
@@ -117,6 +118,16 @@ class Store {
 
     // Audit --------------------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);
+
+    // Ledger (moving to a new PC: docs/ledger-format.md) ----------------------------------
+    // Everything recorded, read in one transaction; `machine` names this PC in the file.
+    [[nodiscard]] Result<Ledger> export_ledger(std::string_view machine);
+    // Merges a ledger into this database in one transaction (nothing is written on an error):
+    // a credential present here keeps the later of the recorded dates and the higher
+    // generation and issued count; audit rows are appended marked "imported from <machine>
+    // <date>" and never twice; importing the same file again changes nothing more.
+    [[nodiscard]] Result<LedgerImportSummary> import_ledger(const Ledger& ledger,
+                                                            const Actor& actor);
 
   private:
     struct Impl;
