@@ -36,6 +36,8 @@ std::string_view to_string(Errc code) noexcept {
             return "service_unavailable";
         case Errc::already_running:
             return "already_running";
+        case Errc::skipped:
+            return "skipped";
         case Errc::internal:
             return "internal";
     }

@@ -28,6 +28,7 @@ enum class Errc {
     permission_denied,    // caller may not change this credential
     service_unavailable,  // no service answers on the IPC endpoint
     already_running,      // another service holds the data directory
+    skipped,              // left alone on purpose: a link, a FIFO, a device; a walk limit
     internal,             // a bug: should never be seen
 };
 
