@@ -80,8 +80,20 @@ EvaluationPass::ScanPhase EvaluationPass::scan_phase(
 }
 
 Status EvaluationPass::apply_scan(ScanPhase& phase) {
-    for (const auto& failure : phase.folders.failures)
-        spdlog::warn("certificate file {}: {}", failure.location, failure.error);
+    // Skipped entries (links, FIFOs, limits) are counted, not logged one by one: anyone who
+    // may write to a scanned folder could otherwise flood the logs with planted links.
+    std::size_t skipped = 0;
+    for (const auto& failure : phase.folders.failures) {
+        if (failure.code == Errc::skipped)
+            ++skipped;
+        else
+            spdlog::warn("certificate file {}: {}", failure.location, failure.error);
+    }
+    if (skipped > 0)
+        spdlog::info(
+            "certificate folders: {} entries skipped (links, FIFOs, devices or limits); "
+            "`credwatch inventory` lists them",
+            skipped);
     if (auto st = replace_inventory("machine-folders", phase.folders); !st) return st;
     if (phase.stores) {
         if (!*phase.stores) return phase.stores->error();
@@ -144,6 +156,7 @@ Status EvaluationPass::replace_inventory(const std::string& source, const ScanRe
     auto& written = unreadable_[source];
     std::set<std::pair<std::string, std::string>> failing;
     for (const auto& failure : scan.failures) {
+        if (failure.code == Errc::skipped) continue;  // not unreadable: left alone on purpose
         // The scanner's reason starts with the location, which the event has on its own.
         std::string_view reason = failure.error;
         if (reason.starts_with(failure.location) &&

@@ -1037,6 +1037,27 @@ TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningCon
     EXPECT_EQ(str(core->row("gtol/user-password")["state"]), "unknown");
 }
 
+#ifndef _WIN32
+// A link planted in a scanned folder (here to "/") is not followed: the service's inventory
+// lists it as "skipped", and it is not an unreadable certificate for the system log (anyone who
+// may write to the folder could flood the log with planted links).
+TEST_F(ServiceCoreCertificateTest, ALinkInAScannedFolderIsListedAsSkippedNotLoggedAsUnreadable) {
+    fs::path site = write_site();
+    fs::create_directory_symlink("/", certs() / "root");
+    auto log = std::make_shared<RecordingSystemLog>();
+    auto core = make(site, log);
+    ASSERT_STARTED(core);
+    json::object rescan = core->ok("rescan");
+    EXPECT_EQ(rescan["failures"].as_int64(), 1) << json::serialize(rescan);
+    const json::object inventory = core->ok("inventory");
+    ASSERT_EQ(inventory.at("failures").as_array().size(), 1u);
+    const auto& failure = inventory.at("failures").as_array()[0].as_object();
+    EXPECT_EQ(str(failure.at("path")), (certs() / "root").string());
+    EXPECT_EQ(str(failure.at("code")), "skipped");
+    EXPECT_TRUE(log->texts(events::kCertificateUnreadable).empty());
+}
+#endif
+
 // The folder scan runs off the io thread: while a rescan's scan is held on the worker (the
 // hook stands for a huge folder), `status` on another connection is answered, over the real
 // IPC server. Rescans asked for meanwhile are queued into ONE next scan, and every rescan is
