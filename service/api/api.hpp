@@ -32,6 +32,10 @@ enum class Privilege {
     administrator,  // root / LocalSystem / Administrators only
 };
 
+using Reply = Result<boost::json::value>;
+// Sends a deferred reply; called once, on the io thread.
+using Completion = std::function<void(Reply)>;
+
 // What a handler works on; made by ServiceCore for each request.
 struct Context {
     Store& store;
@@ -41,10 +45,12 @@ struct Context {
     EvaluationPass& pass;
     const std::filesystem::path& data_dir;
     std::function<Status()> reload;
+    // Set by a handler whose answer comes after work off the io thread (rescan); what it
+    // returns is then not sent. Called with the Completion that sends the reply.
+    std::function<void(Completion)> deferred = {};
 };
 
 using Params = boost::json::object;
-using Reply = Result<boost::json::value>;
 using Handler = Reply (*)(Context& context, const Params& params, const Peer& peer);
 
 struct Method {

@@ -23,16 +23,32 @@ Reply inventory(Context& context, const Params&, const Peer&) {
         json::object{{"certificates", std::move(certs)}, {"failures", std::move(errors)}});
 }
 
-Reply rescan(Context& context, const Params&, const Peer&) {
-    auto pass = context.pass.run(Scan::folders);
+namespace {
+
+Reply rescan_counts(Store& store, const Result<PassResult>& pass) {
     if (!pass) return pass.error();
-    auto entries = context.store.inventory();
+    auto entries = store.inventory();
     if (!entries) return entries.error();
-    auto failures = context.store.inventory_failures();
+    auto failures = store.inventory_failures();
     if (!failures) return failures.error();
     return json::value(json::object{{"certificates", entries->size()},
                                     {"failures", failures->size()},
                                     {"reminders_raised", pass->raised.size()}});
+}
+
+}  // namespace
+
+// The scan runs on the pass's worker thread; the counts are the reply once it is evaluated.
+Reply rescan(Context& context, const Params&, const Peer&) {
+    EvaluationPass& pass = context.pass;
+    Store& store = context.store;
+    context.deferred = [&pass, &store](Completion done) {
+        pass.run_async(Scan::folders,
+                       [&store, done = std::move(done)](const Result<PassResult>& result) {
+                           done(rescan_counts(store, result));
+                       });
+    };
+    return json::value(nullptr);
 }
 
 Reply report_certificates(Context& context, const Params& params, const Peer& peer) {

@@ -11,9 +11,13 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <utility>
 
 namespace credwatch {
 
@@ -25,9 +29,14 @@ const StatusRow* PassResult::row(std::string_view id) const {
     return nullptr;
 }
 
-EvaluationPass::EvaluationPass(Store& store, const Clock& clock, Notifier* notifier,
-                               std::ostream* console)
-    : store_(store), clock_(clock), notifier_(notifier), console_(console) {}
+EvaluationPass::EvaluationPass(boost::asio::io_context& io, Store& store, const Clock& clock,
+                               Notifier* notifier, std::ostream* console)
+    : store_(store), clock_(clock), notifier_(notifier), console_(console), io_(io) {}
+
+EvaluationPass::~EvaluationPass() {
+    alive_.reset();
+    worker_->join();
+}
 
 void EvaluationPass::configure(const Configuration& config, Lang lang) {
     config_ = &config;
@@ -53,21 +62,90 @@ std::vector<Procedure> EvaluationPass::procedures_of(const CredentialKind* kind)
     return out;
 }
 
-Status EvaluationPass::scan_certificate_folders() {
+std::vector<std::filesystem::path> EvaluationPass::configured_folders() const {
     std::vector<std::filesystem::path> folders;
     for (const auto& f : config_->service.certificate_folders)
         folders.push_back(platform::from_utf8(f));
-    ScanResult result = folders.empty() ? ScanResult{} : scanner_.scan(folders, "machine");
-    for (const auto& failure : result.failures)
-        spdlog::warn("certificate file {}: {}", failure.location, failure.error);
-    if (auto st = replace_inventory("machine-folders", result); !st) return st;
-    if constexpr (kHasSystemCertificateStores) {
-        // Windows: LocalMachine\My, Root and CA (the users' own stores come from the tray).
-        auto stores = scan_machine_stores();
-        if (!stores) return stores.error();
-        if (auto st = replace_inventory("store:LocalMachine", *stores); !st) return st;
+    return folders;
+}
+
+EvaluationPass::ScanPhase EvaluationPass::scan_phase(
+    const std::vector<std::filesystem::path>& folders) {
+    if (scan_hook_) scan_hook_();
+    ScanPhase phase;
+    if (!folders.empty()) phase.folders = scanner_.scan(folders, "machine");
+    // Windows: LocalMachine\My, Root and CA (the users' own stores come from the tray).
+    if constexpr (kHasSystemCertificateStores) phase.stores = scan_machine_stores();
+    return phase;
+}
+
+Status EvaluationPass::apply_scan(ScanPhase& phase) {
+    // Skipped entries (links, FIFOs, limits) are counted, not logged one by one: anyone who
+    // may write to a scanned folder could otherwise flood the logs with planted links.
+    std::size_t skipped = 0;
+    for (const auto& failure : phase.folders.failures) {
+        if (failure.code == Errc::skipped)
+            ++skipped;
+        else
+            spdlog::warn("certificate file {}: {}", failure.location, failure.error);
+    }
+    if (skipped > 0)
+        spdlog::info(
+            "certificate folders: {} entries skipped (links, FIFOs, devices or limits); "
+            "`credwatch inventory` lists them",
+            skipped);
+    if (auto st = replace_inventory("machine-folders", phase.folders); !st) return st;
+    if (phase.stores) {
+        if (!*phase.stores) return phase.stores->error();
+        if (auto st = replace_inventory("store:LocalMachine", **phase.stores); !st) return st;
     }
     return {};
+}
+
+void EvaluationPass::run_async(Scan scan, PassDone done) {
+    if (scan == Scan::none) {
+        done(run(Scan::none));
+        return;
+    }
+    if (scanning_) {
+        next_requested_ = true;
+        queued_.push_back(std::move(done));
+        return;
+    }
+    std::vector<PassDone> waiters;
+    waiters.push_back(std::move(done));
+    start_scan(std::move(waiters));
+}
+
+void EvaluationPass::start_scan(std::vector<PassDone> waiters) {
+    scanning_ = true;
+    waiting_ = std::move(waiters);
+    // Everything the worker needs is copied or is this object, which joins it before it goes.
+    boost::asio::post(*worker_,
+                      [this, folders = configured_folders(), alive = std::weak_ptr<int>(alive_),
+                       work = boost::asio::make_work_guard(io_)]() mutable {
+                          auto phase = std::make_shared<ScanPhase>(scan_phase(folders));
+                          boost::asio::post(io_, [this, alive, phase, work = std::move(work)]() {
+                              if (alive.expired()) return;
+                              finish_scan(*phase);
+                          });
+                      });
+}
+
+void EvaluationPass::finish_scan(ScanPhase& phase) {
+    std::vector<PassDone> waiters = std::move(waiting_);
+    waiting_.clear();
+    scanning_ = false;
+    Result<PassResult> result = make_error(Errc::internal, "no pass");
+    if (auto st = apply_scan(phase); !st)
+        result = st.error();
+    else
+        result = evaluate_and_publish();
+    for (const auto& done : waiters) done(result);
+    if (next_requested_) {
+        next_requested_ = false;
+        start_scan(std::exchange(queued_, {}));
+    }
 }
 
 Status EvaluationPass::replace_inventory(const std::string& source, const ScanResult& scan) {
@@ -78,6 +156,7 @@ Status EvaluationPass::replace_inventory(const std::string& source, const ScanRe
     auto& written = unreadable_[source];
     std::set<std::pair<std::string, std::string>> failing;
     for (const auto& failure : scan.failures) {
+        if (failure.code == Errc::skipped) continue;  // not unreadable: left alone on purpose
         // The scanner's reason starts with the location, which the event has on its own.
         std::string_view reason = failure.error;
         if (reason.starts_with(failure.location) &&
@@ -169,8 +248,14 @@ Result<std::vector<StatusRow>> EvaluationPass::rows_at(TimePoint at) {
 }
 
 Result<PassResult> EvaluationPass::run(Scan scan) {
-    if (scan == Scan::folders)
-        if (auto st = scan_certificate_folders(); !st) return st.error();
+    if (scan == Scan::folders) {
+        ScanPhase phase = scan_phase(configured_folders());
+        if (auto st = apply_scan(phase); !st) return st.error();
+    }
+    return evaluate_and_publish();
+}
+
+Result<PassResult> EvaluationPass::evaluate_and_publish() {
     if (auto st = match_certificates(); !st) return st.error();
     auto credentials = store_.credentials();
     if (!credentials) return credentials.error();

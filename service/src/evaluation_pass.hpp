@@ -7,6 +7,9 @@
 //   the console, the IPC subscribers, the system log, the metrics textfile, the reminder
 //   listeners.
 //
+// The scan (walk and parse; it touches no Store) runs on a worker thread owned here when a
+// pass is started with run_async: the io_context thread goes on answering requests, and the
+// ScanResult comes back to it, where match, evaluate, raise and publish run as before.
 // A change made over IPC runs a pass without the scan. The inventory the matching reads is
 // kept here and read from the store again only after a source was replaced or a certificate
 // bound.
@@ -21,8 +24,13 @@
 #include "credwatch/notify/text.hpp"
 #include "credwatch/store/store.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -56,9 +64,17 @@ enum class Scan {
     none,     // a change over IPC: evaluate what is known
 };
 
+using PassDone = std::function<void(const Result<PassResult>&)>;
+
 class EvaluationPass {
   public:
-    EvaluationPass(Store& store, const Clock& clock, Notifier* notifier, std::ostream* console);
+    // `io` is the thread everything but the scan runs on; completions are posted to it.
+    EvaluationPass(boost::asio::io_context& io, Store& store, const Clock& clock,
+                   Notifier* notifier, std::ostream* console);
+    // Waits for a scan in flight on the worker; its result is dropped.
+    ~EvaluationPass();
+    EvaluationPass(const EvaluationPass&) = delete;
+    EvaluationPass& operator=(const EvaluationPass&) = delete;
 
     // At start and after every reload.
     void configure(const Configuration& config, Lang lang);
@@ -66,7 +82,18 @@ class EvaluationPass {
     void set_ipc(IpcServer* ipc) { ipc_ = ipc; }
     void add_listener(std::function<void(const RaisedReminder&)> listener);
 
+    // The whole pass on the calling thread (at start, before the service listens).
     [[nodiscard]] Result<PassResult> run(Scan scan);
+    // The same pass with the scan on the worker thread; `done` is called on the io thread.
+    // Scan::none runs at once. A folder pass asked for while one is scanning is queued: all
+    // such requests share ONE next pass, started when the running one ends (so each caller
+    // sees files as they were after its request, and a burst of rescans costs two scans).
+    void run_async(Scan scan, PassDone done);
+    bool scan_in_flight() const { return scanning_; }
+    // Folder passes waiting for the next scan (io thread only).
+    std::size_t queued_scan_requests() const { return queued_.size(); }
+    // Tests: called on the scanning thread before every scan (a slow folder, made to order).
+    void set_scan_hook(std::function<void()> hook) { scan_hook_ = std::move(hook); }
     // The rows evaluated at another instant (`status --at`): nothing is raised or published.
     [[nodiscard]] Result<std::vector<StatusRow>> rows_at(TimePoint at);
 
@@ -82,7 +109,20 @@ class EvaluationPass {
     std::optional<TimePoint> last_completed() const { return last_completed_; }
 
   private:
-    [[nodiscard]] Status scan_certificate_folders();
+    // What the scan phase found: the folders and, on Windows, the machine stores.
+    struct ScanPhase {
+        ScanResult folders;
+        std::optional<Result<ScanResult>> stores;
+    };
+    // The scan phase, on whichever thread: reads files, never the Store.
+    ScanPhase scan_phase(const std::vector<std::filesystem::path>& folders);
+    std::vector<std::filesystem::path> configured_folders() const;
+    // Back on the io thread: the sources replaced in the store.
+    [[nodiscard]] Status apply_scan(ScanPhase& phase);
+    // match -> evaluate -> raise -> publish.
+    [[nodiscard]] Result<PassResult> evaluate_and_publish();
+    void start_scan(std::vector<PassDone> waiters);
+    void finish_scan(ScanPhase& phase);
     // Stores one source's certificates and writes 1103 for each that newly cannot be read.
     [[nodiscard]] Status replace_inventory(const std::string& source, const ScanResult& scan);
     [[nodiscard]] Status match_certificates();
@@ -102,6 +142,17 @@ class EvaluationPass {
     std::string last_worst_;
     std::optional<TimePoint> last_completed_;
     std::vector<std::function<void(const RaisedReminder&)>> listeners_;
+    boost::asio::io_context& io_;
+    std::function<void()> scan_hook_;
+    bool scanning_ = false;
+    std::vector<PassDone> waiting_;  // for the scan in flight
+    std::vector<PassDone> queued_;   // for the one next scan
+    bool next_requested_ = false;
+    // Expires with this object: a scan result posted after it is dropped, not applied.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    // Declared last: joined first on destruction, while what the scan uses still exists.
+    std::unique_ptr<boost::asio::thread_pool> worker_ =
+        std::make_unique<boost::asio::thread_pool>(1);
     // Per inventory source, the unreadable certificates (location, reason) written to the
     // system log: each once while it keeps failing, and again when it fails anew.
     std::map<std::string, std::set<std::pair<std::string, std::string>>> unreadable_;

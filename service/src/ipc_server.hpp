@@ -18,9 +18,17 @@ struct Peer {
     bool privileged = false;  // root / LocalSystem / Administrators / the service's own account
 };
 
+struct HandlerReply;
+// Completes a deferred reply; call it once, on the io_context thread.
+using Responder = std::function<void(HandlerReply)>;
+
 struct HandlerReply {
     std::string line;        // the reply, '\n'-terminated
     bool subscribe = false;  // this connection wants pushed events from now on
+    // Set when the answer comes later (work done off the io thread): the session calls it once
+    // with a Responder and reads nothing more from that connection until the Responder has
+    // been called, so replies stay in request order. Other connections are served meanwhile.
+    std::function<void(Responder)> deferred;
 };
 
 using RequestHandler = std::function<HandlerReply(std::string_view line, const Peer& peer)>;

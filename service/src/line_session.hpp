@@ -75,11 +75,27 @@ class LineSession : public std::enable_shared_from_this<LineSession<Stream, Clos
                 if (!line.empty() && line.back() == '\r') line.pop_back();
                 if (!line.empty()) {
                     HandlerReply reply = self->handler_(line, self->peer_);
+                    if (reply.deferred) {
+                        self->defer(std::move(reply.deferred));
+                        return;  // reading resumes once the reply is sent
+                    }
                     if (reply.subscribe) self->subscribed_ = true;
                     self->send(std::move(reply.line));
                 }
                 self->read();
             });
+    }
+
+    // The reply comes later; the next request is read after it (once, whatever the responder).
+    void defer(std::function<void(Responder)> deferred) {
+        auto answered = std::make_shared<bool>(false);
+        deferred([self = this->shared_from_this(), answered](HandlerReply reply) {
+            if (*answered) return;
+            *answered = true;
+            if (reply.subscribe) self->subscribed_ = true;
+            self->send(std::move(reply.line));
+            self->read();
+        });
     }
 
     void write_next() {

@@ -63,7 +63,8 @@ Status ServiceCore::start() {
     store_ = std::move(*store);
     notifier_ = std::make_unique<Notifier>(
         io_, *store_, clock_, options_.system_log ? options_.system_log : make_system_log());
-    pass_ = std::make_unique<EvaluationPass>(*store_, clock_, notifier_.get(), options_.console);
+    pass_ =
+        std::make_unique<EvaluationPass>(io_, *store_, clock_, notifier_.get(), options_.console);
     pass_->add_listener([this](const RaisedReminder& raised) {
         for (const auto& listener : listeners_) listener(raised);
     });
@@ -129,14 +130,17 @@ void ServiceCore::schedule_evaluation() {
     });
 }
 
+// The scan runs on the pass's worker thread: requests are answered meanwhile.
 void ServiceCore::run_evaluation(std::string_view why, Scan scan) {
-    auto result = run_pass(scan);
-    if (!result) {
-        spdlog::error("evaluation ({}) failed: {}", why, result.error().message);
-        if (notifier_) notifier_->evaluation_failed(why, result.error());
-        return;
-    }
-    spdlog::debug("evaluation ({}) raised {} reminder(s)", why, result->raised.size());
+    if (!pass_) return;
+    pass_->run_async(scan, [this, why = std::string(why)](const Result<PassResult>& result) {
+        if (!result) {
+            spdlog::error("evaluation ({}) failed: {}", why, result.error().message);
+            if (notifier_) notifier_->evaluation_failed(why, result.error());
+            return;
+        }
+        spdlog::debug("evaluation ({}) raised {} reminder(s)", why, result->raised.size());
+    });
 }
 
 Result<PassResult> ServiceCore::run_pass(Scan scan) {
@@ -165,12 +169,28 @@ Status ServiceCore::seed_configured_credentials() {
     return {};
 }
 
+namespace {
+
+HandlerReply reply_line(const json::value& id, const protocol::Request& request, const Peer& peer,
+                        Result<json::value> result) {
+    if (!result) {
+        if (result.error().code == Errc::internal || result.error().code == Errc::database_error ||
+            result.error().code == Errc::database_locked)
+            spdlog::error("{} from {} failed: {}", request.method, peer.user,
+                          result.error().message);
+        return {protocol::serialize_error(id, result.error()), false, {}};
+    }
+    return {protocol::serialize_result(id, std::move(*result)), request.method == "subscribe", {}};
+}
+
+}  // namespace
+
 HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
     json::value id;
     auto request = protocol::parse_request(line, id);
     if (!request) {
         spdlog::warn("malformed request from {}: {}", peer.user, request.error().message);
-        return {protocol::serialize_error(id, request.error()), false};
+        return {protocol::serialize_error(id, request.error()), false, {}};
     }
     Result<json::value> result = make_error(Errc::internal, "the service has not started");
     if (store_ && config_ && pass_) {
@@ -180,17 +200,21 @@ HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
                              notifier_.get(),
                              *pass_,
                              options_.data_dir,
-                             [this] { return reload(); }};
+                             [this] { return reload(); },
+                             {}};
         result = api::dispatch(context, *request, peer);
+        if (context.deferred) {
+            HandlerReply later;
+            later.deferred = [deferred = std::move(context.deferred), id,
+                              request = std::move(*request), peer](Responder respond) {
+                deferred([respond = std::move(respond), id, request, peer](api::Reply reply) {
+                    respond(reply_line(id, request, peer, std::move(reply)));
+                });
+            };
+            return later;
+        }
     }
-    if (!result) {
-        if (result.error().code == Errc::internal || result.error().code == Errc::database_error ||
-            result.error().code == Errc::database_locked)
-            spdlog::error("{} from {} failed: {}", request->method, peer.user,
-                          result.error().message);
-        return {protocol::serialize_error(id, result.error()), false};
-    }
-    return {protocol::serialize_result(id, std::move(*result)), request->method == "subscribe"};
+    return reply_line(id, *request, peer, std::move(result));
 }
 
 }  // namespace credwatch

@@ -2,7 +2,8 @@
 // The service's work, independent of how it is started (systemd/console or the Windows SCM):
 // the lifecycle (start, stop, reload) and the parts it owns: the configuration, the store, the
 // channels (Notifier), the evaluation pass, the clock watchdog, the IPC server and its request
-// table (service/api/). Everything runs on one io_context thread.
+// table (service/api/). Everything runs on one io_context thread, except the folder scans of
+// periodic, reload, clock and rescan passes, which run on the pass's worker thread.
 
 #include "clock_watchdog.hpp"
 #include "evaluation_pass.hpp"
@@ -57,6 +58,14 @@ class ServiceCore {
     [[nodiscard]] Result<std::vector<RaisedReminder>> evaluate_now();
     // One pass, with or without the folder scan, and everything it published.
     [[nodiscard]] Result<PassResult> run_pass(Scan scan);
+
+    // Whether a folder scan is running on the worker thread (its pass ends on the io thread).
+    bool scan_in_flight() const { return pass_ && pass_->scan_in_flight(); }
+    std::size_t queued_scan_requests() const { return pass_ ? pass_->queued_scan_requests() : 0; }
+    // Tests: called on the scanning thread before every scan, after start().
+    void set_scan_hook(std::function<void()> hook) {
+        if (pass_) pass_->set_scan_hook(std::move(hook));
+    }
 
     const Configuration& configuration() const { return *config_; }
     Store& store() { return *store_; }

@@ -730,12 +730,19 @@ TEST_F(Scanner, DeletedFileDropsOut) {
 }
 
 #ifndef _WIN32
-TEST_F(Scanner, SymlinkLoopIsWalkedOnce) {
+// Links are not followed (tests/certs/test_scan_safety.cpp has the rest): the loop is not
+// walked, and each link is one "skipped" record beside the failures the folder already has.
+TEST_F(Scanner, SymlinksAreNotWalkedButRecorded) {
+    const std::size_t failures_before = scanner_.scan({dir_.path()}).failures.size();
     fs::create_directory_symlink(dir_.path(), dir_ / "sub" / "loop");
     fs::create_directory_symlink(dir_ / "sub" / "deeper", dir_ / "z-link");
     const ScanResult r = scanner_.scan({dir_.path()});
     EXPECT_EQ(r.files_examined, 5U);
     EXPECT_EQ(r.certificates.size(), 4U);
+    ASSERT_EQ(r.failures.size(), failures_before + 2);
+    std::size_t skipped = 0;
+    for (const auto& f : r.failures) skipped += f.code == Errc::skipped ? 1 : 0;
+    EXPECT_EQ(skipped, 2U);
 }
 
 TEST_F(Scanner, UnlistableFolderIsAFailureAndTheWalkGoesOn) {

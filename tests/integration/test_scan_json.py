@@ -78,6 +78,62 @@ class ScanJsonTest(unittest.TestCase):
         self.assertNotIn("wrong-one", stdout + run.stderr.decode(), "a password was printed")
 
 
+class ScanSkipsTest(unittest.TestCase):
+    """A folder other users may write to: links (to "/", to the folder itself), a FIFO, and a
+    .pass that is a link. The scan must neither follow nor block (run with a timeout, so a
+    regression fails instead of hanging) and must say what it left alone, with code "skipped"."""
+
+    def setUp(self):
+        self.temp = tempfile.TemporaryDirectory(prefix="credwatch-scan-skips-")
+        self.folder = os.path.join(self.temp.name, "certs")
+        os.mkdir(self.folder)
+        key = os.path.join(self.temp.name, "key.txt")
+        good = os.path.join(self.folder, "good.pem")
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", key, "-subj", "/CN=credwatch skip test", "-days", "30",
+                "-out", good)
+        openssl("pkcs12", "-export", "-in", good, "-inkey", key, "-passout", "pass:right-one",
+                "-out", os.path.join(self.folder, "client.p12"))
+        secret = os.path.join(self.temp.name, "elsewhere.txt")
+        with open(secret, "w") as f:
+            f.write("right-one\n")
+        os.symlink(secret, os.path.join(self.folder, "client.pass"))
+        os.symlink("/", os.path.join(self.folder, "root"))
+        os.symlink(".", os.path.join(self.folder, "a"))
+        os.symlink(".", os.path.join(self.folder, "b"))
+        os.mkfifo(os.path.join(self.folder, "trap.pem"))
+
+    def tearDown(self):
+        self.temp.cleanup()
+
+    def test_links_and_fifos_are_skipped_with_records(self):
+        env = dict(os.environ, LANG="C.UTF-8")
+        try:
+            run = subprocess.run([ARGS.cli, "scan", self.folder, "--json"], capture_output=True,
+                                 timeout=60, env=env)
+        except subprocess.TimeoutExpired:
+            self.fail("credwatch scan did not finish: it followed a link or blocked on a FIFO")
+        self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        records = json.loads(run.stdout.decode())
+        paths = [r["path"] for r in records]
+        self.assertEqual(len(paths), len(set(paths)), f"duplicates: {paths}")
+        for r in records:
+            self.assertTrue(r["path"].startswith(self.folder + "/"), f"outside the folder: {r}")
+        by_name = {os.path.basename(r["path"]): r for r in records}
+        self.assertEqual(set(by_name), {"good.pem", "client.p12", "client.pass", "root", "a", "b",
+                                        "trap.pem"})
+        self.assertIn("sha256", by_name["good.pem"])
+        for link in ("root", "a", "b", "client.pass"):
+            self.assertEqual(by_name[link]["code"], "skipped", by_name[link])
+            self.assertIn("symbolic link", by_name[link]["error"])
+        self.assertEqual(by_name["trap.pem"]["code"], "skipped")
+        self.assertIn("a FIFO", by_name["trap.pem"]["error"])
+        # The .pass link's target holds the right password: it must not have been read.
+        self.assertNotIn("sha256", by_name["client.p12"], "opened with a password read through a link")
+        self.assertIn("is refused: a symbolic link", by_name["client.p12"]["error"])
+        self.assertNotIn("right-one", run.stdout.decode() + run.stderr.decode())
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--cli", required=True)

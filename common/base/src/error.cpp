@@ -40,6 +40,8 @@ std::string_view to_string(Errc code) noexcept {
             return "disk_full";
         case Errc::read_only:
             return "read_only";
+        case Errc::skipped:
+            return "skipped";
         case Errc::internal:
             return "internal";
     }

@@ -31,9 +31,11 @@ using namespace detail;
 // ---------------------------------------------------------------------------------------------
 // Files and the format they hold
 
-// The file's content, bounded: a larger file is not a certificate.
-Result<std::string> read_whole_file(const std::filesystem::path& path, std::string_view name) {
-    auto content = platform::read_file(path, kMaxFileSize);
+// The file's content, bounded: a larger file is not a certificate; anything but a regular file
+// (a FIFO, a device, a link where links are refused) is not opened for reading at all.
+Result<std::string> read_whole_file(const std::filesystem::path& path, std::string_view name,
+                                    platform::Links links) {
+    auto content = platform::read_regular_file(path, kMaxFileSize, links);
     if (!content && content.error().code == Errc::invalid_argument) {
         return make_error(Errc::parse_error, fmt::format("{}: not a certificate: too large", name));
     }
@@ -135,7 +137,7 @@ Result<std::vector<CertificateInfo>> read_certificates(std::string_view bytes,
 }
 
 Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem::path& path) {
-    return detail::read_certificate_file_detailed(path).result;
+    return detail::read_certificate_file_detailed(path, platform::Links::follow).result;
 }
 
 namespace detail {
@@ -165,24 +167,44 @@ std::filesystem::path password_file_for(const std::filesystem::path& path) {
     return pass;
 }
 
-FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path) {
+FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path,
+                                               platform::Links links) {
     const std::string name = path_to_utf8(path);
     FileReadOutcome outcome;
-    auto content = read_whole_file(path, name);
+    auto content = read_whole_file(path, name, links);
     if (!content) {
         outcome.result = content.error();
         return outcome;
     }
     Secret password;
     auto loader = [&]() -> Result<LoadedPassword> {
+        // The sibling by construction (same folder), and never a link: a .pass planted as a
+        // link to another file, or as a FIFO, is refused and its target never read.
         const auto pass_path = password_file_for(path);
         LoadedPassword loaded;
         loaded.source.pass_file_name = path_to_utf8(pass_path.filename());
-        std::error_code ec;
-        const bool exists = std::filesystem::exists(pass_path, ec);
-        if (!exists) return loaded;  // no .pass: try the empty passwords
-        auto text = read_whole_file(pass_path, path_to_utf8(pass_path));
+        auto text =
+            platform::read_regular_file(pass_path, kMaxPasswordFileSize, platform::Links::refuse);
         if (!text) {
+            if (text.error().code == Errc::not_found) return loaded;  // try the empty passwords
+            if (text.error().code == Errc::skipped) {
+                // "<pass>: not read: a FIFO": the reason, after the name.
+                const std::string& why = text.error().message;
+                const auto colon = why.rfind(": not read: ");
+                return make_error(
+                    Errc::permission_denied,
+                    fmt::format("{}: its password file {} is refused: {}", name,
+                                loaded.source.pass_file_name,
+                                colon == std::string::npos ? std::string("not a regular file")
+                                                           : why.substr(colon + 12)));
+            }
+            if (text.error().code == Errc::invalid_argument) {
+                return make_error(
+                    Errc::parse_error,
+                    fmt::format("{}: its password file {} is too large to be a "
+                                "password (more than {} bytes)",
+                                name, loaded.source.pass_file_name, kMaxPasswordFileSize));
+            }
             return make_error(Errc::io_error, fmt::format("{}: cannot read its password file {}",
                                                           name, loaded.source.pass_file_name));
         }

@@ -2,6 +2,7 @@
 // Shared between certificate.cpp and certificate_scanner.cpp; not part of the public API.
 
 #include "credwatch/certs/certificate.hpp"
+#include "credwatch/platform/files.hpp"
 
 #include <filesystem>
 #include <string>
@@ -25,7 +26,10 @@ struct FileReadOutcome {
     bool pkcs12 = false;  // the content was PKCS#12, so the result depends on the .pass file
 };
 
-// read_certificate_file, also telling whether the file was PKCS#12.
-FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path);
+// read_certificate_file, also telling whether the file was PKCS#12. Links::refuse for a file
+// found in a folder walk (a link put there since the walk is not followed), Links::follow for
+// a path named by the caller. The .pass file is never read through a link.
+FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path,
+                                               platform::Links links);
 
 }  // namespace credwatch::detail

@@ -6,9 +6,11 @@
 #include "credwatch/certs/openssl_raii.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,8 @@ namespace credwatch::detail {
 
 // Certificate files are a few kilobytes; anything this large is not one.
 constexpr std::size_t kMaxFileSize = 64U * 1024U * 1024U;
+// A password file holds one line.
+constexpr std::size_t kMaxPasswordFileSize = 64U * 1024U;
 
 // --- OpenSSL errors, digests (openssl.cpp) ---------------------------------------------------
 
@@ -95,6 +99,14 @@ struct PasswordSource {
     const Secret* from_file = nullptr;  // the stripped content of the .pass file, if any
     std::string pass_file_name;         // "client1423.pass", for messages; empty in memory
 };
+
+// PKCS#12 MAC, PBE and PBKDF2 iteration counts above this are refused unopened.
+constexpr std::uint64_t kMaxPkcs12Iterations = 10'000'000;
+
+// The iteration counts of the MAC, of each encrypted safe and of each shrouded key bag, read
+// from the structure without deriving any key: Errc::parse_error naming the count and the limit
+// when one is above kMaxPkcs12Iterations.
+[[nodiscard]] Status check_pkcs12_work_limits(PKCS12* p12, std::string_view name);
 
 // Strips a UTF-8 BOM and trailing CR, LF, spaces and tabs.
 void normalise_password(std::string& text);

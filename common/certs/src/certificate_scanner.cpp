@@ -5,7 +5,8 @@
 // Cost of a rescan, per file: one directory entry, one stat, one step of a merge between the
 // sorted file list and the sorted cache, and the copy of the results. The walk and the stamps
 // are platform::walk_folder and platform::stamp_of (POSIX: readdir and fstatat, no
-// std::filesystem::path per entry).
+// std::filesystem::path per entry). The walk follows no link below a folder given; what it
+// leaves alone (links, FIFOs, devices, limits) comes back as Errc::skipped records.
 
 #include "credwatch/certs/certificate.hpp"
 
@@ -30,6 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using platform::FileStamp;
+using platform::Links;
 using platform::WalkedFile;
 
 std::string location_of(const fs::path& path) {
@@ -112,11 +114,15 @@ ScanCounts CertificateScanner::scan(const std::vector<fs::path>& paths, const st
             platform::walk_folder(location, detail::has_certificate_extension, files,
                                   folder_failures);
             for (auto& failure : folder_failures) {
+                // Links, FIFOs, devices and limits are records, not errors of the scan.
+                const Errc code = failure.kind == platform::WalkFailure::Kind::unreadable
+                                      ? Errc::io_error
+                                      : Errc::skipped;
                 walk_failures.push_back(
-                    {std::move(failure.location), Errc::io_error, std::move(failure.message)});
+                    {std::move(failure.location), code, std::move(failure.message)});
             }
         } else {
-            WalkedFile file{location, {}, {}};  // named explicitly: any extension
+            WalkedFile file{location, {}, {}, true};  // named explicitly: any extension
             file.stamp = platform::stamp_of(path, file.stamp_error);
             files.push_back(std::move(file));
         }
@@ -161,9 +167,9 @@ ScanCounts CertificateScanner::scan(const std::vector<fs::path>& paths, const st
         if (old != old_end && old->location == file.location && !file.stamp_error &&
             file.stamp.exists && old->file == file.stamp) {
             std::error_code pass_ec;
-            if (!old->pkcs12 ||
-                (platform::stamp_of(pass_path_of(file.location), pass_ec) == old->pass &&
-                 !pass_ec)) {
+            if (!old->pkcs12 || (platform::stamp_of(pass_path_of(file.location), pass_ec,
+                                                    Links::refuse) == old->pass &&
+                                 !pass_ec)) {
                 next.push_back(std::move(*old));
                 report(next.back(), true);
                 continue;
@@ -177,18 +183,21 @@ ScanCounts CertificateScanner::scan(const std::vector<fs::path>& paths, const st
         const bool pkcs12_name = is_pkcs12_name(entry.location);
         std::error_code pass_ec;
         if (keep && pkcs12_name)
-            entry.pass = platform::stamp_of(pass_path_of(entry.location), pass_ec);
-        auto outcome = detail::read_certificate_file_detailed(path_of(entry.location));
+            entry.pass = platform::stamp_of(pass_path_of(entry.location), pass_ec, Links::refuse);
+        // A file found by the walk was a regular file then; if it is a link now, it is refused.
+        auto outcome = detail::read_certificate_file_detailed(
+            path_of(entry.location), file.named ? Links::follow : Links::refuse);
         ++counts.files_parsed;
         entry.pkcs12 = outcome.pkcs12;
         if (keep && entry.pkcs12 && !pkcs12_name) {
-            entry.pass = platform::stamp_of(pass_path_of(entry.location), pass_ec);
+            entry.pass = platform::stamp_of(pass_path_of(entry.location), pass_ec, Links::refuse);
         }
         entry.result = std::move(outcome.result);
         // An unreadable file is tried again next time: a permission change may not touch mtime.
         const bool cacheable = keep && !file.stamp_error && file.stamp.exists &&
                                (entry.result || (entry.result.error().code != Errc::io_error &&
-                                                 entry.result.error().code != Errc::not_found));
+                                                 entry.result.error().code != Errc::not_found &&
+                                                 entry.result.error().code != Errc::skipped));
         report(entry, cacheable);
         if (cacheable) next.push_back(std::move(entry));
     }

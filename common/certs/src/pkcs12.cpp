@@ -12,6 +12,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <memory>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -175,6 +177,114 @@ boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_cert
     return certificates;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Work limits, checked on the structure before any key is derived
+
+// An iteration count is chosen by whoever wrote the file; 2^31-1 PBKDF2 rounds would keep the
+// scan busy for hours. Real files use 2,048 (OpenSSL's default) to 600,000.
+
+Status iteration_count_error(std::string_view name, std::string_view what, std::int64_t count) {
+    return make_error(Errc::parse_error,
+                      fmt::format("{}: PKCS#12 {} iteration count {} is above the limit of {}; "
+                                  "not opened",
+                                  name, what, count, kMaxPkcs12Iterations));
+}
+
+// An absent count means 1 (RFC 7292); a negative or unreadable one is refused as well.
+Status check_count(const ASN1_INTEGER* iter, std::string_view name, std::string_view what) {
+    if (iter == nullptr) return {};
+    std::int64_t count = 0;
+    if (ASN1_INTEGER_get_int64(&count, iter) != 1) {
+        ERR_clear_error();
+        return make_error(Errc::parse_error,
+                          fmt::format("{}: PKCS#12 {} iteration count is not a usable number "
+                                      "(above the limit of {}); not opened",
+                                      name, what, kMaxPkcs12Iterations));
+    }
+    if (count < 0 || static_cast<std::uint64_t>(count) > kMaxPkcs12Iterations)
+        return iteration_count_error(name, what, count);
+    return {};
+}
+
+// A password-based encryption algorithm: PKCS#12 PBE (PBEPARAM) or PBES2 with PBKDF2.
+Status check_encryption_algorithm(const X509_ALGOR* algorithm, std::string_view name,
+                                  std::string_view what) {
+    if (algorithm == nullptr) return {};
+    const ASN1_OBJECT* oid = nullptr;
+    int parameter_type = 0;
+    const void* parameter = nullptr;
+    X509_ALGOR_get0(&oid, &parameter_type, &parameter, algorithm);
+    if (parameter_type != V_ASN1_SEQUENCE) return {};  // no parameters: OpenSSL refuses it later
+    const auto* type = algorithm->parameter;
+    if (OBJ_obj2nid(oid) == NID_pbes2) {
+        std::unique_ptr<PBE2PARAM, decltype(&PBE2PARAM_free)> pbe2(
+            static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), type)),
+            &PBE2PARAM_free);
+        if (!pbe2 || pbe2->keyfunc == nullptr) return {};  // malformed: decryption fails later
+        if (OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2) return {};
+        std::unique_ptr<PBKDF2PARAM, decltype(&PBKDF2PARAM_free)> kdf(
+            static_cast<PBKDF2PARAM*>(
+                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)),
+            &PBKDF2PARAM_free);
+        ERR_clear_error();
+        return kdf ? check_count(kdf->iter, name, what) : Status{};
+    }
+    std::unique_ptr<PBEPARAM, decltype(&PBEPARAM_free)> pbe(
+        static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), type)),
+        &PBEPARAM_free);
+    ERR_clear_error();
+    return pbe ? check_count(pbe->iter, name, what) : Status{};
+}
+
+Status check_bag_algorithms(const STACK_OF(PKCS12_SAFEBAG) * bags, std::string_view name,
+                            int depth) {
+    if (bags == nullptr || depth > 8) return {};  // too deep: collect_bag_certificates says so
+    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags); ++i) {
+        const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
+        const int nid = PKCS12_SAFEBAG_get_nid(bag);
+        if (nid == NID_safeContentsBag) {
+            CW_TRY(check_bag_algorithms(PKCS12_SAFEBAG_get0_safes(bag), name, depth + 1));
+        } else if (nid == NID_pkcs8ShroudedKeyBag) {
+            const X509_ALGOR* algorithm = nullptr;
+            if (const X509_SIG* sig = PKCS12_SAFEBAG_get0_pkcs8(bag))
+                X509_SIG_get0(sig, &algorithm, nullptr);
+            CW_TRY(check_encryption_algorithm(algorithm, name, "key encryption"));
+        }
+    }
+    return {};
+}
+
+}  // namespace detail
+
+Status detail::check_pkcs12_work_limits(PKCS12* p12, std::string_view name) {
+    if (PKCS12_mac_present(p12) == 1) {
+        const ASN1_INTEGER* iter = nullptr;
+        PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+        CW_TRY(check_count(iter, name, "MAC"));
+    }
+    ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12));
+    if (!safes) {
+        ERR_clear_error();
+        return {};  // malformed: the extraction says so
+    }
+    for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+        if (PKCS7_type_is_encrypted(safe)) {
+            const PKCS7_ENCRYPT* encrypted = safe->d.encrypted;
+            if (encrypted == nullptr || encrypted->enc_data == nullptr) continue;
+            CW_TRY(check_encryption_algorithm(encrypted->enc_data->algorithm, name,
+                                              "certificate encryption"));
+        } else if (PKCS7_type_is_data(safe)) {
+            ossl::SafeBagStackPtr bags(PKCS12_unpack_p7data(safe));
+            ERR_clear_error();
+            CW_TRY(check_bag_algorithms(bags.get(), name, 0));
+        }
+    }
+    return {};
+}
+
+namespace detail {
+
 Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::string_view name,
                                                   const PasswordSource& source) {
     load_openssl_providers();
@@ -189,6 +299,9 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
                 "{}: {}", name,
                 with_reason(errors.truncated ? "truncated PKCS#12" : "malformed PKCS#12", errors)));
     }
+
+    // Before any key derivation: a count set to 2^31-1 is refused, not computed.
+    CW_TRY(check_pkcs12_work_limits(p12.get(), name));
 
     const auto candidates = candidate_passwords(source);
     if (PKCS12_mac_present(p12.get()) == 1) {

@@ -1,5 +1,7 @@
-// The POSIX walk uses opendir/readdir and fstatat relative to the open folder: no path lookup
-// from the root per file, no std::filesystem::path per entry.
+// The POSIX walk opens each subfolder relative to its parent with O_NOFOLLOW | O_DIRECTORY and
+// examines entries with fstatat(AT_SYMLINK_NOFOLLOW): a link planted in a scanned folder is
+// never followed, so neither "/" nor a loop can be reached through one. No path lookup from the
+// root per file, no std::filesystem::path per entry.
 
 #include "credwatch/platform/folder_walk.hpp"
 
@@ -39,10 +41,10 @@ FileStamp stamp_from(const struct stat& st) {
 }
 
 // ENOENT (and ENOTDIR) give a FileStamp with exists == false and no error.
-FileStamp stamp_at(int folder_fd, const char* name, std::error_code& ec) {
+FileStamp stamp_at(int folder_fd, const char* name, int flags, std::error_code& ec) {
     ec.clear();
     struct stat st {};
-    if (::fstatat(folder_fd, name, &st, 0) != 0) {
+    if (::fstatat(folder_fd, name, &st, flags) != 0) {
         if (errno != ENOENT && errno != ENOTDIR)
             ec = std::error_code(errno, std::generic_category());
         return {};
@@ -50,86 +52,169 @@ FileStamp stamp_at(int folder_fd, const char* name, std::error_code& ec) {
     return stamp_from(st);
 }
 
+// What a skipped entry is, for its record.
+const char* kind_of(mode_t mode) {
+    if (S_ISLNK(mode)) return "a symbolic link (links are not followed)";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    return "not a regular file";
+}
+
 struct DirCloser {
     void operator()(DIR* dir) const noexcept { ::closedir(dir); }
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
-}  // namespace
+class Walker {
+  public:
+    Walker(const std::function<bool(std::string_view)>& wanted_name, std::vector<WalkedFile>& files,
+           std::vector<WalkFailure>& failures, const WalkLimits& limits, std::string root)
+        : wanted_name_(wanted_name),
+          files_(files),
+          failures_(failures),
+          limits_(limits),
+          root_(std::move(root)) {}
 
-FileStamp stamp_of(const std::filesystem::path& file, std::error_code& ec) {
-    return stamp_at(AT_FDCWD, file.c_str(), ec);
-}
-
-// Depth-first walk: subfolders in name order (so that which of two routes to one folder through
-// a symlink wins does not depend on the listing order), each real folder (device, inode) once
-// (symlink loops end there), every folder that cannot be listed a failure record.
-void walk_folder(const std::string& root, const std::function<bool(std::string_view)>& wanted_name,
-                 std::vector<WalkedFile>& files, std::vector<WalkFailure>& failures) {
-    std::set<std::pair<std::uint64_t, std::uint64_t>> visited;
-    std::vector<std::string> stack{root};
-    std::vector<std::string> subfolders;
-    while (!stack.empty()) {
-        const std::string folder = std::move(stack.back());
-        stack.pop_back();
-
-        const DirPtr dir(::opendir(folder.c_str()));
+    // `fd` is an open folder (owned from here on); `folder` its UTF-8 path.
+    void walk(int fd, const std::string& folder, std::size_t depth) {
+        DirPtr dir(::fdopendir(fd));
         if (!dir) {
             const std::error_code ec(errno, std::generic_category());
-            failures.push_back(
-                {folder, fmt::format("{}: cannot list the folder: {}", folder, ec.message())});
-            continue;
+            ::close(fd);
+            fail(folder, fmt::format("{}: cannot list the folder: {}", folder, ec.message()));
+            return;
         }
-        const int fd = ::dirfd(dir.get());
         struct stat self {};
-        if (::fstat(fd, &self) == 0 && !visited
+        if (::fstat(fd, &self) == 0 && !visited_
                                             .emplace(static_cast<std::uint64_t>(self.st_dev),
                                                      static_cast<std::uint64_t>(self.st_ino))
                                             .second) {
-            spdlog::debug("{}: already scanned through another route (symlink loop?)", folder);
-            continue;
+            spdlog::debug("{}: already scanned through another route (a bind mount?)", folder);
+            return;
         }
         const std::string prefix = folder.ends_with('/') ? folder : folder + '/';
-        subfolders.clear();
+        std::vector<std::string> subfolders;
         for (;;) {
             errno = 0;
             const dirent* entry = ::readdir(dir.get());
             if (entry == nullptr) {
                 if (errno != 0) {
                     const std::error_code ec(errno, std::generic_category());
-                    failures.push_back({folder, fmt::format("{}: cannot list the whole folder: {}",
-                                                            folder, ec.message())});
+                    fail(folder,
+                         fmt::format("{}: cannot list the whole folder: {}", folder, ec.message()));
                 }
                 break;
             }
             const std::string_view name = entry->d_name;
             if (name == "." || name == "..") continue;
-            bool is_folder = entry->d_type == DT_DIR;
-            const bool wanted = wanted_name(name);
-            if (entry->d_type == DT_LNK || entry->d_type == DT_UNKNOWN) {
-                struct stat st {};
-                if (::fstatat(fd, entry->d_name, &st, 0) != 0) {
-                    // A dangling link named like a wanted file (a certificate, for the
-                    // scanner): the caller reports it when it reads it.
-                    if (wanted) files.push_back({prefix + entry->d_name, FileStamp{}, {}});
-                    continue;
-                }
-                is_folder = S_ISDIR(st.st_mode);
-                if (!is_folder && wanted && S_ISREG(st.st_mode)) {
-                    files.push_back({prefix + entry->d_name, stamp_from(st), {}});
-                }
-            } else if (entry->d_type == DT_REG && wanted) {
-                WalkedFile file{prefix + entry->d_name, {}, {}};
-                file.stamp = stamp_at(fd, entry->d_name, file.stamp_error);
-                files.push_back(std::move(file));
+            if (++entries_ > limits_.max_entries) {
+                limit_reached(folder);
+                return;
             }
-            if (is_folder) subfolders.push_back(prefix + entry->d_name);
+            unsigned char type = entry->d_type;
+            struct stat st {};
+            bool have_stat = false;
+            if (type == DT_UNKNOWN) {
+                if (::fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone
+                have_stat = true;
+                type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+            }
+            if (type == DT_DIR) {
+                subfolders.emplace_back(name);
+            } else if (type == DT_REG) {
+                if (!wanted_name_(name)) continue;
+                WalkedFile file{prefix + entry->d_name, {}, {}};
+                file.stamp =
+                    have_stat ? stamp_from(st)
+                              : stamp_at(fd, entry->d_name, AT_SYMLINK_NOFOLLOW, file.stamp_error);
+                files_.push_back(std::move(file));
+            } else {
+                if (!have_stat && ::fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+                    continue;  // gone meanwhile
+                const std::string location = prefix + entry->d_name;
+                failures_.push_back({location,
+                                     fmt::format("{}: skipped: {}", location, kind_of(st.st_mode)),
+                                     WalkFailure::Kind::skipped});
+            }
         }
         std::sort(subfolders.begin(), subfolders.end());
-        for (auto sub = subfolders.rbegin(); sub != subfolders.rend(); ++sub) {
-            stack.push_back(std::move(*sub));
+        for (const auto& name : subfolders) {
+            if (stopped_) return;
+            const std::string location = prefix + name;
+            if (depth + 1 > limits_.max_depth) {
+                failures_.push_back(
+                    {location,
+                     fmt::format("{}: skipped: more than {} folders below {}; not scanned",
+                                 location, limits_.max_depth, root_),
+                     WalkFailure::Kind::limit});
+                continue;
+            }
+            // O_NOFOLLOW: a folder replaced by a link since it was listed is not entered.
+            const int sub = ::openat(fd, name.c_str(),
+                                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            if (sub < 0) {
+                const int err = errno;
+                if (err == ENOENT) continue;  // removed meanwhile
+                if (err == ELOOP || err == ENOTDIR) {
+                    failures_.push_back(
+                        {location,
+                         fmt::format("{}: skipped: no longer a folder (a link or a file now)",
+                                     location),
+                         WalkFailure::Kind::skipped});
+                    continue;
+                }
+                fail(location, fmt::format("{}: cannot list the folder: {}", location,
+                                           std::generic_category().message(err)));
+                continue;
+            }
+            walk(sub, location, depth + 1);
         }
     }
+
+  private:
+    void fail(const std::string& location, std::string message) {
+        failures_.push_back({location, std::move(message), WalkFailure::Kind::unreadable});
+    }
+
+    void limit_reached(const std::string& folder) {
+        if (stopped_) return;
+        stopped_ = true;
+        failures_.push_back({folder,
+                             fmt::format("{}: scan stopped: more than {} entries below {}; the "
+                                         "rest is not scanned",
+                                         folder, limits_.max_entries, root_),
+                             WalkFailure::Kind::limit});
+    }
+
+    const std::function<bool(std::string_view)>& wanted_name_;
+    std::vector<WalkedFile>& files_;
+    std::vector<WalkFailure>& failures_;
+    const WalkLimits& limits_;
+    const std::string root_;
+    std::set<std::pair<std::uint64_t, std::uint64_t>> visited_;
+    std::size_t entries_ = 0;
+    bool stopped_ = false;
+};
+
+}  // namespace
+
+FileStamp stamp_of(const std::filesystem::path& file, std::error_code& ec, Links links) {
+    return stamp_at(AT_FDCWD, file.c_str(), links == Links::follow ? 0 : AT_SYMLINK_NOFOLLOW, ec);
+}
+
+void walk_folder(const std::string& root, const std::function<bool(std::string_view)>& wanted_name,
+                 std::vector<WalkedFile>& files, std::vector<WalkFailure>& failures,
+                 const WalkLimits& limits) {
+    // The folder given may itself be a link (an administrator's choice); nothing below it is.
+    const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        const std::error_code ec(errno, std::generic_category());
+        failures.push_back({root, fmt::format("{}: cannot list the folder: {}", root, ec.message()),
+                            WalkFailure::Kind::unreadable});
+        return;
+    }
+    Walker(wanted_name, files, failures, limits, root).walk(fd, root, 0);
 }
 
 }  // namespace credwatch::platform

@@ -29,7 +29,8 @@ std::string clean(std::string text) {
 }  // namespace
 
 Result<std::string> read_secret_file(const std::filesystem::path& file) {
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO planted at the name does not hold the service waiting for a writer.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         const int err = errno;
         if (err == ENOENT)

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include <cerrno>
-#include <fstream>
 #include <system_error>
 
 namespace credwatch::platform {
@@ -25,27 +24,16 @@ Error detail::too_large(const std::filesystem::path& file, std::size_t max_bytes
                       fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
 }
 
+Error detail::not_regular(const std::filesystem::path& file, std::string_view what) {
+    return make_error(Errc::skipped, fmt::format("{}: not read: {}", to_utf8(file), what));
+}
+
 Status write_file_atomically(const std::filesystem::path& file, std::string_view content,
                              FileAccess access) {
     std::filesystem::path temp = file;
     temp += ".tmp";
-    if (access == FileAccess::owner_only) CW_TRY(detail::create_temporary(temp, access));
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return make_error(Errc::io_error, fmt::format("cannot create {}: check that the folder "
-                                                          "exists and the service may write to it",
-                                                          to_utf8(temp)));
-        out.write(content.data(), static_cast<std::streamsize>(content.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ignored;
-            std::filesystem::remove(temp, ignored);
-            return make_error(Errc::io_error, fmt::format("cannot write {}", to_utf8(temp)));
-        }
-    }
-    return detail::replace_file(temp, file, access);
+    CW_TRY(detail::write_new_file(temp, content, access));
+    return detail::replace_file(temp, file);
 }
 
 }  // namespace credwatch::platform

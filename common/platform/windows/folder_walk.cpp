@@ -1,13 +1,15 @@
-// The Windows walk uses std::filesystem; a folder's identity is its canonical path.
+// The Windows walk lists each folder with FindFirstFileExW and never enters an entry with
+// FILE_ATTRIBUTE_REPARSE_POINT (a symbolic link, a junction, a mount point): such entries are
+// skipped with a record, so neither "C:\" nor a loop can be reached through one.
 
 #include "credwatch/platform/folder_walk.hpp"
 
 #include "credwatch/base/strings.hpp"
+#include "credwatch/platform/win_util.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <unordered_set>
 #include <utility>
 
 namespace credwatch::platform {
@@ -21,12 +23,123 @@ fs::path path_of(std::string_view location) {
         std::u8string(reinterpret_cast<const char8_t*>(location.data()), location.size()));
 }
 
+const char* reparse_kind(DWORD tag) {
+    if (tag == IO_REPARSE_TAG_MOUNT_POINT) return "a junction or mount point (not followed)";
+    if (tag == IO_REPARSE_TAG_SYMLINK) return "a symbolic link (links are not followed)";
+    return "a reparse point (not followed)";
+}
+
+struct FindCloser {
+    void operator()(HANDLE h) const noexcept { ::FindClose(h); }
+};
+
+class Walker {
+  public:
+    Walker(const std::function<bool(std::string_view)>& wanted_name, std::vector<WalkedFile>& files,
+           std::vector<WalkFailure>& failures, const WalkLimits& limits, std::string root)
+        : wanted_name_(wanted_name),
+          files_(files),
+          failures_(failures),
+          limits_(limits),
+          root_(std::move(root)) {}
+
+    void walk(const fs::path& folder, std::size_t depth) {
+        const std::string location = path_to_utf8(folder);
+        WIN32_FIND_DATAW data{};
+        const std::wstring pattern = (folder / L"*").wstring();
+        HANDLE raw = ::FindFirstFileExW(pattern.c_str(), FindExInfoBasic, &data,
+                                        FindExSearchNameMatch, nullptr, FIND_FIRST_EX_LARGE_FETCH);
+        if (raw == INVALID_HANDLE_VALUE) {
+            const DWORD err = ::GetLastError();
+            if (err == ERROR_FILE_NOT_FOUND) return;  // empty (a drive root has no "." entry)
+            fail(location,
+                 fmt::format("{}: cannot list the folder: {}", location, win::error_text(err)));
+            return;
+        }
+        const std::unique_ptr<void, FindCloser> find(raw);
+        std::vector<fs::path> subfolders;
+        for (;;) {
+            const std::wstring_view name = data.cFileName;
+            if (name != L"." && name != L"..") {
+                if (++entries_ > limits_.max_entries) {
+                    limit_reached(location);
+                    return;
+                }
+                const fs::path path = folder / fs::path(std::wstring(name));
+                const DWORD attributes = data.dwFileAttributes;
+                if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+                    skip(path, reparse_kind(data.dwReserved0));
+                } else if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+                    subfolders.push_back(path);
+                } else if ((attributes & FILE_ATTRIBUTE_DEVICE) != 0) {
+                    skip(path, "a device");
+                } else if (wanted_name_(win::narrow(name))) {
+                    WalkedFile file{path_to_utf8(path), {}, {}};
+                    file.stamp = stamp_of(path, file.stamp_error, Links::refuse);
+                    files_.push_back(std::move(file));
+                }
+            }
+            if (!::FindNextFileW(find.get(), &data)) {
+                const DWORD err = ::GetLastError();
+                if (err != ERROR_NO_MORE_FILES)
+                    fail(location, fmt::format("{}: cannot list the whole folder: {}", location,
+                                               win::error_text(err)));
+                break;
+            }
+        }
+        std::sort(subfolders.begin(), subfolders.end());
+        for (const auto& sub : subfolders) {
+            if (stopped_) return;
+            if (depth + 1 > limits_.max_depth) {
+                const std::string sub_location = path_to_utf8(sub);
+                failures_.push_back(
+                    {sub_location,
+                     fmt::format("{}: skipped: more than {} folders below {}; not scanned",
+                                 sub_location, limits_.max_depth, root_),
+                     WalkFailure::Kind::limit});
+                continue;
+            }
+            walk(sub, depth + 1);
+        }
+    }
+
+  private:
+    void skip(const fs::path& path, const char* what) {
+        const std::string location = path_to_utf8(path);
+        failures_.push_back(
+            {location, fmt::format("{}: skipped: {}", location, what), WalkFailure::Kind::skipped});
+    }
+
+    void fail(const std::string& location, std::string message) {
+        failures_.push_back({location, std::move(message), WalkFailure::Kind::unreadable});
+    }
+
+    void limit_reached(const std::string& folder) {
+        if (stopped_) return;
+        stopped_ = true;
+        failures_.push_back({folder,
+                             fmt::format("{}: scan stopped: more than {} entries below {}; the "
+                                         "rest is not scanned",
+                                         folder, limits_.max_entries, root_),
+                             WalkFailure::Kind::limit});
+    }
+
+    const std::function<bool(std::string_view)>& wanted_name_;
+    std::vector<WalkedFile>& files_;
+    std::vector<WalkFailure>& failures_;
+    const WalkLimits& limits_;
+    const std::string root_;
+    std::size_t entries_ = 0;
+    bool stopped_ = false;
+};
+
 }  // namespace
 
-FileStamp stamp_of(const fs::path& file, std::error_code& ec) {
+FileStamp stamp_of(const fs::path& file, std::error_code& ec, Links links) {
     ec.clear();
     FileStamp stamp;
-    const auto status = fs::status(file, ec);
+    const auto status =
+        links == Links::follow ? fs::status(file, ec) : fs::symlink_status(file, ec);
     if (ec) {
         if (ec == std::errc::no_such_file_or_directory) ec.clear();
         return stamp;
@@ -40,62 +153,11 @@ FileStamp stamp_of(const fs::path& file, std::error_code& ec) {
     return stamp;
 }
 
-// As the POSIX walk: depth-first, subfolders in name order, each real folder once.
+// As the POSIX walk: depth-first, subfolders in name order, nothing below `root` followed.
 void walk_folder(const std::string& root, const std::function<bool(std::string_view)>& wanted_name,
-                 std::vector<WalkedFile>& files, std::vector<WalkFailure>& failures) {
-    struct Pending {
-        fs::path path;
-        fs::path real;
-    };
-    std::error_code ec;
-    const fs::path root_path = path_of(root);
-    fs::path root_real = fs::canonical(root_path, ec);
-    if (ec) root_real = fs::absolute(root_path, ec).lexically_normal();
-    std::unordered_set<fs::path::string_type> visited{root_real.native()};
-    std::vector<Pending> stack{{root_path, root_real}};
-    while (!stack.empty()) {
-        Pending folder = std::move(stack.back());
-        stack.pop_back();
-        fs::directory_iterator it(folder.path, ec);
-        if (ec) {
-            failures.push_back(
-                {path_to_utf8(folder.path), fmt::format("{}: cannot list the folder: {}",
-                                                        path_to_utf8(folder.path), ec.message())});
-            continue;
-        }
-        std::vector<Pending> subfolders;
-        for (const fs::directory_iterator end; it != end; it.increment(ec)) {
-            if (ec) break;
-            const fs::directory_entry& entry = *it;
-            std::error_code type_ec;
-            if (entry.is_directory(type_ec)) {
-                fs::path real;
-                if (entry.is_symlink(type_ec)) {
-                    std::error_code real_ec;
-                    real = fs::canonical(entry.path(), real_ec);
-                    if (real_ec) continue;
-                } else {
-                    real = folder.real / entry.path().filename();
-                }
-                if (!visited.insert(real.native()).second) continue;
-                subfolders.push_back({entry.path(), std::move(real)});
-            } else if (wanted_name(path_to_utf8(entry.path().filename()))) {
-                WalkedFile file{path_to_utf8(entry.path()), {}, {}};
-                file.stamp = stamp_of(entry.path(), file.stamp_error);
-                files.push_back(std::move(file));
-            }
-        }
-        if (ec) {
-            failures.push_back(
-                {path_to_utf8(folder.path), fmt::format("{}: cannot list the whole folder: {}",
-                                                        path_to_utf8(folder.path), ec.message())});
-        }
-        std::sort(subfolders.begin(), subfolders.end(),
-                  [](const Pending& a, const Pending& b) { return a.path < b.path; });
-        for (auto sub = subfolders.rbegin(); sub != subfolders.rend(); ++sub) {
-            stack.push_back(std::move(*sub));
-        }
-    }
+                 std::vector<WalkedFile>& files, std::vector<WalkFailure>& failures,
+                 const WalkLimits& limits) {
+    Walker(wanted_name, files, failures, limits, root).walk(path_of(root), 0);
 }
 
 }  // namespace credwatch::platform

@@ -36,8 +36,10 @@ std::string name_of(const std::filesystem::path& file) {
 }  // namespace
 
 Result<std::string> read_secret_file(const std::filesystem::path& file) {
-    win::UniqueHandle h(::CreateFileW(file.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr,
-                                      OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr));
+    // FILE_FLAG_OPEN_REPARSE_POINT: a link or junction at the name is refused, not followed.
+    win::UniqueHandle h(
+        ::CreateFileW(file.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                      FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, nullptr));
     if (!h) {
         const DWORD err = ::GetLastError();
         if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND)
@@ -46,6 +48,14 @@ Result<std::string> read_secret_file(const std::filesystem::path& file) {
         return win::fail(err == ERROR_ACCESS_DENIED ? Errc::permission_denied : Errc::io_error,
                          "CreateFileW", "password file " + name_of(file), err);
     }
+    BY_HANDLE_FILE_INFORMATION info{};
+    if (::GetFileType(h.get()) != FILE_TYPE_DISK || !::GetFileInformationByHandle(h.get(), &info) ||
+        (info.dwFileAttributes &
+         (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) != 0)
+        return make_error(Errc::permission_denied,
+                          fmt::format("password file {} is not a regular file (a link, a "
+                                      "junction or a device): refused",
+                                      name_of(file)));
     std::vector<BYTE> data;
     BYTE buffer[4096];
     for (;;) {

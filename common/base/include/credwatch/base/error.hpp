@@ -30,6 +30,7 @@ enum class Errc {
     already_running,      // another service holds the data directory
     disk_full,            // the disk holding a file is full (SQLITE_FULL, ENOSPC)
     read_only,            // the folder or its medium is read-only (SQLITE_READONLY, EROFS)
+    skipped,              // left alone on purpose: a link, a FIFO, a device; a walk limit
     internal,             // a bug: should never be seen (stays the last value)
 };
 
