@@ -8,6 +8,8 @@
 
 #include <sys/stat.h>
 
+#include <memory>
+
 namespace credwatch {
 namespace {
 
@@ -61,6 +63,19 @@ TEST(OwnerOnlyFiles, CreationUnderTheGuardHasNoGroupOrOtherBits) {
     test::write_file(tmp / "after", "x");
     EXPECT_EQ(mode_of(tmp / "inside") & 0077, 0u);
     EXPECT_EQ(mode_of(tmp / "after"), 0666u);  // the umask is given back
+}
+
+TEST(OwnerOnlyFiles, OverlappingGuardsGiveTheCallersUmaskBackOnlyAtTheEnd) {
+    PermissiveUmask permissive;
+    TempDir tmp;
+    auto first = std::make_unique<platform::OwnerOnlyCreation>();
+    auto second = std::make_unique<platform::OwnerOnlyCreation>();  // e.g. another thread
+    first.reset();
+    test::write_file(tmp / "while-the-second-holds", "x");
+    second.reset();
+    test::write_file(tmp / "after", "x");
+    EXPECT_EQ(mode_of(tmp / "while-the-second-holds") & 0077, 0u);
+    EXPECT_EQ(mode_of(tmp / "after"), 0666u);
 }
 
 TEST(OwnerOnlyFiles, AnExistingFileIsRestrictedAndAMissingOneIsFine) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace credwatch::platform {
 
@@ -82,10 +83,23 @@ Status restrict_data_directory(const std::filesystem::path& data_dir) {
     return {};
 }
 
-OwnerOnlyCreation::OwnerOnlyCreation() : previous_(::umask(077)) {}
+namespace {
+// The umask is per process: guards on several threads share one saved value, so that the last
+// one to end, not the first, gives the caller's umask back.
+std::mutex g_umask_mutex;
+int g_umask_guards = 0;
+mode_t g_saved_umask = 022;
+}  // namespace
+
+OwnerOnlyCreation::OwnerOnlyCreation() {
+    std::lock_guard lock(g_umask_mutex);
+    if (g_umask_guards++ == 0) g_saved_umask = ::umask(077);
+    previous_ = g_saved_umask;
+}
 
 OwnerOnlyCreation::~OwnerOnlyCreation() {
-    ::umask(static_cast<mode_t>(previous_));
+    std::lock_guard lock(g_umask_mutex);
+    if (--g_umask_guards == 0) ::umask(g_saved_umask);
 }
 
 Status restrict_file_to_owner(const std::filesystem::path& file) {
