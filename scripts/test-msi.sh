@@ -6,6 +6,7 @@
 #   3. in a fresh WINEPREFIX: `msiexec /i … /qn CW_…=…` → the service is registered and
 #      running, site.toml holds the properties, the CLI answers over the pipe, a password
 #      change is recorded;
+#   3b. `msiexec /fa … CW_SMTP_HOST=…` (repair) → CW_Configure does not run, site.toml untouched;
 #   4. `msiexec /i next.msi /qn CW_SMTP_HOST=…` (major upgrade) → the record, the logs and the
 #      properties not given again are kept, the one given again is updated;
 #   5. installing the older MSI again is refused (downgrade) with its message;
@@ -64,15 +65,18 @@ PROPS=$(export_table Property)
 check "ProductVersion = $VERSION" grep -qxP "ProductVersion\t$VERSION" <<<"$PROPS"
 check "fixed UpgradeCode" grep -qxP 'UpgradeCode\t\{6B0C3E52-8F4D-4C41-9C0B-2D7E4A1F5C31\}' <<<"$PROPS"
 check "per-machine (ALLUSERS=1)" grep -qxP 'ALLUSERS\t1' <<<"$PROPS"
-secure_and_passed() {  # the property is in SecureCustomProperties and in CW_Configure's command
+REGISTRY=$(export_table Registry)
+secure_and_passed() {  # the property is in SecureCustomProperties and a value of ...\Installer
     grep -P '^SecureCustomProperties\t' <<<"$PROPS" | grep -q "$1" &&
-        msiinfo export "$MSI" CustomAction | grep '^CW_Configure' | grep -qF "[$1]"
+        grep -F 'Software\credwatch\Installer' <<<"$REGISTRY" | grep -qF "[$1]"
 }
 for p in CW_EMAIL_TO CW_SMTP_HOST CW_SMTP_PORT CW_SMTP_FROM CW_SMTP_TLS CW_THRESHOLDS_PASSWORD \
          CW_THRESHOLDS_CERTIFICATE CW_CERT_FOLDERS CW_ORGANISATION CW_LANGUAGE \
          CW_METRICS_TEXTFILE CW_SITE_ID CW_ACCOUNT; do
-    check "$p is a secure public property and is passed to configure" secure_and_passed "$p"
+    check "$p is a secure public property, handed to configure through the registry" secure_and_passed "$p"
 done
+check "CW_Configure's command line holds no property value (configure --from-installer)" \
+    bash -c "msiinfo export '$MSI' CustomAction | tr -d '\r' | grep -P '^CW_Configure\t' | grep -F -- '--from-installer' | grep -vqF '[CW_'"
 check "ServiceInstall: credwatch, own process, auto start, LocalSystem, --data-dir ProgramData" \
     bash -c "msiinfo export '$MSI' ServiceInstall | tr -d '\r' | grep -P '^CredwatchService\tcredwatch\t' | grep -P '\t16\t2\t1\t' | grep -F 'LocalSystem' | grep -qF -- '--data-dir \"[CommonAppDataFolder]credwatch\"'"
 check "ServiceControl: start on install, stop on both, remove on uninstall" \
@@ -89,6 +93,8 @@ check "RemoveExistingProducts right after InstallValidate (old product removed f
     test "$(seq_of RemoveExistingProducts)" -gt "$(seq_of InstallValidate)" -a "$(seq_of RemoveExistingProducts)" -lt "$(seq_of InstallInitialize)"
 check "CW_RegisterService, CW_Configure between InstallServices and StartServices" \
     test "$(seq_of InstallServices)" -lt "$(seq_of CW_RegisterService)" -a "$(seq_of CW_RegisterService)" -lt "$(seq_of CW_Configure)" -a "$(seq_of CW_Configure)" -lt "$(seq_of StartServices)"
+check "CW_Configure only on a first installation or an upgrade (condition NOT Installed)" \
+    bash -c "awk -F'\t' '\$1 == \"CW_Configure\" {print \$2}' <<<'$SEQ' | grep -qF 'NOT Installed AND NOT REMOVE~=\"ALL\"'"
 check "CW_UnregisterService between DeleteServices and RemoveFiles" \
     test "$(seq_of DeleteServices)" -lt "$(seq_of CW_UnregisterService)" -a "$(seq_of CW_UnregisterService)" -lt "$(seq_of RemoveFiles)"
 check "deferred, not impersonated custom actions (type 3090)" \
@@ -165,7 +171,7 @@ msiexec_check "msiexec /i /qn with CW_* properties: exit 0" "$TMP/install.log" /
     'CW_EMAIL_TO=it@clinic.local, 事務長 <boss@clinic.local>' CW_SMTP_HOST=192.168.10.5 CW_SMTP_PORT=25 \
     'CW_SMTP_FROM=credwatch <credwatch@clinic.local>' CW_SMTP_TLS=none CW_THRESHOLDS_PASSWORD=21,14,7,3,1 \
     CW_THRESHOLDS_CERTIFICATE=90,30,7 'CW_CERT_FOLDERS=C:\certs;C:\ORCA\証明書' CW_ORGANISATION=テストクリニック \
-    CW_LANGUAGE=ja
+    CW_LANGUAGE=ja 'CW_ACCOUNT=U0042" --set "email.smtp_port=2525'
 check "binaries in Program Files\\credwatch" test -f "$PF/credwatch-service.exe" -a -f "$PF/credwatch.exe" -a -f "$PF/config/catalog.toml"
 check "Start-menu shortcut: credwatch status" menu_link 'credwatch status.lnk'
 check "Start-menu shortcut: credwatch logs" menu_link 'credwatch logs.lnk'
@@ -188,6 +194,10 @@ check "site.toml holds the properties ([service], [email])" toml_check \
 check "site.toml holds the thresholds ([kind.\"…\"])" toml_check \
     "d['kind']['cancer-registry/user-password']['thresholds'] == [21, 14, 7, 3, 1] and d['kind']['gtol/user-password']['thresholds'] == [21, 14, 7, 3, 1] and d['kind']['orca-cloud/client-certificate']['thresholds'] == [90, 30, 7]"
 check "site.toml keeps the bundled credentials" toml_check "len(d['credential']) >= 8"
+check "a value with quotes and -- is one literal value, and adds no setting" toml_check \
+    "d['metrics']['account'] == 'U0042\" --set \"email.smtp_port=2525' and d['email']['smtp_port'] == 25"
+check "configure took the values from the registry and deleted them there" \
+    bash -c "! timeout 30 wine reg query 'HKLM\\Software\\credwatch\\Installer' /v email.smtp_host >/dev/null 2>&1"
 T=60 cli status --json >"$TMP/status1.json" 2>"$TMP/status1.err"
 check "the CLI answers over the pipe (status --json)" json_check "$TMP/status1.json" \
     "any(c['id'] == 'cancer-registry/user-password' for c in d['credentials'])"
@@ -196,6 +206,24 @@ check "password-changed cancer-registry/user-password --on $ON" cli password-cha
 check "the service log is in DATA_DIR\\logs" test -s "$UNIX_DATA/logs/credwatch.log"
 check "configure.log records the keys applied" \
     bash -c "tail -n 1 '$UNIX_DATA/logs/configure.log' | grep -q 'configure: updated .*email.to, email.smtp_host'"
+
+# ---- 3b. repair: the configure action does not run -----------------------------------------------
+# Any user may start a repair of the installed product; CW_Configure (as SYSTEM) must not run.
+log "msiexec /fa $(basename "$MSI") /qn CW_SMTP_HOST=evil.example (repair)"
+SITE_BEFORE=$(stat -c '%Y %s' "$UNIX_DATA/site.toml")
+CONFIGURE_LINES=$(wc -l <"$UNIX_DATA/logs/configure.log")
+msiexec_check "msiexec /fa (repair): exit 0" "$TMP/repair.log" /fa "$(winepath -w "$MSI")" CW_SMTP_HOST=evil.example
+repair_skipped_configure() {  # the repair ran (CW_RegisterService ended) but not CW_Configure
+    read_log "$TMP/repair.log" | grep -aq 'Action ended .*: CW_RegisterService. Return value' &&
+        ! read_log "$TMP/repair.log" | grep -aq 'Action ended .*: CW_Configure. Return value'
+}
+check "the repair did not run CW_Configure (log)" repair_skipped_configure
+check "site.toml untouched by the repair (mtime and size)" \
+    bash -c "[ \"\$(stat -c '%Y %s' '$UNIX_DATA/site.toml')\" = '$SITE_BEFORE' ]"
+check "... smtp_host is still the installed one" toml_check "d['email']['smtp_host'] == '192.168.10.5'"
+check "configure.log has no new line after the repair" \
+    bash -c "[ \"\$(wc -l <'$UNIX_DATA/logs/configure.log')\" = '$CONFIGURE_LINES' ]"
+check "service RUNNING after the repair" wait_state RUNNING 120
 
 # ---- 4. major upgrade ----------------------------------------------------------------------------
 log "msiexec /i $(basename "$NEXT_MSI") /qn CW_SMTP_HOST=relay2.clinic.local (major upgrade)"

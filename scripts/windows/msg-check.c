@@ -5,7 +5,7 @@
 #include <windows.h>
 #include <stdio.h>
 
-static const DWORD ids[] = {1000, 1001, 1002, 1100, 1101, 1102, 1103, 1104, 1200, 1201, 1202, 1203, 1204, 1300, 2001, 2002, 2003, 2004};
+static const DWORD ids[] = {1000, 1001, 1002, 1100, 1101, 1102, 1103, 1104, 1105, 1200, 1201, 1202, 1203, 1204, 1300, 2001, 2002, 2003, 2004};
 
 int wmain(int argc, wchar_t** argv) {
     if (argc < 2) return 2;

@@ -41,11 +41,7 @@ void ServiceCore::configure_parts() {
 }
 
 Status ServiceCore::start() {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.data_dir, ec);
-    if (ec)
-        return make_error(Errc::io_error, fmt::format("cannot create the data directory {}: {}",
-                                                      options_.data_dir.string(), ec.message()));
+    // Created and restricted in one step: no moment where another user could put a file in it.
     if (auto st = platform::restrict_data_directory(options_.data_dir); !st) return st;
     auto lock = platform::InstanceLock::acquire(options_.data_dir);
     if (!lock) return lock.error();

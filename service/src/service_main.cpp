@@ -1,5 +1,6 @@
 // credwatch-service: keeps the deadlines of the tracked credentials and raises reminders.
 
+#include "installer_settings.hpp"
 #include "service_entry.hpp"
 
 #include "credwatch/base/logging.hpp"
@@ -51,6 +52,10 @@ int main(int argc, char** argv) try {
                           "thresholds.password, thresholds.certificate, "
                           "service.certificate_folders, service.organisation, service.language, "
                           "metrics.textfile, metrics.site_id, metrics.account");
+    bool from_installer = false;
+    configure->add_flag("--from-installer", from_installer,
+                        "Windows: also take the settings the MSI wrote to "
+                        "HKLM\\Software\\credwatch\\Installer (then deleted there)");
     app.require_subcommand(0, 1);
     auto args =
         credwatch::platform::utf8_arguments(argc, argv);  // Windows: UTF-8, not the ANSI code page
@@ -66,10 +71,10 @@ int main(int argc, char** argv) try {
     if (configure->parsed()) {
         // The installer runs this as a custom action whose output Windows Installer does not
         // log: the outcome also goes to DATA_DIR/logs/configure.log (keys only, no values).
+        // The folder first (created with its ACL, or taken over, or refused), then its content.
+        auto restricted = credwatch::platform::restrict_data_directory(options.data_dir);
         std::error_code ec;
-        std::filesystem::create_directories(options.data_dir / "logs", ec);
-        if (auto st = credwatch::platform::restrict_data_directory(options.data_dir); !st)
-            std::cerr << "credwatch-service configure: " << st.error().message << "\n";
+        if (restricted) std::filesystem::create_directories(options.data_dir / "logs", ec);
         auto file = options.site_file.empty() ? options.data_dir / "site.toml" : options.site_file;
         auto record = [&](const std::string& line) {
             std::ofstream out(options.data_dir / "logs" / "configure.log",
@@ -80,6 +85,19 @@ int main(int argc, char** argv) try {
                                CREDWATCH_VERSION)
                 << line << "\n";
         };
+        if (!restricted) {
+            std::cerr << "credwatch-service configure: " << restricted.error().message << "\n";
+            return 2;
+        }
+        if (from_installer) {
+            auto taken = credwatch::take_installer_settings();
+            if (!taken) {
+                std::cerr << "credwatch-service configure: " << taken.error().message << "\n";
+                record("refused: " + taken.error().message);
+                return 2;
+            }
+            settings.insert(settings.end(), taken->begin(), taken->end());
+        }
         credwatch::SiteEdits edits;
         std::string keys;
         for (auto& setting : settings) {

@@ -876,6 +876,31 @@ TEST(SiteEmail, ARelayOnAClosedNetworkNeedsNoAccount) {
     EXPECT_TRUE(r->email.username.empty());
 }
 
+TEST(SiteEmail, PlaintextAuthToARemoteHostIsRefusedUnlessAllowed) {
+    const std::string account =
+        "username = \"clinic01\"\npassword_file = \"/etc/credwatch/smtp-password\"\n";
+    expect_site_error("[email]\nsmtp_host = \"relay.example.jp\"\ntls = \"none\"\n" + account,
+                      "site.toml:3: [email]",
+                      {"field \"tls\" = \"none\" with \"username\"", "clear text",
+                       "\"relay.example.jp\"", "allow_plaintext_auth = true"});
+    expect_site_error("[email]\nsmtp_host = \"127.0.0.1.evil.example\"\ntls = \"none\"\n" + account,
+                      "site.toml:3: [email]", {"allow_plaintext_auth"});
+
+    auto allowed = with_site("[email]\nsmtp_host = \"192.168.10.5\"\ntls = \"none\"\n" + account +
+                             "allow_plaintext_auth = true\n");
+    ASSERT_TRUE(allowed.has_value()) << allowed.error().message;
+    EXPECT_TRUE(allowed->email.allow_plaintext_auth);
+    for (const char* loopback :
+         {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "LOCALHOST."}) {
+        auto r = with_site(std::string("[email]\nsmtp_host = \"") + loopback +
+                           "\"\ntls = \"none\"\n" + account);
+        EXPECT_TRUE(r.has_value()) << loopback << ": " << r.error().message;
+    }
+    auto tls =
+        with_site("[email]\nsmtp_host = \"relay.example.jp\"\ntls = \"starttls\"\n" + account);
+    EXPECT_TRUE(tls.has_value()) << tls.error().message;
+}
+
 TEST(SiteEmail, WrongTypeNamesFileLineAndField) {
     expect_site_error("[email]\nenabled = false\nsmtp_port = \"25\"\n", "site.toml:3: [email]",
                       {"field \"smtp_port\" must be a positive integer (found a string)"});

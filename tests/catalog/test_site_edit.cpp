@@ -184,3 +184,21 @@ TEST(SiteEdit, MetricsSettingsFromTheInstaller) {
     EXPECT_NE(refused.error().message.find("must end in .prom"), std::string::npos);
     EXPECT_EQ(load(site).metrics.site_id, "clinic-0042");
 }
+
+TEST(SiteEdit, TheInstallerCannotTurnOffTlsUnderAnSmtpAccountToARemoteRelay) {
+    TempDir dir;
+    auto site = dir / "site.toml";
+    write_file(site,
+               "[email]\nsmtp_host = \"localhost\"\ntls = \"none\"\nusername = \"clinic01\"\n"
+               "password_file = \"smtp.pass\"\n");
+    auto before = read_file(site);
+    auto refused = edit_site_file(site, edits_of({"email.smtp_host=relay.example.jp"}), {});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("allow_plaintext_auth"), std::string::npos)
+        << refused.error().message;
+    EXPECT_NE(refused.error().message.find("\"tls\""), std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(read_file(site), before);
+    EXPECT_TRUE(edit_site_file(site, edits_of({"email.tls=starttls"}), {}));
+    EXPECT_TRUE(edit_site_file(site, edits_of({"email.smtp_host=relay.example.jp"}), {}));
+}

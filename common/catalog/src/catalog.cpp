@@ -462,7 +462,7 @@ constexpr std::array<std::string_view, 10> kProcedureKeys{
 constexpr std::array<std::string_view, 6> kServiceKeys{
     "evaluate_every_minutes", "certificate_folders",  "socket_group", "language",
     "organisation",           "staff_snooze_max_days"};
-constexpr std::array<std::string_view, 16> kEmailKeys{"enabled",
+constexpr std::array<std::string_view, 17> kEmailKeys{"enabled",
                                                       "smtp_host",
                                                       "smtp_port",
                                                       "tls",
@@ -477,7 +477,8 @@ constexpr std::array<std::string_view, 16> kEmailKeys{"enabled",
                                                       "verify_tls",
                                                       "retry_initial_seconds",
                                                       "retry_max_seconds",
-                                                      "timeout_seconds"};
+                                                      "timeout_seconds",
+                                                      "allow_plaintext_auth"};
 constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "account"};
 constexpr std::array<std::string_view, 8> kCredentialKeys{
     "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
@@ -1005,6 +1006,32 @@ void SiteReader::service(const toml::node& node) {
         s.staff_snooze_max_days = *v;
 }
 
+namespace {
+// localhost, 127.0.0.0/8 and ::1: a password sent there never leaves the machine.
+bool is_loopback_host(std::string_view host) {
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.ends_with('.')) host.remove_suffix(1);
+    if (host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
+    std::string lower(host);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "localhost" || lower.ends_with(".localhost")) return true;
+    if (!lower.starts_with("127.")) return false;
+    int parts = 0;
+    for (std::size_t i = 0; i <= lower.size();) {
+        std::size_t dot = std::min(lower.find('.', i), lower.size());
+        auto part = std::string_view(lower).substr(i, dot - i);
+        if (part.empty() || part.size() > 3 ||
+            part.find_first_not_of("0123456789") != std::string_view::npos ||
+            std::stoi(std::string(part)) > 255)
+            return false;
+        ++parts;
+        i = dot + 1;
+    }
+    return parts == 4;
+}
+}  // namespace
+
 void SiteReader::email(const toml::node& node) {
     const auto* t = node.as_table();
     if (!t) {
@@ -1032,6 +1059,16 @@ void SiteReader::email(const toml::node& node) {
                "SMTP password)");
     if (e.username.empty() && !e.password_file.empty())
         f.fail("password_file", "field \"password_file\" needs \"username\" (the SMTP user name)");
+    // The password would cross the network in clear text: only to this machine, or on purpose.
+    if (auto v = f.boolean("allow_plaintext_auth")) e.allow_plaintext_auth = *v;
+    if (e.tls == "none" && !e.username.empty() && !e.allow_plaintext_auth &&
+        !is_loopback_host(e.smtp_host))
+        f.fail("tls",
+               "field \"tls\" = \"none\" with \"username\" would send the SMTP password in "
+               "clear text to " +
+                   q(e.smtp_host) +
+                   ": use \"starttls\" or \"implicit\", a relay on this machine (localhost), or "
+                   "set allow_plaintext_auth = true in [email]");
     if (auto v = f.text("from", false, false)) {
         if (!v->empty()) {
             if (auto a = mail::parse_address(*v); !a)

@@ -127,33 +127,193 @@ Result<TimePoint> modification_time(const std::filesystem::path& path) {
         std::chrono::duration<std::int64_t, std::ratio<1, 10000000>>{since_epoch})};
 }
 
-Status restrict_data_directory(const std::filesystem::path& data_dir) {
-    // Protected DACL, inherited by everything below: SYSTEM, Administrators and the account
-    // that runs the service have full control; other users may read (logs, diagnostics).
+namespace {
+
+// messages.mc CW_MSG_DATA_DIR_TAKEN_OVER (MessageId 1105, Severity=Warning: bits 31-30 = 10).
+constexpr DWORD kEventDataDirTakenOver = 0x80000000u | 1105u;
+
+// SYSTEM, Administrators and the account running this process (when it is another one):
+// full control, inherited by every file and folder below; protected from the parent's ACEs.
+std::wstring data_dir_dacl_sddl() {
     std::wstring sddl = L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)";
     if (std::wstring self = win::process_user_sid_string(); !self.empty() && self != L"S-1-5-18")
         sddl += L"(A;OICI;FA;;;" + self + L")";
-    sddl += L"(A;OICI;FRFX;;;BU)";
+    return sddl;
+}
+
+struct SecurityDescriptor {
+    win::LocalPtr<void> owned;
+    PSECURITY_DESCRIPTOR get() const { return owned.get(); }
+};
+
+Result<SecurityDescriptor> security_descriptor(const std::wstring& sddl) {
     PSECURITY_DESCRIPTOR sd = nullptr;
     if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &sd,
                                                                 nullptr))
         return win::fail(Errc::internal, "ConvertStringSecurityDescriptorToSecurityDescriptorW",
                          win::narrow(sddl));
+    return SecurityDescriptor{win::LocalPtr<void>(sd)};
+}
+
+std::string sid_text(PSID sid) {
+    wchar_t* text = nullptr;
+    if (!sid || !::ConvertSidToStringSidW(sid, &text)) return "?";
+    win::LocalPtr<wchar_t> owned(text);
+    return win::narrow(text);
+}
+
+// Owners whose folder and files the service may use as they are.
+bool trusted_owner(PSID owner) {
+    if (!owner || !::IsValidSid(owner)) return false;
+    if (::IsWellKnownSid(owner, WinLocalSystemSid) ||
+        ::IsWellKnownSid(owner, WinBuiltinAdministratorsSid))
+        return true;
+    return sid_text(owner) == win::narrow(win::process_user_sid_string());
+}
+
+// The owner SID of a file or folder, as text and whether it is trusted; empty on failure.
+struct OwnerInfo {
+    std::string sid;
+    bool trusted = false;
+};
+
+Result<OwnerInfo> owner_of(const std::wstring& name) {
+    PSID owner = nullptr;
+    PSECURITY_DESCRIPTOR sd = nullptr;
+    DWORD rc = ::GetNamedSecurityInfoW(name.c_str(), SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION,
+                                       &owner, nullptr, nullptr, nullptr, &sd);
+    if (rc != ERROR_SUCCESS)
+        return win::fail(Errc::io_error, "GetNamedSecurityInfoW", win::narrow(name), rc);
     win::LocalPtr<void> owned(sd);
+    return OwnerInfo{sid_text(owner), trusted_owner(owner)};
+}
+
+// Setting another owner than oneself needs these privileges (held, but disabled, by SYSTEM and
+// elevated administrators); failures are seen when the owner is set.
+void enable_privilege(const wchar_t* name) {
+    win::UniqueHandle token;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY,
+                            token.put()))
+        return;
+    TOKEN_PRIVILEGES tp{};
+    tp.PrivilegeCount = 1;
+    tp.Privileges[0].Attributes = SE_PRIVILEGE_ENABLED;
+    if (::LookupPrivilegeValueW(nullptr, name, &tp.Privileges[0].Luid))
+        ::AdjustTokenPrivileges(token.get(), FALSE, &tp, 0, nullptr, nullptr);
+}
+
+void report_taken_over(const std::string& data_dir, const std::string& previous_owner) {
+    win::UniqueEventSource source(::RegisterEventSourceW(nullptr, L"credwatch"));
+    if (!source) return;
+    std::wstring dir = win::widen(data_dir), owner = win::widen(previous_owner);
+    LPCWSTR inserts[] = {dir.c_str(), owner.c_str()};
+    ::ReportEventW(source.get(), EVENTLOG_WARNING_TYPE, 0, kEventDataDirTakenOver, nullptr, 2, 0,
+                   inserts, nullptr);
+}
+
+// After a takeover: everything already inside must belong to a trusted owner too, or another
+// user could still change it (their own files keep their own ACLs). Only read: resetting the
+// ACL of a planted hard link would change the file it points to.
+Status check_content_owners(const std::filesystem::path& data_dir) {
+    std::error_code ec;
+    std::filesystem::recursive_directory_iterator it(data_dir, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+        CW_TRY_ASSIGN(owner, owner_of(it->path().native()));
+        if (!owner.trusted)
+            return make_error(Errc::permission_denied,
+                              fmt::format("refusing the data directory {}: {} belongs to {}, not "
+                                          "to SYSTEM or Administrators (remove it, then start "
+                                          "again)",
+                                          to_utf8(data_dir), to_utf8(it->path()), owner.sid));
+    }
+    if (ec)
+        return make_error(Errc::io_error, fmt::format("cannot list the data directory {}: {}",
+                                                      to_utf8(data_dir), ec.message()));
+    return {};
+}
+
+}  // namespace
+
+Status restrict_data_directory(const std::filesystem::path& data_dir) {
+    std::error_code ec;
+    if (data_dir.has_parent_path()) std::filesystem::create_directories(data_dir.parent_path(), ec);
+    const std::wstring name = data_dir.native();
+    const std::wstring dacl_sddl = data_dir_dacl_sddl();
+
+    // A new folder gets its owner and ACL in the same call. Setting Administrators as the owner
+    // needs an elevated token; a user running the service in a console gets their own.
+    CW_TRY_ASSIGN(with_owner, security_descriptor(L"O:BAG:SY" + dacl_sddl));
+    SECURITY_ATTRIBUTES sa{sizeof sa, with_owner.get(), FALSE};
+    if (::CreateDirectoryW(name.c_str(), &sa)) return {};
+    DWORD err = ::GetLastError();
+    if (err == ERROR_INVALID_OWNER) {
+        CW_TRY_ASSIGN(without_owner, security_descriptor(dacl_sddl));
+        sa.lpSecurityDescriptor = without_owner.get();
+        if (::CreateDirectoryW(name.c_str(), &sa)) return {};
+        err = ::GetLastError();
+    }
+    if (err != ERROR_ALREADY_EXISTS)
+        return win::fail(Errc::io_error, "CreateDirectoryW",
+                         fmt::format("creating the data directory {}", to_utf8(data_dir)), err);
+
+    // An existing one: a junction or symbolic link would make the ACL change below land on
+    // its target.
+    const DWORD attributes = ::GetFileAttributesW(name.c_str());
+    if (attributes == INVALID_FILE_ATTRIBUTES || !(attributes & FILE_ATTRIBUTE_DIRECTORY) ||
+        (attributes & FILE_ATTRIBUTE_REPARSE_POINT))
+        return make_error(Errc::permission_denied,
+                          fmt::format("refusing the data directory {}: it is not a plain folder "
+                                      "(a file, a junction or a link)",
+                                      to_utf8(data_dir)));
+    CW_TRY_ASSIGN(owner, owner_of(name));
+    CW_TRY_ASSIGN(sd, security_descriptor(L"O:BA" + dacl_sddl));
     BOOL present = FALSE, defaulted = FALSE;
     PACL dacl = nullptr;
-    if (!::GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted))
-        return win::fail(Errc::internal, "GetSecurityDescriptorDacl", win::narrow(sddl));
-    std::wstring name = data_dir.native();
-    DWORD rc =
-        ::SetNamedSecurityInfoW(name.data(), SE_FILE_OBJECT,
-                                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-                                nullptr, nullptr, dacl, nullptr);
-    if (rc != ERROR_SUCCESS)
-        return win::fail(
-            Errc::io_error, "SetNamedSecurityInfoW",
-            fmt::format("restricting access to the data directory {}", to_utf8(data_dir)), rc);
+    PSID administrators = nullptr;
+    if (!::GetSecurityDescriptorDacl(sd.get(), &present, &dacl, &defaulted) ||
+        !::GetSecurityDescriptorOwner(sd.get(), &administrators, &defaulted))
+        return win::fail(Errc::internal, "GetSecurityDescriptorDacl", win::narrow(dacl_sddl));
+    std::wstring writable = name;
+    if (owner.trusted) {
+        DWORD rc =
+            ::SetNamedSecurityInfoW(writable.data(), SE_FILE_OBJECT,
+                                    DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                                    nullptr, nullptr, dacl, nullptr);
+        if (rc != ERROR_SUCCESS)
+            return win::fail(
+                Errc::io_error, "SetNamedSecurityInfoW",
+                fmt::format("restricting access to the data directory {}", to_utf8(data_dir)), rc);
+        return {};
+    }
+
+    // Someone else made it (any user may create folders in %ProgramData%): take it over.
+    enable_privilege(SE_TAKE_OWNERSHIP_NAME);
+    enable_privilege(SE_RESTORE_NAME);
+    DWORD rc = ::SetNamedSecurityInfoW(writable.data(), SE_FILE_OBJECT,
+                                       OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION |
+                                           PROTECTED_DACL_SECURITY_INFORMATION,
+                                       administrators, nullptr, dacl, nullptr);
+    if (rc != ERROR_SUCCESS) {
+        return make_error(Errc::permission_denied,
+                          fmt::format("refusing the data directory {}: it belongs to {}, not to "
+                                      "SYSTEM or Administrators, and cannot be taken over: {} "
+                                      "(error {})",
+                                      to_utf8(data_dir), owner.sid, win::error_text(rc), rc));
+    }
+    CW_TRY(check_content_owners(data_dir));
+    spdlog::warn(
+        "The data directory {} belonged to {}, not to SYSTEM or Administrators: its owner is now "
+        "Administrators and its access list was reset (SYSTEM and Administrators only).",
+        to_utf8(data_dir), owner.sid);
+    report_taken_over(to_utf8(data_dir), owner.sid);
     return {};
+}
+
+OwnerOnlyCreation::OwnerOnlyCreation() = default;
+OwnerOnlyCreation::~OwnerOnlyCreation() = default;
+
+Status restrict_file_to_owner(const std::filesystem::path&) {
+    return {};  // the data directory's inherited DACL covers its files
 }
 
 struct InstanceLock::Handle {

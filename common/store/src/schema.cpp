@@ -2,6 +2,8 @@
 
 #include "store_internal.hpp"
 
+#include "credwatch/platform/platform.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -196,6 +198,18 @@ Error newer_schema_error(const Connection& c, int found) {
                     c.file(), found, kLatestVersion));
 }
 
+// The database and its WAL and shared-memory files hold every record: owner only. Files left
+// 0644 by an older version are fixed; new ones are created owner-only (SQLite gives -wal and
+// -shm the database file's mode).
+void restrict_database_files(const std::filesystem::path& database) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        auto path = database;
+        path += suffix;
+        if (auto st = platform::restrict_file_to_owner(path); !st)
+            spdlog::warn("store: {}", st.error().message);
+    }
+}
+
 }  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -208,6 +222,8 @@ int Store::latest_schema_version() noexcept {
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database,
                                            const Clock& clock, StoreOptions options) {
     const std::string file = path_to_utf8(database);
+    restrict_database_files(database);
+    platform::OwnerOnlyCreation owner_only;  // the database, -wal and -shm created below
     sqlite3* raw = nullptr;
     const int rc =
         sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);

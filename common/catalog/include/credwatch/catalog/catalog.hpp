@@ -47,9 +47,10 @@ struct EmailSettings {
     std::string language = "ja";       // "ja", "en" or "auto" (as [service] language)
     std::string ca_file;               // PEM bundle to verify the server with (empty: the system's)
     bool verify_tls = true;
-    int retry_initial_seconds = 60;  // first retry after a failed send; doubles each time
-    int retry_max_seconds = 3600;    // the longest wait between two attempts
-    int timeout_seconds = 60;        // one SMTP conversation
+    int retry_initial_seconds = 60;     // first retry after a failed send; doubles each time
+    int retry_max_seconds = 3600;       // the longest wait between two attempts
+    int timeout_seconds = 60;           // one SMTP conversation
+    bool allow_plaintext_auth = false;  // username with tls "none" to a host other than loopback
 };
 
 // [metrics] of the site file: the Prometheus textfile (empty: none written).

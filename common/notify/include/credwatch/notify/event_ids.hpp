@@ -25,6 +25,7 @@ inline constexpr int kConfigInvalid = 1101;
 inline constexpr int kDatabaseError = 1102;
 inline constexpr int kCertificateUnreadable = 1103;
 inline constexpr int kAlreadyRunning = 1104;
+inline constexpr int kDataDirTakenOver = 1105;  // Windows: a foreign-owned data folder was reset
 
 inline constexpr int kMailDelivered = 1200;        // a message went out after failed attempts
 inline constexpr int kMailFailed = 1201;           // a send failed; it is retried with backoff
@@ -55,6 +56,7 @@ inline constexpr EventInfo kEvents[] = {
     {kDatabaseError, Severity::error, "DATABASE_ERROR"},
     {kCertificateUnreadable, Severity::warning, "CERTIFICATE_UNREADABLE"},
     {kAlreadyRunning, Severity::error, "ALREADY_RUNNING"},
+    {kDataDirTakenOver, Severity::warning, "DATA_DIR_TAKEN_OVER"},
     {kMailDelivered, Severity::information, "MAIL_DELIVERED"},
     {kMailFailed, Severity::warning, "MAIL_FAILED"},
     {kMailPasswordRefused, Severity::error, "MAIL_PASSWORD_REFUSED"},

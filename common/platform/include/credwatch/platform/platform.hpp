@@ -36,11 +36,33 @@ std::vector<std::string> utf8_arguments(int argc, char** argv);
 
 [[nodiscard]] Result<TimePoint> modification_time(const std::filesystem::path& path);
 
-// Called by the service on its data directory after creating it. Windows: a protected DACL
-// (SYSTEM, Administrators and the service's own account: full control; Users: read), so that
-// only the service and administrators can change the database. POSIX: nothing (the directory's
-// mode comes from the package / systemd StateDirectory; the socket has its own mode).
+// Creates the data directory when missing and restricts it; called by the service and by
+// `configure` before anything is written into it. An error means the directory must not be used.
+// Windows: created in one call with owner Administrators and a protected DACL (SYSTEM,
+// Administrators and the service's own account: full control, inherited; nobody else: staff
+// talk over the pipe). An existing directory owned by anyone else is taken over (owner and DACL
+// reset, event-log warning) or refused; a reparse point or foreign-owned content is refused.
+// POSIX: created 0711; read and write bits of group and others are removed from an existing one
+// (the socket inside is reached by path; every file in it is owner-only).
 [[nodiscard]] Status restrict_data_directory(const std::filesystem::path& data_dir);
+
+// While alive, files this process creates get no group or other permissions (POSIX: umask 077,
+// restored afterwards; the umask is per process, so hold it only around a creation at start).
+// Windows: nothing (the data directory's inherited DACL decides).
+class OwnerOnlyCreation {
+  public:
+    OwnerOnlyCreation();
+    ~OwnerOnlyCreation();
+    OwnerOnlyCreation(const OwnerOnlyCreation&) = delete;
+    OwnerOnlyCreation& operator=(const OwnerOnlyCreation&) = delete;
+
+  private:
+    unsigned previous_ = 0;
+};
+
+// POSIX: an existing file loses its group and other permissions (a file left 0644 by an older
+// version); a missing file is fine. Windows: nothing.
+[[nodiscard]] Status restrict_file_to_owner(const std::filesystem::path& file);
 
 // Held while a service owns a data directory; a second service is refused.
 class InstanceLock {
