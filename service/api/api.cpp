@@ -38,6 +38,7 @@ constexpr std::array kMethods{
     Method{"outbox", P::anyone, outbox},
     Method{"send_test_mail", P::administrator, send_test_mail, "send a test mail"},
     Method{"reload", P::administrator, reload, "reload the configuration"},
+    Method{"backup", P::administrator, backup, "back up the database"},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
+#include "maintenance.hpp"
 #include "notifier.hpp"
 
 #include "credwatch/base/clock.hpp"
@@ -37,6 +38,8 @@ struct Context {
     EvaluationPass& pass;
     const std::filesystem::path& data_dir;
     std::function<Status()> reload;
+    const StoreHealth* store_health = nullptr;
+    StoreMaintenance* store_maintenance = nullptr;
 };
 
 using Params = boost::json::object;
@@ -94,5 +97,9 @@ Reply send_test_mail(Context&, const Params&, const Peer&);
 Reply catalog(Context&, const Params&, const Peer&);
 Reply audit(Context&, const Params&, const Peer&);
 Reply reload(Context&, const Params&, const Peer&);
+// --- maintenance.cpp ---
+Reply backup(Context&, const Params&, const Peer&);
+// The "store" object of the status reply.
+boost::json::object store_status(const Context&);
 
 }  // namespace credwatch::api

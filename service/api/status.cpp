@@ -45,7 +45,8 @@ Reply status(Context& context, const Params& params, const Peer&) {
                                     {"at", format_utc(at)},
                                     {"severity", worst},
                                     {"credentials", std::move(credentials)},
-                                    {"reminders", std::move(reminders)}});
+                                    {"reminders", std::move(reminders)},
+                                    {"store", store_status(context)}});
 }
 
 Reply list(Context& context, const Params&, const Peer&) {

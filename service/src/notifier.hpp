@@ -57,6 +57,10 @@ class Notifier {
     // 1103: a certificate that cannot be read or parsed (the caller writes each once).
     void certificate_unreadable(const std::string& location, const std::string& reason);
 
+    // A fault of the ledger itself (damage found, a recovery at start): an error (1102) in the
+    // system log and, when e-mail is on, a mail to the configured recipients.
+    void alert_administrators(const std::string& subject, const std::string& body);
+
     // A failed evaluation: 1102 for the database, 1204 otherwise.
     void evaluation_failed(std::string_view why, const Error& error);
 

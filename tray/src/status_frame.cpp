@@ -153,6 +153,8 @@ void StatusFrame::update(const Snapshot& snapshot) {
     fill_credentials();
     if (!snapshot.connected)
         SetStatusText(_("The credwatch service is not reachable; retrying."));
+    else if (!snapshot.store_banner.empty())
+        SetStatusText(wxString::FromUTF8(snapshot.store_banner));
     else
         SetStatusText(wxString::Format(_("Connected to the credwatch service. Updated %s."),
                                        wxDateTime::Now().Format("%H:%M")));
