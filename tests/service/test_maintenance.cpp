@@ -3,6 +3,7 @@
 #include "maintenance.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
@@ -44,6 +45,7 @@ TEST(Maintenance, WorkRunsOffThreadAndItsResultComesBackOnTheIoContext) {
     boost::asio::io_context io;
     ManualClock clock{std::chrono::system_clock::now()};
     Maintenance maintenance(io, clock);
+    auto keep_running = boost::asio::make_work_guard(io);  // run_for waits for the post
     const auto io_thread = std::this_thread::get_id();
     std::thread::id worker;
     std::optional<std::thread::id> done_on;
@@ -56,10 +58,7 @@ TEST(Maintenance, WorkRunsOffThreadAndItsResultComesBackOnTheIoContext) {
             EXPECT_EQ(result, 42);
             done_on = std::this_thread::get_id();
         });
-    for (int i = 0; i < 500 && !done_on; ++i) {
-        io.run_for(10ms);
-        io.restart();
-    }
+    for (int i = 0; i < 500 && !done_on; ++i) io.run_for(10ms);
     ASSERT_TRUE(done_on);
     EXPECT_EQ(*done_on, io_thread);
     EXPECT_NE(worker, io_thread);
