@@ -46,6 +46,7 @@ constexpr std::array kMethods{
     Method{"reload", P::administrator, reload, "reload the configuration"},
     Method{"export_ledger", P::administrator, export_ledger, "export the ledger"},
     Method{"import_ledger", P::administrator, import_ledger, "import a ledger"},
+    Method{"backup", P::administrator, backup, "back up the database"},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
+#include "maintenance.hpp"
 #include "notifier.hpp"
 
 #include "credwatch/base/clock.hpp"
@@ -48,6 +49,8 @@ struct Context {
     // Set by a handler whose answer comes after work off the io thread (rescan); what it
     // returns is then not sent. Called with the Completion that sends the reply.
     std::function<void(Completion)> deferred = {};
+    const StoreHealth* store_health = nullptr;
+    StoreMaintenance* store_maintenance = nullptr;
 };
 
 using Params = boost::json::object;
@@ -117,5 +120,9 @@ Reply reload(Context&, const Params&, const Peer&);
 // --- ledger.cpp ---
 Reply export_ledger(Context&, const Params&, const Peer&);
 Reply import_ledger(Context&, const Params&, const Peer&);
+// --- maintenance.cpp ---
+Reply backup(Context&, const Params&, const Peer&);
+// The "store" object of the status reply.
+boost::json::object store_status(const Context&);
 
 }  // namespace credwatch::api

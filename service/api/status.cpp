@@ -53,7 +53,8 @@ Reply status(Context& context, const Params& params, const Peer&) {
                                     {"severity", worst},
                                     {"evaluation", std::move(evaluation)},
                                     {"credentials", std::move(credentials)},
-                                    {"reminders", std::move(reminders)}});
+                                    {"reminders", std::move(reminders)},
+                                    {"store", store_status(context)}});
 }
 
 Reply list(Context& context, const Params&, const Peer&) {

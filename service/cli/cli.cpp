@@ -26,6 +26,7 @@ std::vector<std::unique_ptr<Command>> all_commands() {
     add_export_commands(commands);
     add_mail_commands(commands);
     add_import_commands(commands);
+    add_backup_commands(commands);
     return commands;
 }
 

@@ -87,6 +87,9 @@ void add_mail_commands(std::vector<std::unique_ptr<Command>>& commands);
 // ledger.cpp: `import ledger`, and `export ledger` for the export group (export.cpp).
 void add_import_commands(std::vector<std::unique_ptr<Command>>& commands);
 std::unique_ptr<Command> make_export_ledger_command();
+void add_backup_commands(std::vector<std::unique_ptr<Command>>& commands);
+// A damaged or recovered database, from the status reply (backup.cpp); nothing when healthy.
+void print_store_health(const Context& context, const boost::json::object& status);
 
 // Shared by the commands that change one credential (status.cpp): "Recorded." and its row.
 void print_row_change(const Context& context, const boost::json::value& row);

@@ -40,6 +40,7 @@ class StatusCommand final : public Command {
         return ctx.call("status", params, [&](const json::value& v) {
             ctx.out << status_table(v.at("credentials").as_array(), ctx.language());
             print_reminders(ctx, v.at("reminders").as_array());
+            print_store_health(ctx, v.as_object());
         });
     }
 

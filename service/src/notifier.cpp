@@ -111,6 +111,19 @@ void Notifier::failure(int event_id, const std::string& text) {
     log_->failure(event_id, text);
 }
 
+void Notifier::alert_administrators(const std::string& subject, const std::string& body) {
+    log_->failure(events::kDatabaseError, subject + ": " + body);
+    if (!email_.enabled) return;
+    OutboxMessage m;
+    m.kind = "reminder";  // sent at once, also in digest mode
+    m.recipients = email_.to;
+    m.subject = "[credwatch] " + (organisation_.empty() ? "" : organisation_ + " ") + subject;
+    m.body = body + mail::footer(mail_language(), host_);
+    if (auto id = store_.queue_mail(m); !id)
+        spdlog::error("cannot queue the mail \"{}\": {}", subject, id.error().message);
+    kick();
+}
+
 void Notifier::evaluation_failed(std::string_view why, const Error& error) {
     // The periodic evaluation retries every period: one system log event per episode.
     if (evaluation_failing_) return;

@@ -64,6 +64,10 @@ class Notifier {
     void staff_change(std::string_view os_user, std::string_view credential_id,
                       std::string_view action);
 
+    // A fault of the ledger itself (damage found, a recovery at start): an error (1102) in the
+    // system log and, when e-mail is on, a mail to the configured recipients.
+    void alert_administrators(const std::string& subject, const std::string& body);
+
     // A failed evaluation: 1102 for the database (a full or read-only disk too), 1204
     // otherwise; written once per episode (until an evaluation succeeds), not per attempt.
     void evaluation_failed(std::string_view why, const Error& error);

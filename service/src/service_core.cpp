@@ -12,6 +12,20 @@ namespace credwatch {
 
 namespace json = boost::json;
 
+namespace {
+
+RecoveryOptions recovery_options(const Configuration& config, const ServiceOptions& options) {
+    RecoveryOptions r;
+    r.allow_empty = options.recover_empty;
+    r.store.backup_folder =
+        backup_folder_for(options.data_dir / "credwatch.db",
+                          std::filesystem::path(std::u8string(config.backup.folder.begin(),
+                                                              config.backup.folder.end())));
+    return r;
+}
+
+}  // namespace
+
 ServiceCore::ServiceCore(boost::asio::io_context& io, ServiceOptions options, const Clock& clock)
     : io_(io),
       options_(std::move(options)),
@@ -38,6 +52,16 @@ void ServiceCore::configure_parts() {
     lang_ = resolve_language(config_->service.language);
     if (notifier_) notifier_->configure(*config_);
     if (pass_) pass_->configure(*config_, lang_);
+    if (store_maintenance_) store_maintenance_->configure(config_->backup);
+}
+
+void ServiceCore::start_maintenance(const RecoveryReport& recovery) {
+    maintenance_ = std::make_unique<Maintenance>(io_, clock_);
+    store_maintenance_ = std::make_unique<StoreMaintenance>(
+        *maintenance_, clock_, options_.data_dir / "credwatch.db", *notifier_, store_health_);
+    store_maintenance_->configure(config_->backup);
+    store_maintenance_->report_start(recovery);
+    maintenance_->start();
 }
 
 Status ServiceCore::start() {
@@ -54,9 +78,10 @@ Status ServiceCore::start() {
     config_ = std::make_unique<Configuration>(std::move(*config));
     for (const auto& source : config_->sources) spdlog::info("configuration: {}", source);
 
-    auto store = Store::open(options_.data_dir / "credwatch.db", clock_);
-    if (!store) return store.error();
-    store_ = std::move(*store);
+    auto opened = open_store_with_recovery(options_.data_dir / "credwatch.db", clock_,
+                                           recovery_options(*config_, options_));
+    if (!opened) return opened.error();
+    store_ = std::move(opened->store);
     notifier_ = std::make_unique<Notifier>(
         io_, *store_, clock_, options_.system_log ? options_.system_log : make_system_log());
     pass_ =
@@ -65,6 +90,7 @@ Status ServiceCore::start() {
         for (const auto& listener : listeners_) listener(raised);
     });
     configure_parts();
+    start_maintenance(opened->report);
 
     if (auto st = seed_configured_credentials(); !st) return st;
 
@@ -92,6 +118,7 @@ Status ServiceCore::start() {
 void ServiceCore::stop() {
     evaluation_timer_.cancel();
     watchdog_.stop();
+    if (maintenance_) maintenance_->stop();
     if (notifier_) notifier_->stop();
     if (ipc_) ipc_->close();
 }
@@ -197,7 +224,9 @@ HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
                              *pass_,
                              options_.data_dir,
                              [this] { return reload(); },
-                             {}};
+                             {},
+                             &store_health_,
+                             store_maintenance_.get()};
         result = api::dispatch(context, *request, peer);
         if (context.deferred) {
             HandlerReply later;

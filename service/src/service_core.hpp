@@ -8,6 +8,7 @@
 #include "clock_watchdog.hpp"
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
+#include "maintenance.hpp"
 #include "notifier.hpp"
 
 #include "credwatch/base/clock.hpp"
@@ -33,6 +34,9 @@ struct ServiceOptions {
     std::filesystem::path site_file;     // empty: data_dir/site.toml if present, else embedded
     std::ostream* console = nullptr;     // where status and reminders are printed (foreground runs)
     std::shared_ptr<SystemLog> system_log;  // null: the platform's (syslog / Windows event log)
+    // --recover-empty: a damaged database without a good backup is moved aside and the
+    // service starts on an empty ledger.
+    bool recover_empty = false;
 };
 
 class ServiceCore {
@@ -77,6 +81,8 @@ class ServiceCore {
     [[nodiscard]] Status seed_configured_credentials();
     void configure_parts();
     void print(const std::string& text);
+    // The daily integrity check and backup; reports a recovery done at start.
+    void start_maintenance(const RecoveryReport& recovery);
     void schedule_evaluation();
     // A pass whose failure is logged (timers, reload, clock changes).
     void run_evaluation(std::string_view why, Scan scan = Scan::folders);
@@ -90,6 +96,9 @@ class ServiceCore {
     std::unique_ptr<Notifier> notifier_;  // e-mail, system log, metrics; uses store_
     std::unique_ptr<EvaluationPass> pass_;
     std::unique_ptr<IpcServer> ipc_;
+    StoreHealth store_health_;
+    std::unique_ptr<Maintenance> maintenance_;
+    std::unique_ptr<StoreMaintenance> store_maintenance_;
     boost::asio::steady_timer evaluation_timer_;
     ClockWatchdog watchdog_;
     Lang lang_ = Lang::en;

@@ -21,7 +21,7 @@ int main(int argc, char** argv) try {
     app.set_version_flag("--version", CREDWATCH_VERSION);
     std::string data_dir = credwatch::platform::to_utf8(credwatch::platform::default_data_dir());
     std::string site_file, catalog_file, log_level = "info";
-    bool quiet = false;
+    bool quiet = false, recover_empty = false;
     app.add_option("--data-dir", data_dir,
                    "Folder holding the database, the IPC endpoint and the logs")
         ->capture_default_str();
@@ -32,6 +32,9 @@ int main(int argc, char** argv) try {
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->capture_default_str();
     app.add_flag("--quiet", quiet, "Do not print the status table and reminders on the console");
+    app.add_flag("--recover-empty", recover_empty,
+                 "The database is damaged and no backup passes its integrity check: move it "
+                 "aside (it is kept) and start on an empty ledger (docs/reliability.md)");
     auto* install =
         app.add_subcommand("install",
                            "Windows: register the service with the SCM (as LocalSystem, "
@@ -68,6 +71,7 @@ int main(int argc, char** argv) try {
     options.site_file = credwatch::platform::from_utf8(site_file);
     options.catalog_file = credwatch::platform::from_utf8(catalog_file);
     options.console = quiet ? nullptr : &std::cout;
+    options.recover_empty = recover_empty;
     if (configure->parsed()) {
         // The installer runs this as a custom action whose output Windows Installer does not
         // log: the outcome also goes to DATA_DIR/logs/configure.log (keys only, no values).

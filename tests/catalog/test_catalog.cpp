@@ -960,3 +960,24 @@ TEST(SiteMetrics, SiteIdAndAccountNameTheSite) {
 }
 
 }  // namespace
+
+TEST(SiteBackup, RotationAndFolderAreReadAndValidated) {
+    auto defaults = with_site("");
+    ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+    EXPECT_EQ(defaults->backup.daily, 7);
+    EXPECT_EQ(defaults->backup.weekly, 4);
+    EXPECT_EQ(defaults->backup.monthly, 12);
+    EXPECT_EQ(defaults->backup.folder, "");
+    auto set = with_site("[backup]\ndaily = 3\nweekly = 0\nmonthly = 24\nfolder = \"D:/備份\"\n");
+    ASSERT_TRUE(set.has_value()) << set.error().message;
+    EXPECT_EQ(set->backup.daily, 3);
+    EXPECT_EQ(set->backup.weekly, 0);
+    EXPECT_EQ(set->backup.monthly, 24);
+    EXPECT_EQ(set->backup.folder, "D:/備份");
+    expect_site_error("[backup]\ndaily = 0\n", "site.toml:2: [backup]",
+                      {"field \"daily\" must be a positive integer"});
+    expect_site_error("[backup]\nweekly = -1\n", "site.toml:2: [backup]", {"\"weekly\""});
+    expect_site_error("[backup]\nfolder = \"\"\n", "site.toml:2: [backup]", {"\"folder\""});
+    expect_site_error("[backup]\nhourly = 1\n", "site.toml:2: [backup]",
+                      {"unknown field \"hourly\""});
+}

@@ -310,3 +310,28 @@ TEST_F(TrayModel, Inventory) {
     ASSERT_TRUE(certs[0].not_after);
     EXPECT_EQ(date_label(certs[0].not_after), "31 Mar 2027");  // TZ=Asia/Tokyo in the tests
 }
+
+TEST_F(TrayModel, BannerWhenTheDatabaseWasRecoveredOrIsDamaged) {
+    Snapshot s = snapshot(Lang::en);
+    EXPECT_TRUE(s.store_banner.empty());
+    json::object status{{"credentials", json::array{}},
+                        {"store", json::object{{"integrity", "ok"},
+                                               {"recovered_from",
+                                                json::object{{"backup", "/b/credwatch-x.db"},
+                                                             {"taken_at", "2026-11-20T18:00:00Z"}}},
+                                               {"started_empty", false}}}};
+    apply_status(s, status, Lang::en);
+    EXPECT_NE(s.store_banner.find("restored from the backup of 21 Nov 2026"), std::string::npos)
+        << s.store_banner;
+    const auto menu = build_menu(s);
+    ASSERT_FALSE(menu.empty());
+    EXPECT_NE(menu.front().label.find("restored from the backup"), std::string::npos);
+
+    EXPECT_EQ(store_banner(json::object{{"integrity", "ok"}}), "");
+    EXPECT_NE(store_banner(json::object{{"integrity", "failed"}}).find("integrity check"),
+              std::string::npos);
+    EXPECT_NE(
+        store_banner(json::object{{"recovered_from", json::object{}}, {"started_empty", true}})
+            .find("EMPTY"),
+        std::string::npos);
+}

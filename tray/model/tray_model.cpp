@@ -182,6 +182,9 @@ void apply_status(Snapshot& snapshot, const json::object& status, Lang lang) {
     }
     snapshot.credentials.clear();
     snapshot.reminders.clear();
+    snapshot.store_banner.clear();
+    if (const auto* store = status.if_contains("store"); store && store->is_object())
+        snapshot.store_banner = store_banner(store->as_object());
     if (const auto* rows = status.if_contains("credentials"); rows && rows->is_array())
         for (const auto& r : rows->as_array())
             if (r.is_object())
@@ -193,6 +196,27 @@ void apply_status(Snapshot& snapshot, const json::object& status, Lang lang) {
         for (const auto& r : snapshot.reminders)
             if (r.credential == c.id && (!c.active_reminder || r.id > *c.active_reminder))
                 c.active_reminder = r.id;
+}
+
+std::string store_banner(const json::object& store) {
+    const auto* recovered = store.if_contains("recovered_from");
+    if (recovered && recovered->is_object()) {
+        const auto& r = recovered->as_object();
+        if (const auto* empty = store.if_contains("started_empty");
+            empty && empty->is_bool() && empty->as_bool())
+            return u8(
+                _("The database was damaged: credwatch started on an EMPTY ledger. Record "
+                  "your credentials again."));
+        std::string since = str(r, "taken_at");
+        if (auto t = parse_utc(since)) since = date_label(local_date(*t));
+        return u8(wxString::Format(
+            _("The database was damaged and restored from the backup of %s: changes recorded "
+              "after it may be missing (see credwatch status)."),
+            wxString::FromUTF8(since)));
+    }
+    if (str(store, "integrity") == "failed")
+        return u8(_("The database failed its integrity check: tell your administrator."));
+    return {};
 }
 
 void apply_catalog(Snapshot& snapshot, const json::object& catalog, Lang lang) {
@@ -504,6 +528,11 @@ std::string procedure_text(const ProcedureView& p) {
 
 std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
     std::vector<MenuItem> menu;
+    if (!snapshot.store_banner.empty()) {
+        menu.push_back(
+            {MenuAction::open_status, {}, "⚠ " + snapshot.store_banner, true, false, {}});
+        menu.push_back(separator());
+    }
     menu.push_back({MenuAction::open_status, {}, u8(_("Open status window")), true, false, {}});
     menu.push_back(separator());
     if (!snapshot.working()) {

@@ -110,6 +110,9 @@ struct Snapshot {
     std::vector<ReminderView> reminders;  // active ones
     std::vector<ProcedureView> procedures;
     std::vector<KindView> kinds;
+    // The database was damaged (recovered at start, or the daily check failed): shown on top of
+    // the menu and the status window; empty when it is healthy.
+    std::string store_banner;
 };
 
 // --- parsing the service's replies (language picks *_ja or *_en fields) ---
@@ -131,6 +134,8 @@ ReminderView reminder_from_json(const boost::json::object& data);
 std::vector<CertificateView> certificates_from_json(const boost::json::object& inventory);
 
 TrayColour colour_for(const Snapshot& snapshot) noexcept;
+// The banner for the "store" object of the status reply; empty when the database is healthy.
+std::string store_banner(const boost::json::object& store);
 
 // --- text (translated through gettext; English when no catalog is loaded) ---
 std::string state_label(State state);

@@ -153,6 +153,8 @@ void StatusFrame::update(const Snapshot& snapshot) {
     fill_credentials();
     if (!snapshot.working())
         SetStatusText(wxString::FromUTF8(service_down_text()));
+    else if (!snapshot.store_banner.empty())
+        SetStatusText(wxString::FromUTF8(snapshot.store_banner));
     else
         SetStatusText(wxString::Format(_("Connected to the credwatch service. Updated %s."),
                                        wxDateTime::Now().Format("%H:%M")));

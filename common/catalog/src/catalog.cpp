@@ -480,6 +480,7 @@ constexpr std::array<std::string_view, 17> kEmailKeys{"enabled",
                                                       "timeout_seconds",
                                                       "allow_plaintext_auth"};
 constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "account"};
+constexpr std::array<std::string_view, 4> kBackupKeys{"daily", "weekly", "monthly", "folder"};
 constexpr std::array<std::string_view, 8> kCredentialKeys{
     "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
 
@@ -937,6 +938,7 @@ class SiteReader {
     void service(const toml::node& node);
     void email(const toml::node& node);
     void metrics(const toml::node& node);
+    void backup(const toml::node& node);
     void procedure(const toml::node& node) { catalog_reader_.procedures(node, source_); }
     void system(const toml::node& node) {
         catalog_reader_.systems(node, source_, /*allow_extension=*/true);
@@ -950,10 +952,11 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 7> kSiteSections{{
+    static constexpr std::array<Section, 8> kSiteSections{{
         {"service", &SiteReader::service},
         {"email", &SiteReader::email},
         {"metrics", &SiteReader::metrics},
+        {"backup", &SiteReader::backup},
         {"procedure", &SiteReader::procedure},
         {"system", &SiteReader::system},
         {"kind", &SiteReader::kind},
@@ -1163,6 +1166,21 @@ void SiteReader::metrics(const toml::node& node) {
     };
     if (auto v = label("site_id", true)) config_.metrics.site_id = *v;
     if (auto v = label("account", false)) config_.metrics.account = *v;
+}
+
+void SiteReader::backup(const toml::node& node) {
+    const auto* t = node.as_table();
+    if (!t) {
+        diag_.add(source_, line_of(node), "",
+                  "\"backup\" must be a table, written [backup] (found " + found(node) + ")");
+        return;
+    }
+    Fields f(*t, diag_, source_, "[backup]", kBackupKeys);
+    // At least one daily backup is kept: recovery needs the newest.
+    if (auto v = f.integer("daily", false, 1, 366)) config_.backup.daily = *v;
+    if (auto v = f.integer("weekly", false, 0, 520)) config_.backup.weekly = *v;
+    if (auto v = f.integer("monthly", false, 0, 1200)) config_.backup.monthly = *v;
+    if (auto v = f.text("folder", false, true)) config_.backup.folder = *v;
 }
 
 void SiteReader::credential(const toml::node& node) {

@@ -1,5 +1,6 @@
 // The schema: migrations, opening a database (WAL, busy timeout, foreign keys) and its version.
 
+#include "integrity_internal.hpp"
 #include "store_internal.hpp"
 
 #include "credwatch/platform/platform.hpp"
@@ -245,6 +246,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
         return conn.fail("sqlite3_busy_timeout", brc);
     }
     CW_TRY(conn.exec("enable foreign keys", "PRAGMA foreign_keys = ON"));
+    CW_TRY(quick_check_on_open(conn));
 
     // Look at the version before changing anything in the file: a newer database is refused
     // untouched (this also fails cleanly when the file is not a database at all).
@@ -258,6 +260,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
                 Errc::database_error,
                 fmt::format("database {} has an invalid schema version {}", file, version));
         }
+        CW_TRY(backup_before_migration(conn, version, clock));
     }
 
     // WAL: readers and one writer from several processes at a time. Changing the journal mode

@@ -60,6 +60,14 @@ struct MetricsSettings {
     std::string account;  // the facility's account id (利用者ID) in the metrics; may be empty
 };
 
+// [backup] of the site file: the database's daily backups and their rotation
+// (docs/reliability.md).
+struct BackupSettings {
+    int daily = 7, weekly = 4,
+        monthly = 12;    // newest backup of each of the last N days/weeks/months
+    std::string folder;  // empty: DATA_DIR/backups; relative: to DATA_DIR
+};
+
 struct Catalog {
     std::vector<System> systems;
     std::vector<Procedure> procedures;
@@ -75,6 +83,7 @@ struct Configuration {
     ServiceSettings service;
     EmailSettings email;
     MetricsSettings metrics;
+    BackupSettings backup;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };

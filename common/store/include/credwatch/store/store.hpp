@@ -27,6 +27,8 @@ struct StoreOptions {
     // and how many times a whole transaction is retried after that before giving up.
     std::chrono::milliseconds busy_timeout{5000};
     int transaction_attempts = 5;
+    // Where backups go (the one before a migration too); empty: DATA_DIR/backups.
+    std::filesystem::path backup_folder;
 };
 
 // Called for each newly raised reminder inside the transaction that records it: the mail to
