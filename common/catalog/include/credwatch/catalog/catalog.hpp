@@ -57,6 +57,14 @@ struct MetricsSettings {
     std::string account;  // the facility's account id (利用者ID) in the metrics; may be empty
 };
 
+// [retention] of the site file: how long old rows are kept (whole years, 1-100). The store's
+// prune_expired applies them (docs/catalog.md).
+struct RetentionSettings {
+    int audit_years = 10;
+    int reminders_years = 2;
+    int outbox_years = 2;  // sent mail only; unsent mail is never pruned
+};
+
 struct Catalog {
     std::vector<System> systems;
     std::vector<Procedure> procedures;
@@ -72,6 +80,7 @@ struct Configuration {
     ServiceSettings service;
     EmailSettings email;
     MetricsSettings metrics;
+    RetentionSettings retention;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };
