@@ -17,6 +17,7 @@ ServiceCore::ServiceCore(boost::asio::io_context& io, ServiceOptions options, co
       options_(std::move(options)),
       clock_(clock),
       evaluation_timer_(io),
+      retention_timer_(io),
       watchdog_(io, clock, [this](std::string_view why) { run_evaluation(why); }) {}
 
 ServiceCore::~ServiceCore() {
@@ -88,12 +89,14 @@ Status ServiceCore::start() {
     spdlog::info("listening on {}", ipc_options.endpoint);
 
     schedule_evaluation();
+    schedule_retention(std::chrono::minutes(5));
     watchdog_.start();
     return {};
 }
 
 void ServiceCore::stop() {
     evaluation_timer_.cancel();
+    retention_timer_.cancel();
     watchdog_.stop();
     if (notifier_) notifier_->stop();
     if (ipc_) ipc_->close();
@@ -128,6 +131,24 @@ void ServiceCore::schedule_evaluation() {
         schedule_evaluation();
     });
 }
+
+// --- Retention: prune old rows once a day (site.toml [retention]) ---------------------------
+// Temporary home: belongs in the daily maintenance scheduler.
+void ServiceCore::schedule_retention(std::chrono::steady_clock::duration after) {
+    retention_timer_.expires_after(after);
+    retention_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;
+        const auto& r = config_->retention;
+        RetentionPolicy policy;
+        policy.audit_years = r.audit_years;
+        policy.reminders_years = r.reminders_years;
+        policy.outbox_years = r.outbox_years;
+        if (auto pruned = store_->prune_expired(policy, clock_.now()); !pruned)
+            spdlog::error("pruning old rows failed: {}", pruned.error().message);
+        schedule_retention(std::chrono::hours(24));
+    });
+}
+// ---------------------------------------------------------------------------------------------
 
 void ServiceCore::run_evaluation(std::string_view why, Scan scan) {
     auto result = run_pass(scan);

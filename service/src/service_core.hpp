@@ -69,6 +69,7 @@ class ServiceCore {
     void configure_parts();
     void print(const std::string& text);
     void schedule_evaluation();
+    void schedule_retention(std::chrono::steady_clock::duration after);  // prune_expired daily
     // A pass whose failure is logged (timers, reload, clock changes).
     void run_evaluation(std::string_view why, Scan scan = Scan::folders);
 
@@ -82,6 +83,7 @@ class ServiceCore {
     std::unique_ptr<EvaluationPass> pass_;
     std::unique_ptr<IpcServer> ipc_;
     boost::asio::steady_timer evaluation_timer_;
+    boost::asio::steady_timer retention_timer_;
     ClockWatchdog watchdog_;
     Lang lang_ = Lang::en;
     std::vector<std::function<void(const RaisedReminder&)>> listeners_;
