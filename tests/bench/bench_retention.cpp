@@ -17,6 +17,7 @@
 #include "temp_dir.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <array>
@@ -46,14 +47,14 @@ struct RunFigures {
     std::uintmax_t bytes = 0, bytes_vacuumed = 0;
 };
 
-std::uintmax_t file_size(const fs::path& p) {
+std::uintmax_t size_or_zero(const fs::path& p) {
     std::error_code ec;
     const auto n = fs::file_size(p, ec);
     return ec ? 0 : n;
 }
 
 std::uintmax_t database_bytes(const fs::path& db) {
-    return file_size(db) + file_size(db.string() + "-wal");
+    return size_or_zero(db) + size_or_zero(db.string() + "-wal");
 }
 
 std::int64_t count_rows(sqlite3* db, std::string_view table) {
@@ -193,6 +194,7 @@ void print(std::string_view name, const RunFigures& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    spdlog::set_level(spdlog::level::warn);  // the store's migration and pruning notes
     int years = 10;
     int retention_years = 0;
     bool check = false;
