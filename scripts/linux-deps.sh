@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config git
     clang-format  # scripts/check-format.sh, run by scripts/test.sh
+    clang libclang-rt-14-dev llvm  # scripts/fuzz.sh: libFuzzer, ASan/UBSan, llvm-symbolizer
     libboost1.81-dev libboost-json1.81-dev
     libssl-dev openssl libsqlite3-dev sqlite3
     libspdlog-dev libfmt-dev libtomlplusplus-dev libcli11-dev

@@ -61,6 +61,20 @@ void ServiceCore::start_maintenance(const RecoveryReport& recovery) {
         *maintenance_, clock_, options_.data_dir / "credwatch.db", *notifier_, store_health_);
     store_maintenance_->configure(config_->backup);
     store_maintenance_->report_start(recovery);
+    // Old audit, reminder and sent-mail rows (site.toml [retention]), in small transactions.
+    maintenance_->add_daily_task("retention", [this] {
+        const auto& r = config_->retention;
+        RetentionPolicy policy;
+        policy.audit_years = r.audit_years;
+        policy.reminders_years = r.reminders_years;
+        policy.outbox_years = r.outbox_years;
+        auto pruned = store_->prune_expired(policy, clock_.now());
+        if (!pruned)
+            spdlog::error("pruning old rows failed: {}", pruned.error().message);
+        else if (pruned->audit + pruned->reminders + pruned->outbox > 0)
+            spdlog::info("pruned {} audit, {} reminder and {} sent-mail rows past retention",
+                         pruned->audit, pruned->reminders, pruned->outbox);
+    });
     maintenance_->start();
 }
 
@@ -153,7 +167,6 @@ void ServiceCore::schedule_evaluation() {
     });
 }
 
-// The scan runs on the pass's worker thread: requests are answered meanwhile.
 void ServiceCore::run_evaluation(std::string_view why, Scan scan) {
     if (!pass_) return;
     pass_->run_async(scan, [this, why = std::string(why)](const Result<PassResult>& result) {

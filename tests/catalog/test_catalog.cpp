@@ -980,4 +980,30 @@ TEST(SiteBackup, RotationAndFolderAreReadAndValidated) {
     expect_site_error("[backup]\nfolder = \"\"\n", "site.toml:2: [backup]", {"\"folder\""});
     expect_site_error("[backup]\nhourly = 1\n", "site.toml:2: [backup]",
                       {"unknown field \"hourly\""});
+// ------------------------------------------------------------------------------------------
+// [retention]
+
+TEST(SiteRetention, DefaultsAreTenYearsOfAuditAndTwoOfTheRest) {
+    auto config = load_configuration({}, {});
+    ASSERT_TRUE(config.has_value()) << config.error().message;
+    EXPECT_EQ(config->retention.audit_years, 10);
+    EXPECT_EQ(config->retention.reminders_years, 2);
+    EXPECT_EQ(config->retention.outbox_years, 2);
+}
+
+TEST(SiteRetention, YearsAreReadAndValidated) {
+    auto config =
+        with_site("[retention]\naudit_years = 7\nreminders_years = 1\noutbox_years = 3\n");
+    ASSERT_TRUE(config.has_value()) << config.error().message;
+    EXPECT_EQ(config->retention.audit_years, 7);
+    EXPECT_EQ(config->retention.reminders_years, 1);
+    EXPECT_EQ(config->retention.outbox_years, 3);
+
+    expect_site_error("[retention]\naudit_years = 0\n", "site.toml:2: [retention]",
+                      {"audit_years", "positive integer"});
+    expect_site_error("[retention]\noutbox_years = 101\n", "site.toml:2: [retention]",
+                      {"outbox_years", "at most 100"});
+    expect_site_error("[retention]\nreminder_years = 2\n", "site.toml:2: [retention]",
+                      {"reminder_years"});
+    expect_site_error("retention = 5\n", "site.toml:1:", {"[retention]"});
 }

@@ -481,6 +481,8 @@ constexpr std::array<std::string_view, 17> kEmailKeys{"enabled",
                                                       "allow_plaintext_auth"};
 constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "account"};
 constexpr std::array<std::string_view, 4> kBackupKeys{"daily", "weekly", "monthly", "folder"};
+constexpr std::array<std::string_view, 3> kRetentionKeys{"audit_years", "reminders_years",
+                                                         "outbox_years"};
 constexpr std::array<std::string_view, 8> kCredentialKeys{
     "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
 
@@ -939,6 +941,7 @@ class SiteReader {
     void email(const toml::node& node);
     void metrics(const toml::node& node);
     void backup(const toml::node& node);
+    void retention(const toml::node& node);
     void procedure(const toml::node& node) { catalog_reader_.procedures(node, source_); }
     void system(const toml::node& node) {
         catalog_reader_.systems(node, source_, /*allow_extension=*/true);
@@ -952,11 +955,12 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 8> kSiteSections{{
+    static constexpr std::array<Section, 9> kSiteSections{{
         {"service", &SiteReader::service},
         {"email", &SiteReader::email},
         {"metrics", &SiteReader::metrics},
         {"backup", &SiteReader::backup},
+        {"retention", &SiteReader::retention},
         {"procedure", &SiteReader::procedure},
         {"system", &SiteReader::system},
         {"kind", &SiteReader::kind},
@@ -1135,6 +1139,20 @@ void SiteReader::email(const toml::node& node) {
         if (e.from.empty()) f.missing("from", why);
         if (e.to.empty()) f.missing("to", why + ": at least one recipient");
     }
+}
+
+void SiteReader::retention(const toml::node& node) {
+    const auto* t = node.as_table();
+    if (!t) {
+        diag_.add(source_, line_of(node), "",
+                  "\"retention\" must be a table, written [retention] (found " + found(node) + ")");
+        return;
+    }
+    Fields f(*t, diag_, source_, "[retention]", kRetentionKeys);
+    auto& r = config_.retention;
+    if (auto v = f.integer("audit_years", false, 1, 100)) r.audit_years = *v;
+    if (auto v = f.integer("reminders_years", false, 1, 100)) r.reminders_years = *v;
+    if (auto v = f.integer("outbox_years", false, 1, 100)) r.outbox_years = *v;
 }
 
 void SiteReader::metrics(const toml::node& node) {

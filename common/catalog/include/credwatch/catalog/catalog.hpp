@@ -66,6 +66,12 @@ struct BackupSettings {
     int daily = 7, weekly = 4,
         monthly = 12;    // newest backup of each of the last N days/weeks/months
     std::string folder;  // empty: DATA_DIR/backups; relative: to DATA_DIR
+// [retention] of the site file: how long old rows are kept (whole years, 1-100). The store's
+// prune_expired applies them (docs/catalog.md).
+struct RetentionSettings {
+    int audit_years = 10;
+    int reminders_years = 2;
+    int outbox_years = 2;  // sent mail only; unsent mail is never pruned
 };
 
 struct Catalog {
@@ -84,6 +90,7 @@ struct Configuration {
     EmailSettings email;
     MetricsSettings metrics;
     BackupSettings backup;
+    RetentionSettings retention;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };

@@ -31,6 +31,21 @@ struct StoreOptions {
     std::filesystem::path backup_folder;
 };
 
+// How long old rows are kept before prune_expired deletes them (site.toml [retention]). A year
+// is the mean Gregorian year (std::chrono::years).
+struct RetentionPolicy {
+    int audit_years = 10;
+    int reminders_years = 2;
+    int outbox_years = 2;
+    std::size_t rows_per_transaction = 500;  // short write transactions: the service keeps serving
+};
+
+struct PruneCounts {
+    std::int64_t audit = 0;
+    std::int64_t reminders = 0;
+    std::int64_t outbox = 0;
+};
+
 // Called for each newly raised reminder inside the transaction that records it: the mail to
 // queue for it, or nothing. Must only compute (no Store calls: the transaction is open).
 using OutboxRenderer = std::function<std::optional<OutboxMessage>(const Reminder&)>;
@@ -130,6 +145,13 @@ class Store {
     // <date>" and never twice; importing the same file again changes nothing more.
     [[nodiscard]] Result<LedgerImportSummary> import_ledger(const Ledger& ledger,
                                                             const Actor& actor);
+    // Retention ----------------------------------------------------------------------------
+    // Deletes rows older than the policy allows, in transactions of at most
+    // rows_per_transaction rows; returns how many went. Never deleted: the issuance ledger,
+    // credentials and their recorded dates, unsent mail (and the digest items of an unsent
+    // digest), the reminders of a credential's current generation (they keep a reminder from
+    // firing twice), and the newest audit row of each credential (kept or removed).
+    [[nodiscard]] Result<PruneCounts> prune_expired(const RetentionPolicy& policy, TimePoint now);
 
   private:
     struct Impl;
