@@ -26,6 +26,8 @@ struct FileReadOutcome {
 };
 
 // read_certificate_file, also telling whether the file was PKCS#12.
-FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path);
+// `ders`, when given, receives the DER encoding of each certificate read.
+FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path,
+                                               std::vector<std::string>* ders = nullptr);
 
 }  // namespace credwatch::detail
