@@ -1099,22 +1099,6 @@ TEST_F(ServiceCoreReportTest, AReportIsDescribedFromItsDerAndNotFromWhatItAssert
     EXPECT_NE(Core::message_of(refused).find("certificates[0]"), std::string::npos);
     EXPECT_EQ(inventory_records(*core, test::sha256_hex(real.der())).size(), 1u);
     EXPECT_TRUE(inventory_records(*core, std::string(64, 'b')).empty());
-
-    // Too many certificates in one report: refused with the limit.
-    json::array many;
-    for (int i = 0; i < 2001; ++i) many.push_back(not_base64);
-    json::object too_many = core->request("report_certificates", {{"certificates", many}}, alice_);
-    EXPECT_EQ(Core::code_of(too_many), "invalid_argument");
-    EXPECT_NE(Core::message_of(too_many).find("at most 2000"), std::string::npos)
-        << Core::message_of(too_many);
-    // A DER larger than any certificate: a failure record.
-    json::object huge = der_record(std::string(40 * 1024, '\x30'));
-    core->ok("report_certificates", {{"certificates", json::array{huge}}}, alice_);
-    bool huge_failure = false;
-    for (const auto& f : core->ok("inventory")["failures"].as_array())
-        if (str(f.at("error")).find("at most 32768 bytes") != std::string::npos)
-            huge_failure = true;
-    EXPECT_TRUE(huge_failure) << json::serialize(core->ok("inventory")["failures"]);
 }
 
 TEST_F(ServiceCoreReportTest, AUsersReportDoesNotMoveAMachineCredential) {
@@ -1188,11 +1172,6 @@ TEST_F(ServiceCoreReportTest, TheStoreUsersReportMovesItForwardAndNeverBack) {
              {{"certificates", json::array{der_record(older.der(), "client1422.p12", "file")}}},
              alice_);
     EXPECT_EQ(core->row(kClientCert)["generation"].as_int64(), generation + 1);
-    core->ok("report_certificates",
-             {{"certificates", json::array{der_record(renewed.der(), "client1424.p12", "file")}}},
-             alice_);
-    EXPECT_EQ(core->row(kClientCert)["generation"].as_int64(), generation + 1)
-        << "the same renewal coming back is not another one";
     // store_user names the client certificate's user only: the quota is not hers.
     EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), issued);
 }
