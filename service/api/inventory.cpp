@@ -2,10 +2,14 @@
 
 #include "api.hpp"
 
+#include "credwatch/certs/certificate.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
 
 namespace credwatch::api {
 
@@ -51,21 +55,47 @@ Reply rescan(Context& context, const Params&, const Peer&) {
     return json::value(nullptr);
 }
 
+namespace {
+
+// One report is one user's stores: a few hundred certificates at most (Windows' CurrentUser\\Root
+// shows the machine's roots too); a certificate is a few kilobytes.
+constexpr std::size_t kMaxReportedCertificates = 2000;
+constexpr std::size_t kMaxReportedDerBytes = 32U * 1024U;
+
+}  // namespace
+
 Reply report_certificates(Context& context, const Params& params, const Peer& peer) {
     ScanResult scan;
     const auto* certs = params.if_contains("certificates");
     if (!certs || !certs->is_array())
         return make_error(Errc::invalid_argument, "parameter \"certificates\" must be an array");
-    std::size_t index = 0;
-    for (const auto& v : certs->as_array()) {
-        auto c = found_certificate_from_json(v);
-        if (!c)
+    const auto& records = certs->as_array();
+    if (records.size() > kMaxReportedCertificates)
+        return make_error(Errc::invalid_argument,
+                          fmt::format("parameter \"certificates\": {} certificates, at most {} "
+                                      "in one report",
+                                      records.size(), kMaxReportedCertificates));
+    // Only the DER is taken from the message, and the service parses it itself; the owner is
+    // the OS-identified caller, whatever the message claims.
+    for (std::size_t index = 0; index < records.size(); ++index) {
+        const std::string name = fmt::format("certificates[{}]", index);
+        auto record = reported_certificate_from_json(records[index], kMaxReportedDerBytes);
+        if (!record && record.error().code == Errc::invalid_argument)
             return make_error(Errc::invalid_argument,
-                              fmt::format("certificates[{}]: {}", index, c.error().message));
-        c->owner = peer.user;  // the OS says who reported them, not the message
-        if (c->source != "store") c->source = "file";
-        scan.certificates.push_back(std::move(*c));
-        ++index;
+                              fmt::format("{}: {}", name, record.error().message));
+        if (!record) {
+            scan.failures.push_back(
+                {name, record.error().code, fmt::format("{}: {}", name, record.error().message)});
+            continue;
+        }
+        auto found = parse_reported_certificate(*record, peer.user);
+        if (!found) {
+            scan.failures.push_back({record->location.empty() ? name : record->location,
+                                     found.error().code,
+                                     fmt::format("{}: {}", name, found.error().message)});
+            continue;
+        }
+        scan.certificates.push_back(std::move(*found));
     }
     if (const auto* fails = params.if_contains("failures"); fails && fails->is_array()) {
         for (const auto& v : fails->as_array()) {
@@ -78,7 +108,9 @@ Reply report_certificates(Context& context, const Params& params, const Peer& pe
     if (auto st = context.pass.replace_reported_inventory("user:" + peer.user, scan); !st)
         return st.error();
     evaluate_after_change(context, "certificates reported");
-    return json::value(json::object{{"accepted", scan.certificates.size()}, {"owner", peer.user}});
+    return json::value(json::object{{"accepted", scan.certificates.size()},
+                                    {"failed", scan.failures.size()},
+                                    {"owner", peer.user}});
 }
 
 Reply bind(Context& context, const Params& params, const Peer& peer) {
@@ -88,6 +120,26 @@ Reply bind(Context& context, const Params& params, const Peer& peer) {
     if (!id) return id.error();
     auto c = changeable(context, *id, peer);
     if (!c) return c.error();
+    if (!peer.privileged) {
+        // Staff bind only what they reported themselves: a binding must not let one user's
+        // certificate (or the machine's) speak for a credential it was not found for.
+        auto entries = context.store.inventory();
+        if (!entries) return entries.error();
+        std::string wanted = *sha;
+        std::transform(wanted.begin(), wanted.end(), wanted.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        const bool reported_by_peer =
+            std::any_of(entries->begin(), entries->end(), [&](const InventoryEntry& e) {
+                return e.certificate.provenance == Provenance::reported &&
+                       e.certificate.owner == peer.user && e.certificate.info.sha256 == wanted;
+            });
+        if (!reported_by_peer)
+            return make_error(Errc::permission_denied,
+                              fmt::format("{} may bind only a certificate they reported "
+                                          "themselves; {} is not one (an administrator may bind "
+                                          "any)",
+                                          peer.user, *sha));
+    }
     if (auto st = context.store.bind_inventory(*sha, *id, actor_of(peer, params)); !st)
         return st.error();
     context.pass.inventory_changed();

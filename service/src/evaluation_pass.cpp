@@ -191,7 +191,10 @@ Status EvaluationPass::match_certificates() {
     if (!credentials) return credentials.error();
     Actor actor{platform::current_user(), "service"};
     bool rebound = false;
-    for (const auto& c : *credentials) {
+    for (auto& c : *credentials) {
+        // store_user is site configuration, not kept in the store: read it as configured now.
+        for (const auto& configured : config_->credentials)
+            if (configured.id == c.id) c.store_user = configured.store_user;
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
         if (!kind) continue;
         if (kind->rule == Rule::certificate_validity) {
@@ -206,8 +209,7 @@ Status EvaluationPass::match_certificates() {
             // Issued certificates seen on this machine are a floor for the count.
             const CredentialKind* cert_kind = config_->catalog.kind(c.system, kind->counts_kind);
             if (!cert_kind) continue;
-            Credential probe = c;
-            int seen = count_matching(probe, *cert_kind, inventory);
+            int seen = count_matching(c, *cert_kind, inventory);
             if (seen > c.issued)
                 if (auto st = store_.set_issued(c.id, seen, actor); !st) return st.error();
         } else if (kind->rule == Rule::document_age && !c.document_path.empty()) {

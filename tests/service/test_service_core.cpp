@@ -14,6 +14,7 @@
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/ipc/ipc_client.hpp"
 #include "credwatch/notify/event_ids.hpp"
+#include "credwatch/notify/mail.hpp"
 #include "credwatch/notify/metrics.hpp"
 #include "credwatch/notify/system_log.hpp"
 #include "credwatch/platform/platform.hpp"
@@ -1013,6 +1014,225 @@ TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateATrayReportsIsListedBu
     for (const auto& f : inventory.at("failures").as_array())
         if (f.as_object().at("path") == "/home/alice/certs/old.p12") listed = true;
     EXPECT_TRUE(listed) << json::serialize(inventory.at("failures"));
+}
+
+// --- reports from a user's tray ---------------------------------------------------------------
+
+// A report record as the tray sends it: the DER, and where it was found.
+json::object der_record(std::string_view der, std::string_view location = "CurrentUser\\My",
+                        std::string_view source = "store") {
+    return {{"der", mail::base64(der)}, {"location", location}, {"source", source}};
+}
+
+// The inventory's certificate records with one SHA-256 (or all, when sha256 is empty).
+std::vector<json::object> inventory_records(Core& core, std::string_view sha256 = {}) {
+    std::vector<json::object> out;
+    json::object inv = core.ok("inventory");
+    for (const auto& c : inv["certificates"].as_array())
+        if (sha256.empty() || str(c.at("sha256")) == sha256) out.push_back(c.as_object());
+    return out;
+}
+
+class ServiceCoreReportTest : public ServiceCoreCertificateTest {
+  protected:
+    // The client certificate credential (a machine credential) with, optionally, store_user;
+    // the issuance quota, whose certificates the site matches by subject in CurrentUser\My.
+    fs::path write_report_site(std::string_view store_user = {}) {
+        fs::path site = write_site();
+        std::string text = test::read_file(site);
+        if (!store_user.empty()) {
+            const std::string id_line = "id = \"orca-cloud/client-certificate\"\n";
+            text.insert(text.find(id_line) + id_line.size(),
+                        fmt::format("store_user = \"{}\"\n", store_user));
+        }
+        text +=
+            "\n[[credential]]\n"
+            "id = \"cancer-registry/certificate-issuance\"\n"
+            "system = \"cancer-registry\"\n"
+            "kind = \"certificate-issuance\"\n\n"
+            "[kind.\"cancer-registry/service-certificate\"]\n"
+            "match = { subject_contains = [\"Soliton\"], stores = ['CurrentUser\\My'] }\n";
+        write_file(site, text);
+        return site;
+    }
+
+    test::TestCert soliton_cert(const std::string& serial) {
+        test::CertSpec spec;
+        spec.common_name = "Soliton service " + serial;
+        spec.serial_hex = serial;
+        return test::make_self_signed(spec);
+    }
+
+    const Peer alice_{"alice", false};
+    const Peer bob_{"bob", false};
+};
+
+TEST_F(ServiceCoreReportTest, AReportIsDescribedFromItsDerAndNotFromWhatItAsserts) {
+    auto core = make(write_report_site());
+    ASSERT_STARTED(core);
+    test::TestCert real = client_cert(90, "5a5a");
+    // Asserted facts of another certificate beside the DER of a real one: only the DER counts.
+    json::object forged = der_record(real.der());
+    forged["subject"] = "CN=forged";
+    forged["issuer"] = "CN=forged CA";
+    forged["not_after"] = "2099-01-01T00:00:00Z";
+    forged["sha256"] = std::string(64, 'a');
+    forged["owner"] = "machine";
+    json::object not_base64{{"der", "%%% not base64 %%%"}, {"location", "CurrentUser\\My"}};
+    json::object not_der = der_record("this is no certificate at all");
+    json::object reply = core->ok(
+        "report_certificates",
+        {{"certificates", json::array{forged, not_base64, not_der}}, {"client", "tray"}}, alice_);
+    EXPECT_EQ(reply["accepted"].as_int64(), 1) << json::serialize(reply);
+    EXPECT_EQ(reply["failed"].as_int64(), 2) << json::serialize(reply);
+    EXPECT_EQ(str(reply["owner"]), "alice");
+
+    auto records = inventory_records(*core, test::sha256_hex(real.der()));
+    ASSERT_EQ(records.size(), 1u) << json::serialize(core->ok("inventory"));
+    EXPECT_NE(str(records[0]["subject"]).find("ORCA client 5a5a"), std::string::npos);
+    EXPECT_EQ(records[0]["subject"], records[0]["issuer"]) << "self-signed, as the DER says";
+    EXPECT_EQ(
+        str(records[0]["not_after"]),
+        format_utc(std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() + 90 * 24h)));
+    EXPECT_EQ(str(records[0]["sha1"]), test::sha1_hex(real.der()));
+    EXPECT_EQ(str(records[0]["owner"]), "alice") << "the OS-identified caller, not the message";
+    EXPECT_TRUE(inventory_records(*core, std::string(64, 'a')).empty());
+    for (const auto& c : inventory_records(*core))
+        EXPECT_NE(str(c.at("subject")), "CN=forged") << json::serialize(c);
+
+    // The two records that do not decode are failures naming their index, not certificates.
+    json::object inv = core->ok("inventory");
+    std::string failures = json::serialize(inv["failures"]);
+    bool base64_failure = false, der_failure = false;
+    for (const auto& f : inv["failures"].as_array()) {
+        const std::string error = str(f.at("error"));
+        if (error.starts_with("certificates[1]: ") && error.find("base64") != std::string::npos)
+            base64_failure = true;
+        if (error.starts_with("certificates[2]: DER certificate: ")) der_failure = true;
+    }
+    EXPECT_TRUE(base64_failure) << failures;
+    EXPECT_TRUE(der_failure) << failures;
+
+    // The asserted-fields form without DER is refused, naming the missing field; the earlier
+    // report stays.
+    json::object asserted{{"path", "CurrentUser\\My"},
+                          {"source", "store"},
+                          {"owner", "alice"},
+                          {"subject", "CN=forged"},
+                          {"issuer", "CN=forged CA"},
+                          {"serial", "01"},
+                          {"not_before", "2020-01-01T00:00:00Z"},
+                          {"not_after", "2099-01-01T00:00:00Z"},
+                          {"sha1", std::string(40, 'b')},
+                          {"sha256", std::string(64, 'b')}};
+    json::object refused =
+        core->request("report_certificates", {{"certificates", json::array{asserted}}}, alice_);
+    EXPECT_EQ(Core::code_of(refused), "invalid_argument") << json::serialize(refused);
+    EXPECT_NE(Core::message_of(refused).find("\"der\""), std::string::npos)
+        << Core::message_of(refused);
+    EXPECT_NE(Core::message_of(refused).find("certificates[0]"), std::string::npos);
+    EXPECT_EQ(inventory_records(*core, test::sha256_hex(real.der())).size(), 1u);
+    EXPECT_TRUE(inventory_records(*core, std::string(64, 'b')).empty());
+}
+
+TEST_F(ServiceCoreReportTest, AUsersReportDoesNotMoveAMachineCredential) {
+    fs::path site = write_report_site();
+    test::TestCert scanned = client_cert(20, "1423");
+    write_p12(scanned);
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    json::object before = core->row(kClientCert);
+    ASSERT_EQ(str(before["state"]), "due_soon") << json::serialize(before);
+    const std::int64_t generation = before["generation"].as_int64();
+    const std::int64_t issued = core->row(kIssuance)["issued"].as_int64();
+    core->take(kClientCert);
+
+    // A renewed-looking certificate (a real one) as if from alice's folder, and two issued
+    // service certificates in her store.
+    test::TestCert renewed = client_cert(400, "1424");
+    const std::string renewed_sha = test::sha256_hex(renewed.der());
+    core->ok(
+        "report_certificates",
+        {{"certificates",
+          json::array{der_record(renewed.der(), "/home/alice/client1423.p12", "file"),
+                      der_record(soliton_cert("01").der()), der_record(soliton_cert("02").der())}}},
+        alice_);
+    ASSERT_EQ(inventory_records(*core, renewed_sha).size(), 1u) << "listed in her inventory";
+    EXPECT_EQ(str(inventory_records(*core, renewed_sha)[0]["owner"]), "alice");
+
+    json::object after = core->row(kClientCert);
+    EXPECT_EQ(str(after["state"]), "due_soon") << json::serialize(after);
+    EXPECT_EQ(after["generation"].as_int64(), generation);
+    EXPECT_EQ(str(after["certificate"].at("sha256")), test::sha256_hex(scanned.der()));
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), issued);
+
+    // Bound by alice herself (she may bind what she reported): still not the machine's.
+    core->ok("bind", {{"sha256", renewed_sha}, {"credential", kClientCert}}, alice_);
+    json::object bound = core->row(kClientCert);
+    EXPECT_EQ(bound["generation"].as_int64(), generation) << json::serialize(bound);
+    EXPECT_EQ(str(bound["certificate"].at("sha256")), test::sha256_hex(scanned.der()));
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), issued);
+    EXPECT_TRUE(core->take(kClientCert).empty());
+}
+
+TEST_F(ServiceCoreReportTest, TheStoreUsersReportMovesItForwardAndNeverBack) {
+    fs::path site = write_report_site("alice");
+    test::TestCert scanned = client_cert(20, "1423");
+    write_p12(scanned);
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    const std::int64_t generation = core->row(kClientCert)["generation"].as_int64();
+    const std::int64_t issued = core->row(kIssuance)["issued"].as_int64();
+
+    // bob is not the store user: nothing moves.
+    test::TestCert renewed = client_cert(400, "1424");
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(renewed.der(), "client1424.p12", "file")}}},
+             bob_);
+    EXPECT_EQ(core->row(kClientCert)["generation"].as_int64(), generation);
+
+    // alice is: a renewal, a new generation.
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(renewed.der(), "client1424.p12", "file")}}},
+             alice_);
+    json::object row = core->row(kClientCert);
+    EXPECT_EQ(str(row["state"]), "ok") << json::serialize(row);
+    EXPECT_EQ(row["generation"].as_int64(), generation + 1);
+    EXPECT_EQ(str(row["certificate"].at("sha256")), test::sha256_hex(renewed.der()));
+
+    // A later report of an older certificate does not move the generation back.
+    test::TestCert older = client_cert(100, "1422");
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(older.der(), "client1422.p12", "file")}}},
+             alice_);
+    EXPECT_EQ(core->row(kClientCert)["generation"].as_int64(), generation + 1);
+    // store_user names the client certificate's user only: the quota is not hers.
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), issued);
+}
+
+TEST_F(ServiceCoreReportTest, StaffBindOnlyACertificateTheyReportedThemselves) {
+    fs::path site = write_report_site();
+    test::TestCert scanned = client_cert(20, "1423");
+    write_p12(scanned);
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    test::TestCert alices = client_cert(300, "a11c");
+    const std::string sha = test::sha256_hex(alices.der());
+    core->ok("report_certificates", {{"certificates", json::array{der_record(alices.der())}}},
+             alice_);
+
+    json::object refused =
+        core->request("bind", {{"sha256", sha}, {"credential", kClientCert}}, bob_);
+    EXPECT_EQ(Core::code_of(refused), "permission_denied") << json::serialize(refused);
+    EXPECT_NE(Core::message_of(refused).find("reported"), std::string::npos);
+    // Nor the machine's own certificate.
+    EXPECT_EQ(core->error(
+                  "bind",
+                  {{"sha256", test::sha256_hex(scanned.der())}, {"credential", kClientCert}}, bob_),
+              "permission_denied");
+    // alice may bind hers; an administrator may bind any.
+    core->ok("bind", {{"sha256", sha}, {"credential", kClientCert}}, alice_);
+    core->ok("bind", {{"sha256", sha}, {"credential", kClientCert}}, kAdmin);
 }
 
 TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningConfiguration) {

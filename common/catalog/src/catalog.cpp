@@ -446,14 +446,14 @@ constexpr std::array<std::string_view, 3> kCatalogKeys{"format", "system", "proc
 constexpr std::array<std::string_view, 6> kSystemKeys{
     "id", "name_ja", "name_en", "description_ja", "description_en", "kind"};
 constexpr std::array<std::string_view, 2> kSystemExtensionKeys{"id", "kind"};
-constexpr std::array<std::string_view, 14> kKindKeys{
-    "id",      "rule",          "name_ja",    "name_en",    "note_ja",
-    "note_en", "lifetime_days", "limit",      "thresholds", "overdue_repeat_days",
-    "per",     "match",         "procedures", "counts_kind"};
-constexpr std::array<std::string_view, 11> kKindOverrideKeys{
+constexpr std::array<std::string_view, 15> kKindKeys{
+    "id",      "rule",          "name_ja",    "name_en",     "note_ja",
+    "note_en", "lifetime_days", "limit",      "thresholds",  "overdue_repeat_days",
+    "per",     "match",         "procedures", "counts_kind", "store_user"};
+constexpr std::array<std::string_view, 12> kKindOverrideKeys{
     "name_ja",       "name_en", "note_ja",    "note_en",
     "lifetime_days", "limit",   "thresholds", "overdue_repeat_days",
-    "per",           "match",   "procedures"};
+    "per",           "match",   "procedures", "store_user"};
 constexpr std::array<std::string_view, 4> kMatchKeys{"file_patterns", "issuer_contains",
                                                      "subject_contains", "stores"};
 constexpr std::array<std::string_view, 10> kProcedureKeys{
@@ -483,8 +483,32 @@ constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "a
 constexpr std::array<std::string_view, 4> kBackupKeys{"daily", "weekly", "monthly", "folder"};
 constexpr std::array<std::string_view, 3> kRetentionKeys{"audit_years", "reminders_years",
                                                          "outbox_years"};
-constexpr std::array<std::string_view, 8> kCredentialKeys{
-    "id", "system", "kind", "label", "owner", "document_path", "limit", "lifetime_days"};
+constexpr std::array<std::string_view, 9> kCredentialKeys{"id",    "system",        "kind",
+                                                          "label", "owner",         "document_path",
+                                                          "limit", "lifetime_days", "store_user"};
+
+// store_user: the OS user whose reports may satisfy a machine credential (docs/catalog.md).
+// Empty when absent or wrong (the failure is in the diagnostics).
+template <class Fields>
+std::string store_user_field(Fields& f, std::optional<Rule> rule, bool machine) {
+    auto v = f.text("store_user", false, true);
+    if (!v) return {};
+    const bool control = std::any_of(v->begin(), v->end(),
+                                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20; });
+    if (rule && *rule != Rule::certificate_validity && *rule != Rule::issuance_quota)
+        f.fail("store_user",
+               "field \"store_user\" is used only by certificate_validity and "
+               "issuance_quota (remove it)");
+    else if (!machine)
+        f.fail("store_user",
+               "field \"store_user\" is only for a machine credential (a user's "
+               "own credential takes that user's reports already)");
+    else if (control || *v == "machine" || trim(*v) != *v)
+        f.fail("store_user", "field \"store_user\" must be an OS user name (found " + q(*v) + ")");
+    else
+        return *v;
+    return {};
+}
 
 // ------------------------------------------------------------------------------------------
 // The catalog reader: systems, kinds and procedures. Used for catalog.toml and for the
@@ -803,6 +827,7 @@ class CatalogReader {
                 k.per = *v;
         }
         if (is_new && k.per.empty()) k.per = "machine";
+        if (f.has("store_user")) k.store_user = store_user_field(f, rule, k.per == "machine");
 
         if (f.has("match")) {
             if (rule && *rule != Rule::certificate_validity)
@@ -1244,6 +1269,8 @@ void SiteReader::credential(const toml::node& node) {
         }
         if (auto v = f.text("label", false, false)) c.label = *v;
         if (auto v = f.text("owner", false, true)) c.owner = *v;
+        c.store_user = store_user_field(f, kind ? std::optional(kind->rule) : std::nullopt,
+                                        c.owner == "machine");
         const std::string rule_name = kind ? std::string(to_string(kind->rule)) : std::string();
         if (auto v = f.text("document_path", false, true)) {
             if (kind && kind->rule != Rule::document_age)

@@ -61,7 +61,7 @@ struct ParseOutcome {
 // The shared parser. password_loader is called only for PKCS#12 content.
 template <class PasswordLoader>
 ParseOutcome parse_any(std::string_view bytes, std::string_view name,
-                       PasswordLoader&& password_loader) {
+                       PasswordLoader&& password_loader, std::vector<std::string>* ders = nullptr) {
     ParseOutcome outcome;
     if (bytes.empty()) {
         outcome.result = make_error(Errc::parse_error,
@@ -86,12 +86,13 @@ ParseOutcome parse_any(std::string_view bytes, std::string_view name,
     }
     switch (format) {
         case Format::pem:
-            outcome.result = parse_pem(bytes, name);
+            outcome.result = parse_pem(bytes, name, ders);
             break;
         case Format::der_certificate: {
             auto info = parse_der_certificate(bytes, name);
             if (info) {
                 outcome.result = std::vector<CertificateInfo>{std::move(*info)};
+                if (ders) ders->emplace_back(bytes);
             } else {
                 outcome.result = info.error();
             }
@@ -104,7 +105,7 @@ ParseOutcome parse_any(std::string_view bytes, std::string_view name,
                 outcome.result = source.error();
                 break;
             }
-            outcome.result = parse_pkcs12(bytes, name, source->source);
+            outcome.result = parse_pkcs12(bytes, name, source->source, ders);
             break;
         }
         case Format::unknown:
@@ -140,6 +141,25 @@ Result<std::vector<CertificateInfo>> read_certificate_file(const std::filesystem
     return detail::read_certificate_file_detailed(path, platform::Links::follow).result;
 }
 
+Result<std::vector<std::string>> read_certificate_file_der(const std::filesystem::path& path) {
+    std::vector<std::string> ders;
+    auto outcome = detail::read_certificate_file_detailed(path, platform::Links::follow, &ders);
+    if (!outcome.result) return outcome.result.error();
+    return ders;
+}
+
+Result<FoundCertificate> parse_reported_certificate(const ReportedCertificate& reported,
+                                                    std::string_view owner) {
+    CW_TRY_ASSIGN(info, describe_der(reported.der));
+    FoundCertificate found;
+    found.location = reported.location;
+    found.source = reported.source == "store" ? "store" : "file";
+    found.owner = std::string(owner);
+    found.info = std::move(info);
+    found.provenance = Provenance::reported;
+    return found;
+}
+
 namespace detail {
 
 std::string path_to_utf8(const std::filesystem::path& path) {
@@ -168,7 +188,8 @@ std::filesystem::path password_file_for(const std::filesystem::path& path) {
 }
 
 FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path,
-                                               platform::Links links) {
+                                               platform::Links links,
+                                               std::vector<std::string>* ders) {
     const std::string name = path_to_utf8(path);
     FileReadOutcome outcome;
     auto content = read_whole_file(path, name, links);
@@ -213,7 +234,7 @@ FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path
         loaded.source.from_file = &password;
         return loaded;
     };
-    auto parsed = parse_any(*content, name, loader);
+    auto parsed = parse_any(*content, name, loader, ders);
     outcome.result = std::move(parsed.result);
     outcome.pkcs12 = parsed.pkcs12;
     return outcome;

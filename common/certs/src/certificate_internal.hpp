@@ -28,8 +28,10 @@ struct FileReadOutcome {
 
 // read_certificate_file, also telling whether the file was PKCS#12. Links::refuse for a file
 // found in a folder walk (a link put there since the walk is not followed), Links::follow for
-// a path named by the caller. The .pass file is never read through a link.
+// a path named by the caller. The .pass file is never read through a link. `ders`, when given,
+// receives the DER encoding of each certificate read.
 FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path,
-                                               platform::Links links);
+                                               platform::Links links,
+                                               std::vector<std::string>* ders = nullptr);
 
 }  // namespace credwatch::detail

@@ -70,8 +70,9 @@ std::string truncation_message(std::string_view name, const DerFrame& frame, std
 
 // --- PEM (pem.cpp) ---------------------------------------------------------------------------
 
-[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes,
-                                                             std::string_view name);
+// `ders`, when given, receives each certificate's DER encoding beside its description.
+[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pem(
+    std::string_view bytes, std::string_view name, std::vector<std::string>* ders = nullptr);
 
 // --- PKCS#12 (pkcs12.cpp) --------------------------------------------------------------------
 
@@ -110,8 +111,8 @@ constexpr std::uint64_t kMaxPkcs12Iterations = 10'000'000;
 
 // Strips a UTF-8 BOM and trailing CR, LF, spaces and tabs.
 void normalise_password(std::string& text);
-[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes,
-                                                                std::string_view name,
-                                                                const PasswordSource& source);
+[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pkcs12(
+    std::string_view bytes, std::string_view name, const PasswordSource& source,
+    std::vector<std::string>* ders = nullptr);
 
 }  // namespace credwatch::detail

@@ -77,7 +77,8 @@ bool is_certificate_label(std::string_view label) {
 
 // Every CERTIFICATE block (also "X509 CERTIFICATE" and "TRUSTED CERTIFICATE", whose trust
 // settings after the certificate are ignored); other blocks (keys, CRLs) are skipped.
-Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::string_view name) {
+Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::string_view name,
+                                               std::vector<std::string>* ders) {
     constexpr std::string_view kBegin = "-----BEGIN ";
     constexpr std::string_view kDashes = "-----";
     constexpr std::string_view kEnd = "-----END ";
@@ -135,6 +136,7 @@ Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::stri
         }
         CW_TRY_ASSIGN(info, parse_der_certificate(der, name));
         certificates.push_back(std::move(info));
+        if (ders) ders->push_back(der);
     }
     if (certificates.empty()) {
         return make_error(Errc::parse_error,

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,7 +83,8 @@ Error password_error(std::string_view name, const PasswordSource& source) {
 }
 
 Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::string_view name,
-                                std::vector<CertificateInfo>& out, int depth) {
+                                std::vector<CertificateInfo>& out, std::vector<std::string>* ders,
+                                int depth) {
     if (depth > 8) {
         return make_error(Errc::parse_error,
                           fmt::format("{}: PKCS#12 safe contents nested too deeply", name));
@@ -91,8 +93,8 @@ Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::stri
         const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags, i);
         const int nid = PKCS12_SAFEBAG_get_nid(bag);
         if (nid == NID_safeContentsBag) {
-            auto nested =
-                collect_bag_certificates(PKCS12_SAFEBAG_get0_safes(bag), name, out, depth + 1);
+            auto nested = collect_bag_certificates(PKCS12_SAFEBAG_get0_safes(bag), name, out, ders,
+                                                   depth + 1);
             if (!nested) return nested;
             continue;
         }
@@ -106,6 +108,19 @@ Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::stri
         }
         CW_TRY_ASSIGN(info, describe(cert.get(), name));
         out.push_back(std::move(info));
+        if (ders) {
+            unsigned char* encoded = nullptr;
+            const int length = i2d_X509(cert.get(), &encoded);
+            if (length <= 0) {
+                const auto errors = log_openssl_failure("i2d_X509", name);
+                return make_error(Errc::crypto_error,
+                                  fmt::format("{}: {}", name,
+                                              with_reason("cannot encode a certificate", errors)));
+            }
+            ders->emplace_back(reinterpret_cast<const char*>(encoded),
+                               static_cast<std::size_t>(length));
+            OPENSSL_free(encoded);
+        }
     }
     return {};
 }
@@ -118,7 +133,8 @@ struct ExtractFailure {
 };
 
 boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_certificates(
-    PKCS12* p12, const Pkcs12Password& password, std::string_view name) {
+    PKCS12* p12, const Pkcs12Password& password, std::string_view name,
+    std::vector<std::string>* ders) {
     ERR_clear_error();
     ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12));
     if (!safes) {
@@ -129,6 +145,7 @@ boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_cert
             false};
     }
     std::vector<CertificateInfo> certificates;
+    std::vector<std::string> encoded;  // handed over only when every bag was read
     for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
         PKCS7* safe = sk_PKCS7_value(safes.get(), i);
         ossl::SafeBagStackPtr bags;
@@ -165,7 +182,8 @@ boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_cert
         } else {
             continue;  // enveloped data (public-key privacy mode) is not used for certificates
         }
-        auto status = collect_bag_certificates(bags.get(), name, certificates, 0);
+        auto status =
+            collect_bag_certificates(bags.get(), name, certificates, ders ? &encoded : nullptr, 0);
         if (!status) return ExtractFailure{status.error(), false};
     }
     if (certificates.empty()) {
@@ -174,6 +192,7 @@ boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_cert
                        fmt::format("{}: the PKCS#12 file holds no certificate", name)),
             false};
     }
+    if (ders) std::move(encoded.begin(), encoded.end(), std::back_inserter(*ders));
     return certificates;
 }
 
@@ -286,7 +305,8 @@ Status detail::check_pkcs12_work_limits(PKCS12* p12, std::string_view name) {
 namespace detail {
 
 Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::string_view name,
-                                                  const PasswordSource& source) {
+                                                  const PasswordSource& source,
+                                                  std::vector<std::string>* ders) {
     load_openssl_providers();
     ERR_clear_error();
     const auto* cursor = reinterpret_cast<const unsigned char*>(bytes.data());
@@ -309,7 +329,7 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
         for (const auto& candidate : candidates) {
             ERR_clear_error();
             if (PKCS12_verify_mac(p12.get(), candidate.pass, candidate.length) == 1) {
-                auto extracted = extract_certificates(p12.get(), candidate, name);
+                auto extracted = extract_certificates(p12.get(), candidate, name, ders);
                 if (extracted) return std::move(*extracted);
                 return extracted.error().error;
             }
@@ -327,7 +347,7 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
 
     // No MAC: a wrong password shows up as a failed decryption.
     for (const auto& candidate : candidates) {
-        auto extracted = extract_certificates(p12.get(), candidate, name);
+        auto extracted = extract_certificates(p12.get(), candidate, name, ders);
         if (extracted) return std::move(*extracted);
         if (!extracted.error().decryption_failed) return extracted.error().error;
     }

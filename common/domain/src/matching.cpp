@@ -27,11 +27,26 @@ bool bound_to(const InventoryEntry& entry, const Credential& credential) {
     return !credential.id.empty() && entry.bound_credential == credential.id;
 }
 
-bool owner_fits(const Credential& credential, const FoundCertificate& cert) {
-    return credential.owner == "machine" || credential.owner == cert.owner;
+}  // namespace
+
+const std::string& store_user_of(const Credential& credential, const CredentialKind& kind) {
+    return credential.store_user.empty() ? kind.store_user : credential.store_user;
 }
 
-}  // namespace
+bool may_satisfy(const Credential& credential, const CredentialKind& kind,
+                 const FoundCertificate& cert) {
+    switch (cert.provenance) {
+        case Provenance::scanned:
+            return credential.owner == "machine" || credential.owner == cert.owner;
+        case Provenance::reported:
+            if (credential.owner == "machine") {
+                const std::string& store_user = store_user_of(credential, kind);
+                return !store_user.empty() && store_user == cert.owner;
+            }
+            return credential.owner == cert.owner;
+    }
+    return false;
+}
 
 bool glob_match(std::string_view pattern, std::string_view name) {
     std::size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
@@ -78,11 +93,16 @@ std::optional<FoundCertificate> best_match(const Credential& credential, const C
     auto consider = [&](const FoundCertificate& c) {
         if (!best || c.info.not_after > best->info.not_after) best = &c;
     };
+    // A binding picks among the certificates that may satisfy the credential; it does not
+    // lift the owner rule (a user can bind what they reported to a machine credential).
     for (const auto& entry : inventory)
-        if (bound_to(entry, credential)) consider(entry.certificate);
+        if (bound_to(entry, credential) && (entry.certificate.provenance == Provenance::scanned ||
+                                            may_satisfy(credential, kind, entry.certificate)))
+            consider(entry.certificate);
     if (!best) {
         for (const auto& entry : inventory) {
-            if (entry.bound_credential.empty() && owner_fits(credential, entry.certificate) &&
+            if (entry.bound_credential.empty() &&
+                may_satisfy(credential, kind, entry.certificate) &&
                 matches(kind.match, entry.certificate))
                 consider(entry.certificate);
         }
@@ -95,9 +115,11 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
                    const std::vector<InventoryEntry>& inventory) {
     std::set<std::string> seen;
     for (const auto& entry : inventory) {
-        if (bound_to(entry, credential) ||
-            (owner_fits(credential, entry.certificate) && matches(kind.match, entry.certificate)))
-            seen.insert(entry.certificate.info.sha256);
+        const FoundCertificate& cert = entry.certificate;
+        const bool allowed = may_satisfy(credential, kind, cert);
+        const bool bound =
+            bound_to(entry, credential) && (allowed || cert.provenance == Provenance::scanned);
+        if (bound || (allowed && matches(kind.match, cert))) seen.insert(cert.info.sha256);
     }
     return static_cast<int>(seen.size());
 }

@@ -311,6 +311,69 @@ Result<FoundCertificate> found_certificate_from_json(const json::value& value) {
     return c;
 }
 
+namespace {
+
+int base64_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// RFC 4648 base64 with padding, nothing else (no line breaks, no URL alphabet).
+std::optional<std::string> decode_base64(std::string_view text) {
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        const bool last = i + 4 == text.size();
+        const std::size_t padding =
+            !last ? 0 : (text[i + 3] == '=' ? (text[i + 2] == '=' ? 2 : 1) : 0);
+        std::uint32_t group = 0;
+        for (std::size_t j = 0; j < 4; ++j) {
+            const int v = j >= 4 - padding ? 0 : base64_value(text[i + j]);
+            if (v < 0) return std::nullopt;
+            group = (group << 6U) | static_cast<std::uint32_t>(v);
+        }
+        out.push_back(static_cast<char>((group >> 16U) & 0xFFU));
+        if (padding < 2) out.push_back(static_cast<char>((group >> 8U) & 0xFFU));
+        if (padding < 1) out.push_back(static_cast<char>(group & 0xFFU));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<ReportedCertificate> reported_certificate_from_json(const json::value& value,
+                                                           std::size_t max_der_bytes) {
+    if (!value.is_object())
+        return make_error(Errc::invalid_argument, "a certificate must be an object");
+    const json::object& o = value.as_object();
+    const auto* der = o.if_contains("der");
+    if (!der)
+        return make_error(Errc::invalid_argument,
+                          "field \"der\" is missing: a report carries each certificate's DER "
+                          "(base64); asserted subject, issuer, dates and thumbprints are not "
+                          "accepted");
+    ReportedCertificate c;
+    c.location = string_field(o, "location");
+    c.source = string_field(o, "source") == "store" ? "store" : "file";
+    if (!der->is_string())
+        return make_error(Errc::parse_error, "field \"der\" must be a base64 string");
+    const std::string_view text = der->as_string();
+    if (text.size() / 4 * 3 > max_der_bytes)
+        return make_error(Errc::parse_error,
+                          fmt::format("field \"der\": {} base64 characters, more than a "
+                                      "certificate of at most {} bytes",
+                                      text.size(), max_der_bytes));
+    auto bytes = decode_base64(text);
+    if (!bytes) return make_error(Errc::parse_error, "field \"der\" is not base64 (RFC 4648)");
+    c.der = std::move(*bytes);
+    return c;
+}
+
 Result<ScanFailure> scan_failure_from_json(const json::value& value) {
     if (!value.is_object())
         return make_error(Errc::invalid_argument, "a failure must be an object");

@@ -98,7 +98,8 @@ Result<std::vector<InventoryEntry>> Store::inventory() {
                          "          WHERE b.sha256 = i.sha256), "
                          "         (SELECT c.id FROM credentials c "
                          "          WHERE c.certificate_sha256 = i.sha256 ORDER BY c.id LIMIT 1), "
-                         "         '') "
+                         "         ''), "
+                         "substr(i.origin, 1, 5) = 'user:' "
                          "FROM inventory i ORDER BY i.origin, i.location, i.sha256"));
         return collect_rows(s, [](const Statement& row) {
             InventoryEntry e;
@@ -118,6 +119,9 @@ Result<std::vector<InventoryEntry>> Store::inventory() {
             e.first_seen = row.time(12);
             e.last_seen = row.time(13);
             e.bound_credential = row.text(14);
+            // Origins "user:<name>" hold reports (EvaluationPass::replace_reported_inventory).
+            e.certificate.provenance =
+                row.int64(15) != 0 ? Provenance::reported : Provenance::scanned;
             return e;
         });
     });

@@ -8,8 +8,15 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace credwatch {
+
+// A user's store certificates as encoded, for a report to the service.
+struct StoreCertificates {
+    std::vector<ReportedCertificate> certificates;  // source "store", location "CurrentUser\\My"
+    std::vector<ScanFailure> failures;              // a store that could not be opened
+};
 
 #ifdef _WIN32
 inline constexpr bool kHasSystemCertificateStores = true;
@@ -22,6 +29,9 @@ inline constexpr bool kHasSystemCertificateStores = true;
 // CurrentUser\My and CurrentUser\Root of the account this process runs as (the tray, in the
 // user's session); owner = `owner` (the user's name).
 [[nodiscard]] Result<ScanResult> scan_user_stores(std::string_view owner);
+
+// The same stores, each certificate's DER (pbCertEncoded) as it is: what the tray reports.
+[[nodiscard]] Result<StoreCertificates> read_user_stores();
 #else
 inline constexpr bool kHasSystemCertificateStores = false;
 [[nodiscard]] inline Result<ScanResult> scan_machine_stores() {
@@ -29,6 +39,9 @@ inline constexpr bool kHasSystemCertificateStores = false;
 }
 [[nodiscard]] inline Result<ScanResult> scan_user_stores(std::string_view) {
     return ScanResult{};
+}
+[[nodiscard]] inline Result<StoreCertificates> read_user_stores() {
+    return StoreCertificates{};
 }
 #endif
 

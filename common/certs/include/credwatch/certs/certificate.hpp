@@ -24,6 +24,17 @@ namespace credwatch {
     std::string_view bytes, std::string_view name_for_errors);
 [[nodiscard]] Result<CertificateInfo> describe_der(std::string_view der);
 
+// The DER encoding of each certificate one file holds (as read_certificate_file reads it, the
+// .pass file included), in file order: what a tray sends the service.
+[[nodiscard]] Result<std::vector<std::string>> read_certificate_file_der(
+    const std::filesystem::path& path);
+
+// A certificate of a user's report, described from its DER alone by the same reader as files
+// (describe_der): nothing the client asserted about it is used. Provenance::reported, owned by
+// `owner` (the OS-identified caller); the location is the client's, for display only.
+[[nodiscard]] Result<FoundCertificate> parse_reported_certificate(
+    const ReportedCertificate& reported, std::string_view owner);
+
 // What a streaming scan reports as it goes, instead of collecting a ScanResult.
 struct ScanVisitor {
     // Each certificate, in location order (files sorted, certificates in file order).

@@ -23,12 +23,29 @@ struct CertificateInfo {
     std::vector<std::string> key_usage;  // "digitalSignature", "keyEncipherment", ...
 };
 
+// Who found a certificate. The service trusts a user's report only as far as that user goes:
+// a report satisfies that user's own credentials, or a machine credential whose site
+// configuration names the user as `store_user` (matching.hpp).
+enum class Provenance {
+    scanned,   // the service's own folder scan or machine stores
+    reported,  // a user's tray, DER parsed by the service; owner is the OS-identified caller
+};
+
 // A certificate found somewhere: a file (path), or an OS store ("LocalMachine\\My").
 struct FoundCertificate {
     std::string location;  // file path (UTF-8) or store name
     std::string source;    // "file" or "store"
     std::string owner;     // "machine" or the OS user whose store / folder it came from
     CertificateInfo info;
+    Provenance provenance = Provenance::scanned;
+};
+
+// One certificate of a user's report as it arrived: only its encoding is taken from the
+// client; every fact about it comes from parsing `der` (certs/).
+struct ReportedCertificate {
+    std::string location;  // store or file name the client says it came from
+    std::string source;    // "file" or "store"
+    std::string der;       // the certificate's DER bytes
 };
 
 // A file that could not be read; the scan goes on.

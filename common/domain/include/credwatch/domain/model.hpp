@@ -75,6 +75,9 @@ struct CredentialKind {
     std::vector<std::string> procedures;  // ids, first is the main one
     // For issuance_quota: the certificate kind whose issuances this quota counts.
     std::string counts_kind;
+    // The OS user whose own store holds a machine credential's certificate: that user's report
+    // may satisfy it (no other report can). Empty: only the service's own scans.
+    std::string store_user;
 };
 
 struct System {
@@ -102,6 +105,7 @@ struct Credential {
     std::string certificate_sha256;
     std::string certificate_location;
     std::string source = "user";  // "config" when it came from the site configuration
+    std::string store_user;       // overrides the kind's store_user (site configuration)
 };
 
 // What a credential's deadline looks like at one instant.

@@ -47,8 +47,14 @@ std::vector<InventoryEntry> inventory_entries_from_json(const boost::json::value
 // A procedure as the `catalog` method returns it (to_json(Procedure)).
 [[nodiscard]] Result<Procedure> procedure_from_json(const boost::json::value& value);
 
-// Certificates reported by a client (the tray's per-user stores), validated field by field.
+// A certificate record as clients read it (`inventory`, `credwatch scan --json`).
 [[nodiscard]] Result<FoundCertificate> found_certificate_from_json(const boost::json::value& value);
+// One record of a `report_certificates` request: `der` (base64) decoded, and the client's
+// `location` and `source`. Errc::invalid_argument when it is not a record (not an object, or no
+// `der`: the asserted-fields form of earlier versions); Errc::parse_error when `der` is not
+// base64 or longer than max_der_bytes (the record becomes a failure, the report goes on).
+[[nodiscard]] Result<ReportedCertificate> reported_certificate_from_json(
+    const boost::json::value& value, std::size_t max_der_bytes);
 [[nodiscard]] Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
 
 }  // namespace credwatch

@@ -100,7 +100,8 @@ class Store {
 
     // Inventory ----------------------------------------------------------------------------
     // Replaces what is known from one origin ("machine-folders", "store:LocalMachine",
-    // "user:yamada") with a new scan, keeping first_seen for certificates seen before.
+    // "user:yamada") with a new scan, keeping first_seen for certificates seen before. The
+    // certificates of a "user:" origin are read back as Provenance::reported.
     [[nodiscard]] Status replace_inventory(std::string_view origin, const ScanResult& scan);
     [[nodiscard]] Result<std::vector<InventoryEntry>> inventory();
     [[nodiscard]] Result<std::vector<InventoryFailure>> inventory_failures();
