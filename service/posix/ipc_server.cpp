@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace credwatch {
@@ -27,8 +28,10 @@ Peer identify(local::socket& socket) {
     if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
         spdlog::warn("getsockopt(SO_PEERCRED) failed: errno {}", errno);
         peer.user = "?";
+        peer.account = "?";
         return peer;
     }
+    peer.account = std::to_string(cred.uid);
     if (const passwd* pw = getpwuid(cred.uid); pw && pw->pw_name)
         peer.user = pw->pw_name;
     else
@@ -41,8 +44,12 @@ using Session = LineSession<local::socket>;
 
 class UnixIpcServer final : public IpcServer {
   public:
-    UnixIpcServer(asio::io_context& io, RequestHandler handler, std::string path)
-        : acceptor_(io), handler_(std::move(handler)), path_(std::move(path)) {}
+    UnixIpcServer(asio::io_context& io, RequestHandler handler, std::string path, IpcLimits limits)
+        : acceptor_(io),
+          handler_(std::move(handler)),
+          path_(std::move(path)),
+          limits_(limits),
+          retry_timer_(io) {}
     ~UnixIpcServer() override { close(); }
 
     Status listen(const IpcServerOptions& options) {
@@ -89,6 +96,7 @@ class UnixIpcServer final : public IpcServer {
     void close() override {
         if (!acceptor_.is_open()) return;
         boost::system::error_code ec;
+        retry_timer_.cancel();
         acceptor_.close(ec);
         sessions_.close_all();
         std::filesystem::remove(path_, ec);
@@ -101,20 +109,64 @@ class UnixIpcServer final : public IpcServer {
         acceptor_.async_accept([this](boost::system::error_code ec, local::socket socket) {
             if (ec == asio::error::operation_aborted) return;
             if (!ec) {
-                Peer peer = identify(socket);
-                auto session = std::make_shared<Session>(std::move(socket), handler_, peer);
-                sessions_.add(session);
-                session->start();
-            } else {
-                spdlog::warn("accept on {} failed: {}", path_, ec.message());
+                accepted();
+                take(std::move(socket));
+            } else if (ec != asio::error::connection_aborted) {
+                // EMFILE, ENFILE, ENOMEM, ENOBUFS: accepting again at once would fail again
+                // (and log again) until something is freed; wait, longer each time.
+                failed_to_accept(ec);
+                return;
             }
             if (acceptor_.is_open()) accept();
         });
     }
 
+    void take(local::socket socket) {
+        Peer peer = identify(socket);
+        auto session = std::make_shared<Session>(std::move(socket), handler_, peer, limits_);
+        if (std::string why = sessions_.refusal(peer, limits_); !why.empty()) {
+            refusals_.refused(why);
+            session->refuse(
+                protocol::serialize_error(nullptr, make_error(Errc::service_unavailable, why)));
+            return;
+        }
+        refusals_.taken();
+        sessions_.add(session);
+        session->start();
+    }
+
+    // One log line when accepting starts to fail, one when it works again: not one per try.
+    void failed_to_accept(const boost::system::error_code& ec) {
+        ++failed_accepts_;
+        if (failed_accepts_ == 1) {
+            retry_delay_ = limits_.kAcceptRetryFirst;
+            spdlog::error(
+                "accept on {} failed: {}; pausing new connections, retrying from {} ms "
+                "up to every {} ms",
+                path_, ec.message(), retry_delay_.count(), limits_.kAcceptRetryMax.count());
+        } else {
+            retry_delay_ = std::min(retry_delay_ * 2, limits_.kAcceptRetryMax);
+        }
+        retry_timer_.expires_after(retry_delay_);
+        retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+            if (!wait_ec && acceptor_.is_open()) accept();
+        });
+    }
+
+    void accepted() {
+        if (failed_accepts_ == 0) return;
+        spdlog::info("accepting on {} again after {} failed attempts", path_, failed_accepts_);
+        failed_accepts_ = 0;
+    }
+
     local::acceptor acceptor_;
     RequestHandler handler_;
     std::string path_;
+    IpcLimits limits_;
+    asio::steady_timer retry_timer_;
+    std::chrono::milliseconds retry_delay_{0};
+    std::size_t failed_accepts_ = 0;
+    RefusalLog refusals_;
     SessionList<Session> sessions_;
 };
 
@@ -123,7 +175,8 @@ class UnixIpcServer final : public IpcServer {
 Result<std::unique_ptr<IpcServer>> start_ipc_server(asio::io_context& io,
                                                     const IpcServerOptions& options,
                                                     RequestHandler handler) {
-    auto server = std::make_unique<UnixIpcServer>(io, std::move(handler), options.endpoint);
+    auto server =
+        std::make_unique<UnixIpcServer>(io, std::move(handler), options.endpoint, options.limits);
     if (auto st = server->listen(options); !st) return st.error();
     return std::unique_ptr<IpcServer>(std::move(server));
 }

@@ -15,6 +15,7 @@
 
 #include <sddl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -97,14 +98,20 @@ Peer identify(HANDLE pipe) {
         spdlog::warn("cannot identify the client of the pipe: error {} ({})", ::GetLastError(),
                      win::error_text(::GetLastError()));
         peer.user = "?";
+        peer.account = "?";
         return peer;
     }
     auto user = token_user(token.get());
     if (user.empty()) {
         peer.user = "?";
+        peer.account = "?";
         return peer;
     }
     PSID sid = reinterpret_cast<const TOKEN_USER*>(user.data())->User.Sid;
+    if (wchar_t* text = nullptr; ::ConvertSidToStringSidW(sid, &text)) {
+        win::LocalPtr<wchar_t> owned(text);
+        peer.account = win::narrow(text);
+    }
     wchar_t name[256], domain[256];
     DWORD name_len = 256, domain_len = 256;
     SID_NAME_USE use{};
@@ -155,11 +162,12 @@ using Session = LineSession<stream_handle, DisconnectAndClose>;
 
 class PipeIpcServer final : public IpcServer {
   public:
-    PipeIpcServer(asio::io_context& io, RequestHandler handler, std::string name)
+    PipeIpcServer(asio::io_context& io, RequestHandler handler, std::string name, IpcLimits limits)
         : io_(io),
           handler_(std::move(handler)),
           name_(std::move(name)),
-          wname_(win::widen(name_)) {}
+          wname_(win::widen(name_)),
+          limits_(limits) {}
     ~PipeIpcServer() override { close(); }
 
     Status listen() {
@@ -175,7 +183,7 @@ class PipeIpcServer final : public IpcServer {
         auto first = create_instance(true);
         if (!first) return first.error();
         open_ = true;
-        accept(std::move(*first));
+        accept(std::make_shared<stream_handle>(io_, first->release()));
         return {};
     }
 
@@ -185,6 +193,7 @@ class PipeIpcServer final : public IpcServer {
         if (!open_) return;
         open_ = false;
         *alive_ = false;
+        retry_timer_.cancel();
         if (pending_ && pending_->is_open()) {
             boost::system::error_code ec;
             pending_->cancel(ec);
@@ -217,26 +226,26 @@ class PipeIpcServer final : public IpcServer {
         return win::UniqueHandle(h);
     }
 
-    void accept(win::UniqueHandle instance) {
-        auto handle = std::make_shared<stream_handle>(io_, instance.release());
+    // Waits for a client on `handle`, which stays the listening instance until one connects:
+    // an instance of ours always listens, so the name never goes free for somebody else's
+    // server between two clients.
+    void accept(std::shared_ptr<stream_handle> handle) {
         pending_ = handle;
         std::weak_ptr<bool> alive = alive_;
         asio::windows::overlapped_ptr op(
             io_, [this, alive, handle](boost::system::error_code ec, std::size_t) {
                 if (alive.expired() || !*alive.lock()) return;  // the server was closed meanwhile
-                if (!ec) {
-                    Peer peer = identify(handle->native_handle());
-                    auto session = std::make_shared<Session>(std::move(*handle), handler_, peer);
-                    sessions_.add(session);
-                    session->start();
-                } else if (ec != asio::error::operation_aborted) {
-                    // ERROR_NO_DATA: the client came and went before we saw it. Nothing to serve.
+                if (ec == asio::error::operation_aborted) return;
+                if (ec) {
+                    // ERROR_NO_DATA: the client came and went before we saw it. Nothing to
+                    // serve: the same instance listens again.
                     spdlog::debug("ConnectNamedPipe on {} completed with {} ({})", name_,
                                   ec.message(), ec.value());
-                    boost::system::error_code ignored;
-                    handle->close(ignored);
+                    ::DisconnectNamedPipe(handle->native_handle());
+                    accept(handle);
+                    return;
                 }
-                next_instance();
+                connected(handle);
             });
         BOOL ok = ::ConnectNamedPipe(handle->native_handle(), op.get());
         DWORD err = ::GetLastError();
@@ -252,30 +261,67 @@ class PipeIpcServer final : public IpcServer {
         }
     }
 
-    void next_instance() {
-        if (!open_) return;
-        auto instance = create_instance(false);
-        if (!instance) {
-            // Out of resources, most likely: try again shortly rather than go deaf for good.
-            retry_timer_.expires_after(std::chrono::seconds(1));
+    // A client is on `handle`: the next listening instance is made first; only then does the
+    // client get a session. If no instance can be made (out of resources), this client is
+    // turned away and its instance listens again, after a pause that grows while it lasts.
+    void connected(const std::shared_ptr<stream_handle>& handle) {
+        auto next = create_instance(false);
+        if (!next) {
+            failed_to_listen(next.error());
+            ::DisconnectNamedPipe(handle->native_handle());
+            pending_ = handle;
             std::weak_ptr<bool> alive = alive_;
-            retry_timer_.async_wait([this, alive](boost::system::error_code ec) {
-                if (!ec && !alive.expired() && *alive.lock()) next_instance();
+            retry_timer_.expires_after(retry_delay_);
+            retry_timer_.async_wait([this, alive, handle](boost::system::error_code ec) {
+                if (!ec && !alive.expired() && *alive.lock()) accept(handle);
             });
             return;
         }
-        accept(std::move(*instance));
+        listening_again();
+        Peer peer = identify(handle->native_handle());
+        auto session = std::make_shared<Session>(std::move(*handle), handler_, peer, limits_);
+        accept(std::make_shared<stream_handle>(io_, next->release()));
+        if (std::string why = sessions_.refusal(peer, limits_); !why.empty()) {
+            refusals_.refused(why);
+            session->refuse(
+                protocol::serialize_error(nullptr, make_error(Errc::service_unavailable, why)));
+            return;
+        }
+        refusals_.taken();
+        sessions_.add(session);
+        session->start();
+    }
+
+    // One log line when making instances starts to fail, one when it works again.
+    void failed_to_listen(const Error& error) {
+        if (failed_instances_++ == 0) {
+            retry_delay_ = limits_.kAcceptRetryFirst;
+            spdlog::error("{}; turning clients away, retrying from {} ms up to every {} ms",
+                          error.message, retry_delay_.count(), limits_.kAcceptRetryMax.count());
+        } else {
+            retry_delay_ = std::min(retry_delay_ * 2, limits_.kAcceptRetryMax);
+        }
+    }
+
+    void listening_again() {
+        if (failed_instances_ == 0) return;
+        spdlog::info("listening on {} again after {} failed attempts", name_, failed_instances_);
+        failed_instances_ = 0;
     }
 
     asio::io_context& io_;
     RequestHandler handler_;
     std::string name_;
     std::wstring wname_;
+    IpcLimits limits_;
     win::LocalPtr<void> security_descriptor_;
     std::shared_ptr<stream_handle> pending_;
+    RefusalLog refusals_;
     SessionList<Session> sessions_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     asio::steady_timer retry_timer_{io_};
+    std::chrono::milliseconds retry_delay_{0};
+    std::size_t failed_instances_ = 0;
     bool open_ = false;
 };
 
@@ -284,7 +330,8 @@ class PipeIpcServer final : public IpcServer {
 Result<std::unique_ptr<IpcServer>> start_ipc_server(asio::io_context& io,
                                                     const IpcServerOptions& options,
                                                     RequestHandler handler) {
-    auto server = std::make_unique<PipeIpcServer>(io, std::move(handler), options.endpoint);
+    auto server =
+        std::make_unique<PipeIpcServer>(io, std::move(handler), options.endpoint, options.limits);
     if (auto st = server->listen(); !st) return st.error();
     return std::unique_ptr<IpcServer>(std::move(server));
 }

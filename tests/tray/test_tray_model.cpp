@@ -293,6 +293,35 @@ TEST_F(TrayModel, ProcedureText) {
         << n.message;
 }
 
+// "Open web page" hands the procedure's address to the desktop: only http(s) with a host.
+TEST(TrayUrl, OnlyHttpAndHttpsAddressesWithAHostAreOpened) {
+    for (const char* url : {"https://www.ganjoho.jp/reg_stat/", "http://example.org",
+                            "HTTPS://Example.org/a?b=c#d", "https://user@host:8443/x"})
+        EXPECT_TRUE(is_web_url(url)) << url;
+    for (const char* url : {"",
+                            "file:///C:/Windows/System32/calc.exe",
+                            "file://server/share/x.exe",
+                            "javascript:alert(1)",
+                            "\\\\server\\share\\setup.exe",
+                            "//server/share",
+                            "C:\\Windows\\notepad.exe",
+                            "ms-settings:",
+                            "mailto:a@b.jp",
+                            "ftp://host/x",
+                            "data:text/html,<script>",
+                            "https:evil",
+                            "http:///etc/passwd",
+                            "https://",
+                            "http:\\\\server\\share",
+                            "https://host/a b",
+                            "https://host/\"x\" --flag",
+                            "https://host/\n",
+                            " https://host/",
+                            "shell:startup",
+                            "vbscript:x"})
+        EXPECT_FALSE(is_web_url(url)) << url;
+}
+
 TEST_F(TrayModel, Inventory) {
     json::object inv{
         {"certificates", json::array{json::object{{"path", "CurrentUser\\My"},

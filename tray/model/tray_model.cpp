@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <climits>
 
 namespace json = boost::json;
@@ -621,6 +622,30 @@ std::string dump_menu(const std::vector<MenuItem>& items) {
     std::string out;
     dump(items, 0, out);
     return out;
+}
+
+bool is_web_url(std::string_view url) {
+    auto starts_with_nocase = [&](std::string_view prefix) {
+        if (url.size() < prefix.size()) return false;
+        for (std::size_t i = 0; i < prefix.size(); ++i)
+            if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
+        return true;
+    };
+    std::string_view rest;
+    if (starts_with_nocase("https://"))
+        rest = url.substr(8);
+    else if (starts_with_nocase("http://"))
+        rest = url.substr(7);
+    else
+        return false;
+    // A host must follow ("http:///etc/passwd" is not a web page).
+    if (rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#')
+        return false;
+    // No spaces, quotes, control characters or backslashes: the shell that opens the browser
+    // must not read a second argument or a Windows path out of it.
+    for (unsigned char c : url)
+        if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\') return false;
+    return true;
 }
 
 }  // namespace credwatch::tray

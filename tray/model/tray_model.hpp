@@ -198,4 +198,9 @@ const CredentialView* find_credential(const Snapshot& snapshot, std::string_view
 // The text of a procedure's dialog: steps, call centre and hours, manual.
 std::string procedure_text(const ProcedureView& procedure);
 
+// Whether the tray may hand `url` to the desktop's browser: an http: or https: address with a
+// host, nothing else. The URL comes from the service (the catalog); a file:, javascript:, UNC
+// (\\server\share) or any other target would make "Open web page" run or open something local.
+bool is_web_url(std::string_view url);
+
 }  // namespace credwatch::tray

@@ -371,7 +371,15 @@ void TrayApp::open_procedure(const std::string& id) {
                      "credwatch", wxOK | wxICON_INFORMATION, status_);
         return;
     }
-    if (!p->url.empty() && wxLaunchDefaultBrowser(wx(p->url))) return;
+    if (!p->url.empty()) {
+        if (!is_web_url(p->url))
+            spdlog::warn(
+                "tray: not opening the address of procedure {}: only http: and https: "
+                "addresses are opened",
+                id);
+        else if (wxLaunchDefaultBrowser(wx(p->url)))
+            return;
+    }
     show_procedure_dialog(status_, *p);
 }
 

@@ -20,7 +20,7 @@ void show_procedure_dialog(wxWindow* parent, const ProcedureView& procedure) {
                                 wxTE_MULTILINE | wxTE_READONLY | wxTE_AUTO_URL | wxTE_RICH2);
     sizer->Add(text, 1, wxEXPAND | wxLEFT | wxRIGHT, dialog.FromDIP(10));
     auto* buttons = new wxBoxSizer(wxHORIZONTAL);
-    if (!procedure.url.empty()) {
+    if (is_web_url(procedure.url)) {
         auto* open = new wxButton(&dialog, wxID_ANY, _("Open web page"));
         const wxString url = wx(procedure.url);
         open->Bind(wxEVT_BUTTON, [url](wxCommandEvent&) { wxLaunchDefaultBrowser(url); });
