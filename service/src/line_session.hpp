@@ -97,7 +97,7 @@ class LineSession : public std::enable_shared_from_this<LineSession<Stream, Clos
     // waits in the stream's buffers (the kernel's) until write_next() catches up.
     void read() {
         namespace asio = boost::asio;
-        if (closed_) return;
+        if (closed_ || awaiting_reply_) return;
         if (outbox_bytes_ > limits_.max_queued_reply_bytes) {
             read_paused_ = true;
             return;
@@ -136,9 +136,12 @@ class LineSession : public std::enable_shared_from_this<LineSession<Stream, Clos
     // The reply comes later; the next request is read after it (once, whatever the responder).
     void defer(std::function<void(Responder)> deferred) {
         auto answered = std::make_shared<bool>(false);
+        awaiting_reply_ = true;
         deferred([self = this->shared_from_this(), answered](HandlerReply reply) {
             if (*answered) return;
             *answered = true;
+            self->awaiting_reply_ = false;
+            self->touch();
             if (reply.subscribe) self->subscribed_ = true;
             self->send(std::move(reply.line));
             self->read();
@@ -194,7 +197,8 @@ class LineSession : public std::enable_shared_from_this<LineSession<Stream, Clos
             if (ec || !self || self->closed_) return;
             auto quiet_until = self->last_activity_ + self->limits_.idle_timeout;
             auto now = std::chrono::steady_clock::now();
-            if (self->subscribed_) {
+            // Not idle: waiting for events, or for the service's own deferred reply (a scan).
+            if (self->subscribed_ || self->awaiting_reply_) {
                 self->arm_idle_timer(self->limits_.idle_timeout);
             } else if (now < quiet_until) {
                 self->arm_idle_timer(quiet_until - now);
@@ -213,6 +217,7 @@ class LineSession : public std::enable_shared_from_this<LineSession<Stream, Clos
     std::deque<std::string> outbox_;
     std::size_t outbox_bytes_ = 0;
     bool subscribed_ = false;
+    bool awaiting_reply_ = false;  // a deferred reply is pending: read nothing before it
     bool read_paused_ = false;
     bool close_when_flushed_ = false;
     bool closed_ = false;
