@@ -980,6 +980,8 @@ TEST(SiteBackup, RotationAndFolderAreReadAndValidated) {
     expect_site_error("[backup]\nfolder = \"\"\n", "site.toml:2: [backup]", {"\"folder\""});
     expect_site_error("[backup]\nhourly = 1\n", "site.toml:2: [backup]",
                       {"unknown field \"hourly\""});
+}
+
 // ------------------------------------------------------------------------------------------
 // [retention]
 

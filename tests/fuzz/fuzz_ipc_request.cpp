@@ -53,8 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::silence_logging();
     static Service service;
     if (size == 0) return 0;
-    static const Peer administrator{"root", true};
-    static const Peer staff{"suzuki", false};
+    static const Peer administrator{"root", true, {}};
+    static const Peer staff{"suzuki", false, {}};
     const Peer& peer = (data[0] & 1) == 0 ? administrator : staff;
     const HandlerReply reply = service.core->handle_line(fuzz::as_text(data + 1, size - 1), peer);
     if (reply.line.empty() || reply.line.back() != '\n' ||

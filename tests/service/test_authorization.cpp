@@ -34,9 +34,9 @@ using credwatch::test::write_file;
 
 namespace {
 
-const Peer kAdmin{"tester", true};
-const Peer kAlice{"alice", false};
-const Peer kBob{"bob", false};
+const Peer kAdmin{"tester", true, {}};
+const Peer kAlice{"alice", false, {}};
+const Peer kBob{"bob", false, {}};
 
 const char* const kPassword = "cancer-registry/user-password";
 const char* const kIssuance = "cancer-registry/certificate-issuance";
@@ -174,7 +174,7 @@ TEST_F(AuthorizationTest, StaffCannotRemoveAMachineCredentialAndItStaysTracked) 
         EXPECT_TRUE(contains(message, kPassword)) << message;
         EXPECT_TRUE(core->lists(kPassword));
         // A user called "machine" owns no machine credential.
-        EXPECT_EQ(core->code("remove", {{"credential", kPassword}}, Peer{"machine", false}),
+        EXPECT_EQ(core->code("remove", {{"credential", kPassword}}, Peer{"machine", false, {}}),
                   "permission_denied");
     }
     // No tombstone either: a restart seeds it from the site file as before.

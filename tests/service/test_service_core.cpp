@@ -51,7 +51,7 @@ using credwatch::test::write_file;
 
 namespace {
 
-const Peer kAdmin{"tester", true};
+const Peer kAdmin{"tester", true, {}};
 
 const char* const kPassword = "cancer-registry/user-password";
 const char* const kIssuance = "cancer-registry/certificate-issuance";
@@ -635,8 +635,8 @@ TEST_F(ServiceCoreTest, MalformedRequestsGetErrorRepliesAndTheCoreKeepsServing) 
 // --- permissions ---------------------------------------------------------------------------
 
 TEST_F(ServiceCoreTest, AUserCannotChangeAnotherUsersCredentialButCanChangeMachineOnes) {
-    const Peer alice{"alice", false};
-    const Peer bob{"bob", false};
+    const Peer alice{"alice", false, {}};
+    const Peer bob{"bob", false, {}};
     auto core = make();
     ASSERT_STARTED(core);
     json::object added = core->ok("add", {{"credential", "bob/password"},
@@ -1000,7 +1000,7 @@ TEST_F(ServiceCoreCertificateTest, AnUnreadableCertificateATrayReportsIsListedBu
     auto log = std::make_shared<RecordingSystemLog>();
     auto core = make(write_site(), log);
     ASSERT_STARTED(core);
-    const Peer alice{"alice", false};
+    const Peer alice{"alice", false, {}};
     const json::object broken{{"path", "/home/alice/certs/old.p12"},
                               {"code", "password_wrong"},
                               {"error",
@@ -1063,8 +1063,8 @@ class ServiceCoreReportTest : public ServiceCoreCertificateTest {
         return test::make_self_signed(spec);
     }
 
-    const Peer alice_{"alice", false};
-    const Peer bob_{"bob", false};
+    const Peer alice_{"alice", false, {}};
+    const Peer bob_{"bob", false, {}};
 };
 
 TEST_F(ServiceCoreReportTest, AReportIsDescribedFromItsDerAndNotFromWhatItAsserts) {
@@ -1433,7 +1433,7 @@ TEST_F(ServiceCoreTest, EveryMethodIsListedOnceAndAdministratorMethodsAreRefused
 
     auto core = make();
     ASSERT_STARTED(core);
-    const Peer staff{"suzuki", false};
+    const Peer staff{"suzuki", false, {}};
     for (const auto& method : api::methods()) {
         if (method.privilege != api::Privilege::administrator) continue;
         json::object reply = core->request(method.name, {}, staff);

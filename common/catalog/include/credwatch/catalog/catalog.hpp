@@ -66,6 +66,8 @@ struct BackupSettings {
     int daily = 7, weekly = 4,
         monthly = 12;    // newest backup of each of the last N days/weeks/months
     std::string folder;  // empty: DATA_DIR/backups; relative: to DATA_DIR
+};
+
 // [retention] of the site file: how long old rows are kept (whole years, 1-100). The store's
 // prune_expired applies them (docs/catalog.md).
 struct RetentionSettings {
