@@ -24,6 +24,12 @@ launcher=()
 if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+# One cache for every checkout: a tree configured from another source folder is started again.
+if [[ -f $build/CMakeCache.txt ]] &&
+    ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$root" "$build/CMakeCache.txt"; then
+    echo "fuzz: $build was configured for another checkout; starting it again"
+    rm -rf "$build"
+fi
 echo "fuzz: configuring the sanitizer build in $build"
 # Warnings are the GCC build's business (-Werror in CI); this tree looks for memory errors.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

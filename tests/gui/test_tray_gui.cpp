@@ -443,7 +443,7 @@ TEST(TrayGui, GreysOutWhenTheServiceStops) {
     EXPECT_TRUE(wait_until([] { return !widget("record")->IsEnabled(); }, 5s));
     EXPECT_FALSE(widget("acknowledge")->IsEnabled());
     const std::string status = u8(status_frame()->GetStatusBar()->GetStatusText());
-    EXPECT_NE(status.find("not running — reminders are not being sent"), std::string::npos)
+    EXPECT_NE(status.find("not running: reminders are not being sent"), std::string::npos)
         << status;
 }
 

@@ -4,7 +4,7 @@
 #   - libcurl is neither among its ELF NEEDED entries nor among its dependencies (ldd);
 #   - a service started on an empty data directory, with no e-mail configured, has no libcurl
 #     mapped once it serves its IPC endpoint;
-#   - that idle service stays under MAX_RSS_KB resident (VmRSS; docs/benchmarks.md: 10 MB,
+#   - that idle service stays under MAX_RSS_KB resident (VmRSS; docs/benchmarks.md: 12 MB,
 #     10,000 kB) when it is given (optimised builds); CREDWATCH_SERVICE_MAX_RSS_KB overrides it.
 # That mail still goes out is proven by tests/integration/test_notifications.py.
 # Usage: service_without_libcurl.sh SERVICE_EXE [MAX_RSS_KB]

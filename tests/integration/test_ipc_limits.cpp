@@ -120,6 +120,27 @@ class Service {
         return 0;
     }
     // The descriptor limit that leaves the service `spare` more descriptors than it holds.
+    // The descriptors the service holds, once its start-up work (the integrity check and the
+    // first backup, on a worker thread) has closed its own: unchanged for a second.
+    std::size_t settled_descriptor_count() const {
+        auto count = [&] {
+            std::error_code ec;
+            std::size_t n = 0;
+            for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec);
+                 !ec && it != fs::directory_iterator(); it.increment(ec))
+                ++n;
+            return n;
+        };
+        std::size_t last = count();
+        for (int stable = 0, round = 0; stable < 5 && round < 100; ++round) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            const std::size_t now = count();
+            stable = now == last ? stable + 1 : 0;
+            last = now;
+        }
+        return last;
+    }
+
     rlim_t limit_leaving(int spare) const {
         std::vector<bool> used;
         std::error_code ec;
@@ -354,6 +375,7 @@ TEST_F(IpcLimitsTest, RunningOutOfDescriptorsPausesAcceptingWithOneLogLine) {
     ASSERT_NO_FATAL_FAILURE(start());
     rlimit old{};
     ASSERT_EQ(::prlimit(service_->pid(), RLIMIT_NOFILE, nullptr, &old), 0);
+    (void)service_->settled_descriptor_count();
     // Room for three more descriptors.
     rlimit low{service_->limit_leaving(3), old.rlim_max};
     ASSERT_EQ(::prlimit(service_->pid(), RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);

@@ -166,7 +166,7 @@ TEST_F(TrayModel, DaysLeftTextEnglish) {
     EXPECT_EQ(state_label(State::overdue), "Expired");
     EXPECT_EQ(tooltip(s), "credwatch\nUser password b expired 3 days ago");
     Snapshot down;
-    EXPECT_NE(tooltip(down).find("not running — reminders are not being sent"), std::string::npos);
+    EXPECT_NE(tooltip(down).find("not running: reminders are not being sent"), std::string::npos);
 }
 
 // The heartbeat: a service that answers but has not completed a pass for twice its interval
@@ -191,7 +191,7 @@ TEST_F(TrayModel, SilentServiceTurnsGreyWithStartAction) {
     apply_status(silent, status_with("2026-12-01T09:29:00Z"), Lang::en);  // 31 minutes
     EXPECT_TRUE(silent.evaluation_stale);
     EXPECT_EQ(colour_for(silent), TrayColour::grey);
-    EXPECT_NE(tooltip(silent).find("not running — reminders are not being sent"),
+    EXPECT_NE(tooltip(silent).find("not running: reminders are not being sent"),
               std::string::npos);
     const std::string menu = dump_menu(build_menu(silent));
     EXPECT_NE(menu.find("Start the credwatch service  -> start_service"), std::string::npos)
@@ -272,7 +272,7 @@ TEST_F(TrayModel, MenuContents) {
 
     Snapshot down;
     const std::string offline = dump_menu(build_menu(down));
-    EXPECT_NE(offline.find("The credwatch service is not running — reminders are not being sent. "
+    EXPECT_NE(offline.find("The credwatch service is not running: reminders are not being sent. "
                            "[disabled]"),
               std::string::npos)
         << offline;

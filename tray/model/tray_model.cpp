@@ -363,7 +363,7 @@ bool evaluation_is_stale(TimePoint service_now, std::optional<TimePoint> last_ev
 }
 
 std::string service_down_text() {
-    return u8(_("The credwatch service is not running — reminders are not being sent."));
+    return u8(_("The credwatch service is not running: reminders are not being sent."));
 }
 
 std::string tooltip(const Snapshot& snapshot) {

@@ -1,7 +1,8 @@
 #include "start_service.hpp"
 
-#include <shellapi.h>
 #include <windows.h>
+// After windows.h, which it needs.
+#include <shellapi.h>
 
 #include <string>
 
