@@ -191,8 +191,7 @@ TEST_F(TrayModel, SilentServiceTurnsGreyWithStartAction) {
     apply_status(silent, status_with("2026-12-01T09:29:00Z"), Lang::en);  // 31 minutes
     EXPECT_TRUE(silent.evaluation_stale);
     EXPECT_EQ(colour_for(silent), TrayColour::grey);
-    EXPECT_NE(tooltip(silent).find("not running: reminders are not being sent"),
-              std::string::npos);
+    EXPECT_NE(tooltip(silent).find("not running: reminders are not being sent"), std::string::npos);
     const std::string menu = dump_menu(build_menu(silent));
     EXPECT_NE(menu.find("Start the credwatch service  -> start_service"), std::string::npos)
         << menu;
