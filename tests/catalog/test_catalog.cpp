@@ -985,6 +985,21 @@ TEST(SiteBackup, RotationAndFolderAreReadAndValidated) {
 // ------------------------------------------------------------------------------------------
 // [retention]
 
+// toml++ 3.3 has undefined behaviour for non-ASCII text where TOML allows none (found by the
+// catalog fuzz target): such a file is refused with the line before toml++ reads it, while
+// non-ASCII text in strings and comments stays fine.
+TEST(SiteSyntax, NonAsciiOutsideStringsIsRefusedBeforeTheParserSeesIt) {
+    expect_site_error("[service]\norganisation = \"テスト\"\nсоль = 1\n", "site.toml:3",
+                      {"non-ASCII character outside a quoted string"});
+    expect_site_error("[service]\nlanguage = \"\"\"\\\n   é\"\"\"\n", "site.toml:2",
+                      {"non-ASCII character outside a quoted string"});
+    auto fine = with_site(
+        "# コメント: é ñ\n[service]\norganisation = \"テストクリニック é\"\n"
+        "[email]\nfrom = '''名前 <a@b.jp>'''\n");
+    ASSERT_TRUE(fine.has_value()) << fine.error().message;
+    EXPECT_EQ(fine->service.organisation, "テストクリニック é");
+}
+
 TEST(SiteRetention, DefaultsAreTenYearsOfAuditAndTwoOfTheRest) {
     auto config = load_configuration({}, {});
     ASSERT_TRUE(config.has_value()) << config.error().message;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 using namespace credwatch;
@@ -56,7 +57,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const Peer administrator{"root", true, {}};
     static const Peer staff{"suzuki", false, {}};
     const Peer& peer = (data[0] & 1) == 0 ? administrator : staff;
-    const HandlerReply reply = service.core->handle_line(fuzz::as_text(data + 1, size - 1), peer);
+    HandlerReply reply = service.core->handle_line(fuzz::as_text(data + 1, size - 1), peer);
+    if (reply.deferred) {
+        // rescan answers once its scan ran on the worker: run the io_context until it has.
+        std::optional<HandlerReply> later;
+        reply.deferred([&later](HandlerReply r) { later = std::move(r); });
+        service.io.restart();
+        while (!later && service.io.run_one() > 0) {
+        }
+        if (!later) __builtin_trap();  // a deferred reply that never comes
+        reply = std::move(*later);
+    }
     if (reply.line.empty() || reply.line.back() != '\n' ||
         reply.line.find('\n') != reply.line.size() - 1) {
         __builtin_trap();

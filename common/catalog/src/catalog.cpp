@@ -13,6 +13,8 @@
 
 #include <toml++/toml.h>
 
+#include "toml_guard.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -919,6 +921,12 @@ std::optional<toml::table> parse_toml(std::string_view text, std::string_view so
     if (const Line bad = first_non_utf8_line(text)) {
         diag.add(source, bad, "",
                  "the file is not UTF-8 (save it as UTF-8, not Shift_JIS or another encoding)");
+        return std::nullopt;
+    }
+    if (const Line bare = detail::first_line_with_bare_non_ascii(text)) {
+        diag.add(source, bare, "",
+                 "a non-ASCII character outside a quoted string or a comment: TOML allows "
+                 "them only there (put the key or the value in quotes)");
         return std::nullopt;
     }
     try {

@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "toml_guard.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
@@ -179,6 +181,13 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
 Result<std::string> edit_site_text(std::string_view site_text, std::string_view site_name,
                                    const SiteEdits& edits, const Catalog& catalog) {
     toml::table root;
+    if (const std::size_t bare = detail::first_line_with_bare_non_ascii(site_text)) {
+        std::ostringstream os;
+        os << site_name << ":" << bare
+           << ": a non-ASCII character outside a quoted string or a comment (put the key or the "
+              "value in quotes)";
+        return make_error(Errc::catalog_invalid, os.str());
+    }
     try {
         root = toml::parse(site_text, site_name);
     } catch (const toml::parse_error& e) {
