@@ -3,7 +3,7 @@
 # are not (and, with -v, clang-format's diagnostics) and exits 1 when there is one; changes
 # nothing. Fix with: clang-format -i <file>...
 #
-#   scripts/check-format.sh [-v] [file...]   (default: git ls-files '*.cpp' '*.hpp' '*.h')
+#   scripts/check-format.sh [-v] [file...]   (default: git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 #   CLANG_FORMAT=clang-format-15 scripts/check-format.sh
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ fi
 if (($# > 0)); then
     files=("$@")
 else
-    mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h')
+    mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
 fi
 
 unformatted=()

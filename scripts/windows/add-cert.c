@@ -2,10 +2,10 @@
  * system store (default MY) with CertAddEncodedCertificateToStore, since Wine has no certutil.
  *   add-cert.exe FILE.der [STORE]
  * Built by the script with x86_64-w64-mingw32-gcc; not part of the product. */
-#include <windows.h>
-#include <wincrypt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <wincrypt.h>
+#include <windows.h>
 
 int wmain(int argc, wchar_t** argv) {
     if (argc < 2) {
@@ -20,8 +20,8 @@ int wmain(int argc, wchar_t** argv) {
     static BYTE der[65536];
     size_t n = fread(der, 1, sizeof der, f);
     fclose(f);
-    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE,
-                                     argc > 2 ? argv[2] : L"MY");
+    HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0,
+                                     CERT_SYSTEM_STORE_LOCAL_MACHINE, argc > 2 ? argv[2] : L"MY");
     if (!store) {
         fwprintf(stderr, L"CertOpenStore failed: %lu\n", GetLastError());
         return 1;
@@ -33,6 +33,7 @@ int wmain(int argc, wchar_t** argv) {
         return 1;
     }
     CertCloseStore(store, 0);
-    wprintf(L"added %ls (%u bytes) to LocalMachine\\%ls\n", argv[1], (unsigned)n, argc > 2 ? argv[2] : L"MY");
+    wprintf(L"added %ls (%u bytes) to LocalMachine\\%ls\n", argv[1], (unsigned)n,
+            argc > 2 ? argv[2] : L"MY");
     return 0;
 }
