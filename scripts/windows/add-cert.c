@@ -2,10 +2,12 @@
  * system store (default MY) with CertAddEncodedCertificateToStore, since Wine has no certutil.
  *   add-cert.exe FILE.der [STORE]
  * Built by the script with x86_64-w64-mingw32-gcc; not part of the product. */
+#include <windows.h>
+// After windows.h, which it needs.
+#include <wincrypt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
-#include <wincrypt.h>
-#include <windows.h>
 
 int wmain(int argc, wchar_t** argv) {
     if (argc < 2) {

@@ -2,8 +2,9 @@
  * (its message table, compiled from service/windows/messages.mc) in English and Japanese, the
  * way the Event Viewer does with EventMessageFile. Prints "ID LANG TEXT" per line, UTF-8.
  *   msg-check.exe PATH\credwatch-service.exe */
-#include <stdio.h>
 #include <windows.h>
+
+#include <stdio.h>
 
 static const DWORD ids[] = {1000, 1001, 1002, 1100, 1101, 1102, 1103, 1104, 1105, 1200,
                             1201, 1202, 1203, 1204, 1300, 2001, 2002, 2003, 2004};
