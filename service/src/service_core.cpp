@@ -17,10 +17,8 @@ namespace {
 RecoveryOptions recovery_options(const Configuration& config, const ServiceOptions& options) {
     RecoveryOptions r;
     r.allow_empty = options.recover_empty;
-    r.store.backup_folder =
-        backup_folder_for(options.data_dir / "credwatch.db",
-                          std::filesystem::path(std::u8string(config.backup.folder.begin(),
-                                                              config.backup.folder.end())));
+    // As configured: the store resolves it against the database's folder (backup_folder_for).
+    r.store.backup_folder = platform::from_utf8(config.backup.folder);
     return r;
 }
 

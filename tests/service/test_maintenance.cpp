@@ -1,17 +1,24 @@
 // The daily tasks of the service: run once per local day, moved by a ManualClock (no sleeping).
 
 #include "maintenance.hpp"
+#include "service_core.hpp"
+#include "temp_dir.hpp"
+
+#include "credwatch/notify/system_log.hpp"
+#include "credwatch/store/integrity.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <thread>
 
 using namespace credwatch;
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -65,3 +72,42 @@ TEST(Maintenance, WorkRunsOffThreadAndItsResultComesBackOnTheIoContext) {
 }
 
 }  // namespace
+
+// A relative --data-dir: the backups the service writes (DATA_DIR/backups) are the ones the
+// next start restores from, not a folder resolved twice (DATA_DIR/DATA_DIR/backups).
+TEST(StoreRecovery, ARelativeDataDirectoryFindsItsOwnBackups) {
+    test::TempDir dir{"credwatch-relative"};
+    struct Cwd {
+        fs::path saved = fs::current_path();
+        ~Cwd() { fs::current_path(saved); }
+    } cwd;
+    fs::current_path(dir.path());
+    ManualClock clock{local_midnight(std::chrono::year_month_day{
+        std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{20}})};
+    const fs::path data = "data";
+    const auto options = [&] {
+        ServiceOptions o;
+        o.data_dir = data;
+        o.system_log = make_null_system_log();
+        return o;
+    };
+    {
+        boost::asio::io_context io;
+        ServiceCore core(io, options(), clock);
+        ASSERT_TRUE(core.start());
+        core.stop();
+    }
+    auto backup = write_rotated_backup(data / "credwatch.db", data / "backups", clock.now());
+    ASSERT_TRUE(backup) << backup.error().message;
+    fs::resize_file(data / "credwatch.db", 0);  // emptied: damaged for the service
+
+    clock.advance(24h);
+    boost::asio::io_context io;
+    ServiceCore core(io, options(), clock);
+    auto started = core.start();
+    ASSERT_TRUE(started) << started.error().message;
+    auto status =
+        core.handle_line(R"({"v":1,"id":1,"method":"status","params":{}})", Peer{"root", true, {}});
+    EXPECT_NE(status.line.find("\"recovered_from\":{"), std::string::npos) << status.line;
+    core.stop();
+}

@@ -27,7 +27,8 @@ struct StoreOptions {
     // and how many times a whole transaction is retried after that before giving up.
     std::chrono::milliseconds busy_timeout{5000};
     int transaction_attempts = 5;
-    // Where backups go (the one before a migration too); empty: DATA_DIR/backups.
+    // Where backups go (the one before a migration too), as configured: empty for
+    // DATA_DIR/backups, a relative folder under DATA_DIR (backup_folder_for resolves it).
     std::filesystem::path backup_folder;
 };
 
