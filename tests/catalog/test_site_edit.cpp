@@ -139,6 +139,18 @@ TEST(SiteEdit, KeepsWhatAnAdministratorWroteByHand) {
     EXPECT_FALSE(c.email.enabled);
 }
 
+// Notepad saves UTF-8 with a byte-order mark: such a file is edited like any other.
+TEST(SiteEdit, AFileSavedWithAByteOrderMarkIsEdited) {
+    TempDir dir;
+    auto site = dir / "site.toml";
+    write_file(site, "\xEF\xBB\xBF# 設定\n[service]\norganisation = \"テストクリニック\"\n");
+    auto edited = edit_site_file(site, edits_of({"service.language=en"}), {});
+    ASSERT_TRUE(edited) << edited.error().message;
+    auto c = load(site);
+    EXPECT_EQ(c.service.language, "en");
+    EXPECT_EQ(c.service.organisation, "テストクリニック");
+}
+
 TEST(SiteEdit, AnEditThatDoesNotValidateLeavesTheFileAsItWas) {
     TempDir dir;
     auto site = dir / "site.toml";

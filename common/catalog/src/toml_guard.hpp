@@ -15,6 +15,8 @@ inline std::size_t first_line_with_bare_non_ascii(std::string_view text) {
     enum class In { plain, comment, basic, literal, multi_basic, multi_literal };
     In in = In::plain;
     std::size_t line = 1;
+    // A leading byte-order mark is not content (toml++ and the readers skip it).
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     const auto starts = [&](std::size_t i, std::string_view what) {
         return text.substr(i, what.size()) == what;
     };
