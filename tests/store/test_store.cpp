@@ -822,7 +822,7 @@ TEST_F(StoreTest, WriteWaitsForALockReleasedWithinTheBusyTimeout) {
 
 TEST_F(StoreTest, WholeTransactionIsRetriedUntilTheLockIsReleased) {
     // Each attempt waits only 50 ms: the lock outlives several attempts.
-    auto store = open_store(StoreOptions{50ms, 20, {}});
+    auto store = open_store(StoreOptions{50ms, 20, {}, false});
     ASSERT_TRUE(store);
     ASSERT_OK(store->add_credential(make_credential("orca/tenant-admin"), yamada));
     LockHolder lock(db_path, 200ms);
@@ -837,7 +837,7 @@ TEST_F(StoreTest, WholeTransactionIsRetriedUntilTheLockIsReleased) {
 }
 
 TEST_F(StoreTest, LockHeldBeyondTheBudgetIsDatabaseLockedAndNothingIsLost) {
-    auto store = open_store(StoreOptions{50ms, 2, {}});
+    auto store = open_store(StoreOptions{50ms, 2, {}, false});
     ASSERT_TRUE(store);
     ASSERT_OK(store->add_credential(make_credential("orca/tenant-admin"), yamada));
     {

@@ -27,19 +27,25 @@ fs::path with_suffix(fs::path p, std::string_view suffix) {
 }
 
 // What is wrong with the database file, or nothing when it can be opened as it is (a missing
-// file is a new ledger unless backups exist).
-std::optional<std::string> diagnose(const fs::path& database, const fs::path& folder) {
+// file is a new ledger unless backups exist); `checked` tells whether quick_check passed.
+struct Diagnosis {
+    std::optional<std::string> problem;
+    bool checked = false;
+};
+
+Diagnosis diagnose(const fs::path& database, const fs::path& folder) {
     std::error_code ec;
     if (!fs::exists(database, ec)) {
         if (!list_backups(folder).empty())
-            return std::string("the database file is missing although backups exist");
-        return std::nullopt;
+            return {std::string("the database file is missing although backups exist")};
+        return {};
     }
     if (fs::is_regular_file(database, ec) && fs::file_size(database, ec) == 0 && !ec)
-        return std::string("the database file is empty (0 bytes)");
+        return {std::string("the database file is empty (0 bytes)")};
     IntegrityResult quick = check_integrity(database, IntegrityLevel::quick);
-    if (quick.ok || quick.busy) return std::nullopt;  // a lock is Store::open's to report
-    return "PRAGMA quick_check: " + quick.detail;
+    if (quick.ok) return {std::nullopt, true};
+    if (quick.busy) return {};  // a lock is Store::open's to report
+    return {"PRAGMA quick_check: " + quick.detail};
 }
 
 // The largest audit id of a good database (0 when it has none).
@@ -129,12 +135,15 @@ Result<OpenedStore> open_store_with_recovery(const fs::path& database, const Clo
                                              RecoveryOptions options) {
     OpenedStore opened;
     const fs::path folder = backup_folder_for(database, options.store.backup_folder);
-    const auto problem = diagnose(database, folder);
+    const Diagnosis diagnosis = diagnose(database, folder);
+    const auto& problem = diagnosis.problem;
     if (!problem) {
         if (options.allow_empty)
             spdlog::info("store: {} passes its quick_check: nothing to recover, opened as it is",
                          path_to_utf8(database));
-        CW_TRY_ASSIGN(store, Store::open(database, clock, options.store));
+        StoreOptions store_options = options.store;
+        store_options.quick_checked = diagnosis.checked;
+        CW_TRY_ASSIGN(store, Store::open(database, clock, store_options));
         opened.store = std::move(store);
         return opened;
     }
@@ -195,7 +204,9 @@ Result<OpenedStore> open_store_with_recovery(const fs::path& database, const Clo
             spdlog::error("store: the audit table of {} could not be read to its end: {}",
                           path_to_utf8(aside), report.lost_list_problem);
     }
-    CW_TRY_ASSIGN(store, Store::open(database, clock, options.store));
+    StoreOptions store_options = options.store;
+    store_options.quick_checked = good.has_value();  // write_backup ran integrity_check on it
+    CW_TRY_ASSIGN(store, Store::open(database, clock, store_options));
     opened.store = std::move(store);
     return opened;
 }

@@ -246,7 +246,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& database
         return conn.fail("sqlite3_busy_timeout", brc);
     }
     CW_TRY(conn.exec("enable foreign keys", "PRAGMA foreign_keys = ON"));
-    CW_TRY(quick_check_on_open(conn));
+    if (!options.quick_checked) CW_TRY(quick_check_on_open(conn));
 
     // Look at the version before changing anything in the file: a newer database is refused
     // untouched (this also fails cleanly when the file is not a database at all).

@@ -30,6 +30,9 @@ struct StoreOptions {
     // Where backups go (the one before a migration too), as configured: empty for
     // DATA_DIR/backups, a relative folder under DATA_DIR (backup_folder_for resolves it).
     std::filesystem::path backup_folder;
+    // The caller ran quick_check on this very file just before, holding the instance lock
+    // (open_store_with_recovery): opening does not run it a second time.
+    bool quick_checked = false;
 };
 
 // How long old rows are kept before prune_expired deletes them (site.toml [retention]). A year
