@@ -22,13 +22,10 @@ Two things are made faster than in production, and only these:
 Standard library only.
 """
 
-import argparse
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,41 +34,20 @@ import time
 import unittest
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
-ARGS = None
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+import cwtest as cw  # noqa: E402
+from cwtest import child_env, days_ago, free_port  # noqa: E402
+
 DEADLINE_SECONDS = 90  # the whole scenario; ctest's TIMEOUT is above it
 
 
-def child_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "TZ")}
-    env["TZ"] = "Asia/Tokyo"
-    env["LANG"] = "C.UTF-8"
-    return env
-
-
-def wait_until(predicate, timeout, interval=0.2):
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= end:
-            return value
-        time.sleep(interval)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def days_ago(n):
-    tokyo = timezone(timedelta(hours=9))
-    return (datetime.now(tokyo) - timedelta(days=n)).strftime("%Y-%m-%d")
+def wait_until(predicate, timeout):
+    return cw.wait_until(predicate, timeout, interval=0.2)
 
 
 def http_get_json(url, timeout=5):
@@ -88,8 +64,7 @@ def read_text(path):
 
 
 def cli(data_dir, *args):
-    r = subprocess.run([ARGS.cli, "--data-dir", data_dir] + list(args), capture_output=True,
-                       env=child_env(), timeout=30)
+    r = cw.cli(data_dir, *args)
     if r.returncode != 0:
         raise AssertionError("credwatch %s failed (%d): %s"
                              % (" ".join(args), r.returncode, r.stderr.decode()))
@@ -110,13 +85,7 @@ class Child:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        cw.stop_process(self.proc, timeout=15)
         self.log.close()
 
     def output(self):
@@ -260,12 +229,12 @@ class Fleet:
                 f.write("\n".join(lines) + "\n")
             data = os.path.join(folder, "data")
             service = Child(site_id + ".service",
-                            [ARGS.service, "--data-dir", data, "--config", site, "--quiet"], self.dir)
+                            [cw.ARGS.service, "--data-dir", data, "--config", site, "--quiet"], self.dir)
             self.children.append(service)
             self.services[site_id] = (service, data, textfiles)
             port = free_port()
             exporter = Child(site_id + ".node_exporter",
-                             [ARGS.node_exporter, "--web.listen-address=127.0.0.1:%d" % port,
+                             [cw.ARGS.node_exporter, "--web.listen-address=127.0.0.1:%d" % port,
                               "--collector.disable-defaults", "--collector.textfile",
                               "--collector.textfile.directory=" + textfiles], self.dir)
             self.children.append(exporter)
@@ -274,7 +243,7 @@ class Fleet:
 
         for site_id, (service, data, textfiles) in self.services.items():
             ok = wait_until(lambda: not service.alive() or subprocess.run(
-                [ARGS.cli, "--data-dir", data, "status"], capture_output=True,
+                [cw.ARGS.cli, "--data-dir", data, "status"], capture_output=True,
                 env=child_env()).returncode == 0, 20)
             if not ok or not service.alive():
                 raise RuntimeError("%s did not start:\n%s" % (site_id, service.output()))
@@ -303,7 +272,7 @@ class Fleet:
         with open(os.path.join(am_dir, "alertmanager.yml"), "w", encoding="utf-8") as f:
             f.write(test_alertmanager_config(self.webhook.port))
         self.alertmanager = Child("alertmanager", [
-            ARGS.alertmanager, "--config.file=" + os.path.join(am_dir, "alertmanager.yml"),
+            cw.ARGS.alertmanager, "--config.file=" + os.path.join(am_dir, "alertmanager.yml"),
             "--storage.path=" + os.path.join(am_dir, "data"),
             "--web.listen-address=127.0.0.1:%d" % am_port, "--cluster.listen-address="],
             self.dir)
@@ -325,7 +294,7 @@ class Fleet:
                     "      - targets: [%s]\n" % (am_port, ", ".join("'%s'" % t for t in targets)))
         prom_port = free_port()
         self.prometheus = Child("prometheus", [
-            ARGS.prometheus, "--config.file=" + os.path.join(prom_dir, "prometheus.yml"),
+            cw.ARGS.prometheus, "--config.file=" + os.path.join(prom_dir, "prometheus.yml"),
             "--storage.tsdb.path=" + os.path.join(prom_dir, "data"),
             "--web.listen-address=127.0.0.1:%d" % prom_port, "--rules.alert.resend-delay=1s",
             "--rules.alert.for-grace-period=1s"], self.dir)
@@ -499,11 +468,7 @@ class FleetTest(unittest.TestCase):
 
 
 def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    for name in ("--service", "--cli", "--prometheus", "--alertmanager", "--node-exporter"):
-        parser.add_argument(name, required=True)
-    ARGS, rest = parser.parse_known_args()
+    rest = cw.parse_args("--prometheus", "--alertmanager", "--node-exporter")
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 

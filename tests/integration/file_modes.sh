@@ -7,6 +7,8 @@
 #   - files left 0666 by an older version (and a 0755 directory) are restricted on the next start.
 # Usage: file_modes.sh SERVICE_EXE
 set -uo pipefail
+# shellcheck source=wait_for_socket.sh
+source "$(dirname "$0")/wait_for_socket.sh"
 
 service_exe=$1
 work=$(mktemp -d /tmp/cw-modes.XXXXXX)
@@ -25,11 +27,7 @@ start() {
     (umask 000; exec "$service_exe" --data-dir "$data" --config "$work/site.toml" --quiet) \
         >>"$work/service.log" 2>&1 &
     service_pid=$!
-    for _ in $(seq 300); do
-        [[ -S $data/credwatch.sock ]] && return 0
-        kill -0 "$service_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    wait_for_socket "$data/credwatch.sock" "$service_pid" 300 && return 0
     echo "file_modes: the service did not serve $data/credwatch.sock"; tail -n 20 "$work/service.log"
     exit 1
 }

@@ -9,6 +9,8 @@
 # That mail still goes out is proven by tests/integration/test_notifications.py.
 # Usage: service_without_libcurl.sh SERVICE_EXE [MAX_RSS_KB]
 set -euo pipefail
+# shellcheck source=wait_for_socket.sh
+source "$(dirname "$0")/wait_for_socket.sh"
 
 service_exe=$1
 max_rss_kb=${CREDWATCH_SERVICE_MAX_RSS_KB:-${2:-0}}
@@ -36,12 +38,11 @@ trap cleanup EXIT
 mkdir -p "$work/data"
 "$service_exe" --data-dir "$work/data" --quiet >"$work/service.log" 2>&1 &
 service_pid=$!
-for _ in $(seq 300); do
-    [[ -S $work/data/credwatch.sock ]] && break
-    kill -0 "$service_pid" 2>/dev/null || { echo "service_without_libcurl: the service exited"; cat "$work/service.log"; exit 1; }
-    sleep 0.1
-done
-[[ -S $work/data/credwatch.sock ]] || { echo "service_without_libcurl: no IPC endpoint after 30 s"; cat "$work/service.log"; exit 1; }
+wait_for_socket "$work/data/credwatch.sock" "$service_pid" 300 || {
+    if (($? == 1)); then echo "service_without_libcurl: the service exited"
+    else echo "service_without_libcurl: no IPC endpoint after 30 s"; fi
+    cat "$work/service.log"; exit 1
+}
 sleep 1  # past the first evaluation and reminder pass
 if grep -q libcurl "/proc/$service_pid/maps"; then
     echo "service_without_libcurl: the idle service has libcurl mapped"; fail=1

@@ -16,73 +16,39 @@ left alone, as a real clock change would.
     test_faults.py --service PATH --cli PATH [unittest arguments]
 """
 
-import argparse
 import datetime
 import json
 import os
 import random
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
 
-ARGS = None
+import cwtest as cw
+
 PASSWORD = "cancer-registry/user-password"
 GTOL = "gtol/user-password"
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 
 def child_env(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "FAKETIME"))}
-    env.update({"TZ": "Asia/Tokyo", "LANG": "C.UTF-8"})
-    env.update(extra)
-    return env
+    return cw.child_env(keep_language=True, drop_faketime=True, **extra)
 
 
-class Service:
+class Service(cw.Service):
     def __init__(self, data_dir, log_path, env=None):
-        self.data_dir = data_dir
-        self.log_path = log_path
-        self.env = env or child_env()
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([ARGS.service, "--data-dir", self.data_dir, "--quiet"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("credwatch-service exited with %s:\n%s"
-                                   % (self.proc.returncode, self.output()))
-            if self.cli("status", "--json").returncode == 0:
-                return
-            time.sleep(0.1)
-        raise RuntimeError("credwatch-service did not answer:\n" + self.output())
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        super().__init__(data_dir, log_path, ["--quiet"], env or child_env(),
+                         ready=lambda: self.cli("status", "--json").returncode == 0,
+                         timeout=30, interval=0.1)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
-        self.log.close()
-
-    def output(self):
-        with open(self.log_path) as f:
-            return f.read()
+        super().stop(timeout=30, kill=False)
 
     def cli(self, *args, timeout=90):
-        return subprocess.run([ARGS.cli, "--data-dir", self.data_dir, *args], capture_output=True,
-                              text=True, timeout=timeout, env=child_env())
+        return cw.cli(self.data_dir, *args, timeout=timeout, text=True, env=child_env())
 
     def json(self, *args):
         r = self.cli(*args, "--json")
@@ -122,12 +88,7 @@ class FaultTest(unittest.TestCase):
         return s
 
     def integrity(self):
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.data_dir, "credwatch.db"),
-                             uri=True)
-        try:
-            return db.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            db.close()
+        return cw.integrity(os.path.join(self.data_dir, "credwatch.db"))
 
     def test_sigkill_during_writes_loses_no_acknowledged_change(self):
         rng = random.Random(20261201)
@@ -151,9 +112,7 @@ class FaultTest(unittest.TestCase):
             thread = threading.Thread(target=writer)
             thread.start()
             time.sleep(rng.uniform(0.3, 1.5))
-            service.proc.send_signal(signal.SIGKILL)
-            service.proc.wait()
-            service.log.close()
+            service.kill()
             stop.set()
             thread.join(timeout=120)
             self.assertFalse(thread.is_alive())
@@ -213,9 +172,8 @@ class FaultTest(unittest.TestCase):
 
         with open(offset_file, "w") as f:  # 10 days later: inside the 14-day threshold
             f.write("+10d\n")
-        deadline = time.monotonic() + 150  # the watchdog ticks once a minute
-        while not service.reminders(PASSWORD) and time.monotonic() < deadline:
-            time.sleep(1)
+        # The watchdog ticks once a minute.
+        cw.wait_until(lambda: service.reminders(PASSWORD), timeout=150, interval=1)
         fired = service.reminders(PASSWORD)
         self.assertEqual(len(fired), 1, service.output())
         self.assertIn("the wall clock jumped by", service.output())
@@ -254,8 +212,5 @@ class FaultTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    ARGS, rest = parser.parse_known_args()
+    rest = cw.parse_args()
     unittest.main(argv=[sys.argv[0], *rest])

@@ -7,19 +7,12 @@ A real SMTP server (smtp_sink.py, aiosmtpd) on 127.0.0.1 receives the mail; the 
 with Python's email package. Only 127.0.0.1 is used. Every wait is bounded and polls.
 """
 
-import argparse
 import csv
-import email
-import email.policy
 import email.utils
 import io
 import json
 import os
-import re
 import shutil
-import signal
-import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -29,158 +22,12 @@ from datetime import datetime, timedelta, timezone
 
 import icalendar
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
-ARGS = None
+import cwtest as cw
+from cwtest import cli, cli_json, days_ago, free_port, wait_until
+
 PASSWORD_CHANGE_URL = "https://mio.intra.ccr.ncc.go.jp/ikss/"
 CALL_CENTRE = "03-3545-1511"
 SMTP_PASSWORD = "Zq7-credwatch-pw!"
-
-
-def child_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "TZ")}
-    env["TZ"] = "Asia/Tokyo"
-    env["LANG"] = "C.UTF-8"
-    return env
-
-
-def wait_until(predicate, timeout=15.0, interval=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= end:
-            return value
-        time.sleep(interval)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """smtp_sink.py in a child process; messages land in `folder`."""
-
-    def __init__(self, port, folder, *extra):
-        self.folder = folder
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "smtp_sink.py"), str(port), folder, *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            self.proc.kill()
-            raise RuntimeError("smtp_sink.py did not start: %r %s" % (line, self.proc.stderr.read()))
-        self.port = int(line.split()[1])
-
-    def messages(self):
-        if not os.path.isdir(self.folder):
-            return []
-        return sorted(f for f in os.listdir(self.folder) if f.endswith(".eml"))
-
-    def read(self, name):
-        with open(os.path.join(self.folder, name), "rb") as f:
-            message = email.message_from_binary_file(f, policy=email.policy.default)
-        with open(os.path.join(self.folder, name[:-4] + ".json"), encoding="utf-8") as f:
-            envelope = json.load(f)
-        return message, envelope
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-
-class Service:
-    """credwatch-service in the foreground on a private data directory."""
-
-    def __init__(self, data_dir, site):
-        self.data_dir = data_dir
-        self.site = site
-        self.proc = None
-        self.out = os.path.join(os.path.dirname(data_dir), os.path.basename(data_dir) + ".service.out")
-
-    def start(self):
-        self.log = open(self.out, "ab")
-        self.proc = subprocess.Popen(
-            [ARGS.service, "--data-dir", self.data_dir, "--config", self.site, "--quiet",
-             "--log-level", "debug"],
-            stdout=self.log, stderr=subprocess.STDOUT, env=child_env())
-        ok = wait_until(lambda: self.proc.poll() is not None or cli(self.data_dir, "status").returncode == 0)
-        if self.proc.poll() is not None:
-            raise RuntimeError("credwatch-service exited with %s:\n%s" % (self.proc.returncode, self.output()))
-        if not ok:
-            raise RuntimeError("credwatch-service did not answer:\n" + self.output())
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                code = self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise
-            self.log.close()
-            return code
-        return None
-
-    def output(self):
-        with open(self.out, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-
-def cli(data_dir, *args, lang=None):
-    command = [ARGS.cli, "--data-dir", data_dir]
-    if lang:
-        command += ["--lang", lang]
-    return subprocess.run(command + list(args), capture_output=True, env=child_env(), timeout=30)
-
-
-def cli_json(data_dir, *args):
-    r = cli(data_dir, *args, "--json")
-    if r.returncode != 0:
-        raise AssertionError("credwatch %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr.decode()))
-    return json.loads(r.stdout)
-
-
-def site_toml(port, folder, **email_overrides):
-    email_settings = {
-        "enabled": "true",
-        "smtp_host": '"127.0.0.1"',
-        "smtp_port": str(port),
-        "tls": '"none"',
-        "from": '"credwatch 通知 <credwatch@hospital.example.jp>"',
-        "to": '["情報システム 担当 <it@hospital.example.jp>", "registry@hospital.example.jp"]',
-        "language": '"ja"',
-        "retry_initial_seconds": "1",
-        "retry_max_seconds": "2",
-        "timeout_seconds": "10",
-    }
-    email_settings.update(email_overrides)
-    lines = ["[service]", 'language = "ja"', 'organisation = "テスト病院"',
-             "certificate_folders = ['%s']" % os.path.join(folder, "certs"), "", "[email]"]
-    lines += ["%s = %s" % (k, v) for k, v in email_settings.items()]
-    lines += ["", "[metrics]", "textfile = '%s'" % os.path.join(folder, "credwatch.prom"), ""]
-    for system, kind in (("cancer-registry", "user-password"), ("gtol", "user-password"),
-                         ("cancer-registry", "certificate-issuance")):
-        lines += ["[[credential]]", 'id = "%s/%s"' % (system, kind), 'system = "%s"' % system,
-                  'kind = "%s"' % kind, ""]
-    return "\n".join(lines)
-
-
-def days_ago(n):
-    tokyo = timezone(timedelta(hours=9))
-    return (datetime.now(tokyo) - timedelta(days=n)).strftime("%Y-%m-%d")
 
 
 class NotificationTest(unittest.TestCase):
@@ -200,21 +47,20 @@ class NotificationTest(unittest.TestCase):
                 pass
         for s in self.sinks:
             s.stop()
-        if sys.exc_info()[0] is None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def write_site(self, port, **overrides):
         with open(self.site, "w", encoding="utf-8") as f:
-            f.write(site_toml(port, self.dir, **overrides))
+            f.write(cw.site_toml(port, self.dir, **overrides))
 
     def start_service(self):
-        service = Service(self.data, self.site)
+        service = cw.site_service(self.data, self.site)
         service.start()
         self.services.append(service)
         return service
 
     def start_sink(self, port, *extra):
-        sink = Sink(port, os.path.join(self.dir, "mail"), *extra)
+        sink = cw.Sink(port, os.path.join(self.dir, "mail"), *extra)
         self.sinks.append(sink)
         return sink
 
@@ -224,10 +70,10 @@ class NotificationTest(unittest.TestCase):
     def promtool_check(self):
         path = os.path.join(self.dir, "credwatch.prom")
         self.assertTrue(os.path.exists(path), "no metrics textfile")
-        if not ARGS.promtool:
+        if not cw.ARGS.promtool:
             self.skipTest("promtool not found")
         with open(path, "rb") as f:
-            r = subprocess.run([ARGS.promtool, "check", "metrics"], stdin=f, capture_output=True)
+            r = subprocess.run([cw.ARGS.promtool, "check", "metrics"], stdin=f, capture_output=True)
         self.assertEqual(r.returncode, 0, r.stdout.decode() + r.stderr.decode())
         with open(path, encoding="utf-8") as f:
             return f.read()
@@ -492,14 +338,7 @@ class NotificationTest(unittest.TestCase):
 
 
 def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--promtool", default="")
-    ARGS, rest = parser.parse_known_args()
-    if ARGS.promtool and not os.path.exists(ARGS.promtool):
-        ARGS.promtool = shutil.which("promtool") or ""
+    rest = cw.parse_args(promtool=True)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 

@@ -8,72 +8,29 @@ file, lists the changes recorded after the backup, and says so in its log, its s
 (a real SMTP server on 127.0.0.1: smtp_sink.py). Every wait is bounded and polls.
 """
 
-import argparse
-import email
-import email.policy
-import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import stat
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ARGS = None
+import cwtest as cw
+from cwtest import integrity, read_output as read, wait_until
+
 PASSWORD = "cancer-registry/user-password"
 ISSUANCE = "cancer-registry/certificate-issuance"
 
 
-def child_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "TZ")}
-    env["TZ"] = "Asia/Tokyo"
-    env["LANG"] = "C.UTF-8"
-    return env
-
-
-def wait_until(predicate, timeout=15.0, interval=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= end:
-            return value
-        time.sleep(interval)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cli(data_dir, *args):
-    return subprocess.run([ARGS.cli, "--data-dir", data_dir, "--lang", "en"] + list(args),
-                          capture_output=True, env=child_env(), timeout=30)
+    return cw.cli(data_dir, *args, lang="en")
 
 
 def cli_json(data_dir, *args):
-    r = cli(data_dir, *args, "--json")
-    if r.returncode != 0:
-        raise AssertionError("credwatch %s failed (%d): %s" % (" ".join(args), r.returncode,
-                                                             r.stderr.decode()))
-    return json.loads(r.stdout)
-
-
-def integrity(path):
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
-    try:
-        return db.execute("PRAGMA integrity_check").fetchone()[0]
-    except sqlite3.DatabaseError as e:
-        return str(e)
-    finally:
-        db.close()
+    return cw.cli_json(data_dir, *args, lang="en")
 
 
 def damage_table(path, table):
@@ -87,42 +44,6 @@ def damage_table(path, table):
         f.write(b"\xa5" * 300)
 
 
-class Sink:
-    """smtp_sink.py in a child process; messages land in `folder`."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.proc = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "smtp_sink.py"), str(free_port()), folder],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT "):
-            self.proc.kill()
-            raise RuntimeError("smtp_sink.py did not start: %r %s" % (line, self.proc.stderr.read()))
-        self.port = int(line.split()[1])
-
-    def bodies(self):
-        if not os.path.isdir(self.folder):
-            return []
-        out = []
-        for name in sorted(f for f in os.listdir(self.folder) if f.endswith(".eml")):
-            with open(os.path.join(self.folder, name), "rb") as f:
-                m = email.message_from_binary_file(f, policy=email.policy.default)
-            out.append(str(m["Subject"]) + "\n" + m.get_body().get_content())
-        return out
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-
 class RecoveryTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="credwatch-recovery-")
@@ -133,10 +54,8 @@ class RecoveryTest(unittest.TestCase):
         self.sink = None
 
     def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
+        for service in self.procs:
+            service.kill()
         if self.sink:
             self.sink.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -149,10 +68,7 @@ class RecoveryTest(unittest.TestCase):
                       'from = "credwatch <credwatch@hospital.example.jp>"',
                       'to = ["it@hospital.example.jp"]', 'language = "en"',
                       "retry_initial_seconds = 1", "retry_max_seconds = 2", ""]
-        for cid in (PASSWORD, ISSUANCE):
-            system, kind = cid.split("/")
-            lines += ["[[credential]]", 'id = "%s"' % cid, 'system = "%s"' % system,
-                      'kind = "%s"' % kind, ""]
+        lines += cw.credential_lines((PASSWORD, ISSUANCE))
         with open(self.site, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
 
@@ -161,19 +77,15 @@ class RecoveryTest(unittest.TestCase):
 
     def run_service(self, *extra):
         """Starts the service; returns (process, output file)."""
-        out = self.output_file()
-        log = open(out, "ab")
-        p = subprocess.Popen([ARGS.service, "--data-dir", self.data, "--config", self.site,
-                              "--quiet", "--log-level", "debug"] + list(extra),
-                             stdout=log, stderr=subprocess.STDOUT, env=child_env())
-        log.close()
-        self.procs.append(p)
-        return p, out
+        service = cw.site_service(self.data, self.site, extra, out=self.output_file(),
+                                  ready=lambda: cli(self.data, "status").returncode == 0)
+        service.spawn()
+        self.procs.append(service)
+        return service.proc, service.out
 
     def start_service(self, *extra):
         p, out = self.run_service(*extra)
-        ok = wait_until(lambda: p.poll() is not None or cli(self.data, "status").returncode == 0)
-        if p.poll() is not None or not ok:
+        if not self.procs[-1].wait_ready():
             raise AssertionError("credwatch-service did not start (%s):\n%s" % (p.poll(), read(out)))
         return p, out
 
@@ -199,7 +111,7 @@ class RecoveryTest(unittest.TestCase):
         self.stop_service(p)
 
     def test_damaged_database_is_restored_from_the_backup_and_the_loss_is_listed(self):
-        self.sink = Sink(os.path.join(self.dir, "mail"))
+        self.sink = cw.Sink(cw.free_port(), os.path.join(self.dir, "mail"))
         self.write_site(self.sink.port)
         self.ledger_with_a_backup_then_changes()
         backup = self.backups()[-1]
@@ -284,17 +196,8 @@ class RecoveryTest(unittest.TestCase):
         self.stop_service(p)
 
 
-def read(path):
-    with open(path, "rb") as f:
-        return f.read().decode("utf-8", "replace")
-
-
 def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    ARGS, rest = parser.parse_known_args()
+    rest = cw.parse_args()
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

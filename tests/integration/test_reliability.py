@@ -11,7 +11,6 @@
 Every wait is bounded and polls.
 """
 
-import argparse
 import asyncio
 import json
 import os
@@ -26,32 +25,19 @@ import threading
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import test_notifications as tn  # noqa: E402  (Service, cli, wait_until, the site file)
+import cwtest as cw
+from cwtest import cli, cli_json
 
-ARGS = None
 PASSWORD = "cancer-registry/user-password"
 GTOL = "gtol/user-password"
 ISSUANCE = "cancer-registry/certificate-issuance"
-
-
-def cli(data, *args):
-    return tn.cli(data, *args)
-
-
-def cli_json(data, *args):
-    return tn.cli_json(data, *args)
 
 
 def plain_site(folder, metrics=None):
     lines = ["[service]", 'language = "en"', "certificate_folders = ['%s']" % os.path.join(folder, "certs"), ""]
     if metrics:
         lines += ["[metrics]", "textfile = '%s'" % metrics, ""]
-    for system, kind in (("cancer-registry", "user-password"), ("gtol", "user-password"),
-                         ("cancer-registry", "certificate-issuance")):
-        lines += ["[[credential]]", 'id = "%s/%s"' % (system, kind), 'system = "%s"' % system,
-                  'kind = "%s"' % kind, ""]
+    lines += cw.credential_lines(cw.SITE_CREDENTIALS)
     return "\n".join(lines)
 
 
@@ -73,8 +59,7 @@ class Base(unittest.TestCase):
                 f()
             except Exception:
                 pass
-        if sys.exc_info()[0] is None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def site(self, name="site.toml", text=None):
         path = os.path.join(self.dir, name)
@@ -83,7 +68,7 @@ class Base(unittest.TestCase):
         return path
 
     def start(self, data, site):
-        service = tn.Service(data, site)
+        service = cw.site_service(data, site)
         service.start()
         self.services.append(service)
         return service
@@ -100,11 +85,11 @@ class LedgerTest(Base):
         site = self.site()
         old = os.path.join(self.dir, "old")
         self.start(old, site)
-        for args in (("password-changed", PASSWORD, "--on", tn.days_ago(50)),
+        for args in (("password-changed", PASSWORD, "--on", cw.days_ago(50)),
                      ("issued", ISSUANCE), ("issued", ISSUANCE),
                      ("add", "cancer-registry/yamada-password", "--system", "cancer-registry",
                       "--kind", "user-password", "--owner", "yamada", "--label", "山田さん"),
-                     ("password-changed", "cancer-registry/yamada-password", "--on", tn.days_ago(3)),
+                     ("password-changed", "cancer-registry/yamada-password", "--on", cw.days_ago(3)),
                      ("remove", GTOL)):
             r = cli(old, *args)
             self.assertEqual(r.returncode, 0, "%s: %s" % (args, r.stderr.decode()))
@@ -188,7 +173,7 @@ class LedgerTest(Base):
     def test_bad_files_are_refused_and_nothing_is_written(self):
         data = os.path.join(self.dir, "data")
         self.start(data, self.site())
-        self.assertEqual(cli(data, "password-changed", PASSWORD, "--on", tn.days_ago(5)).returncode, 0)
+        self.assertEqual(cli(data, "password-changed", PASSWORD, "--on", cw.days_ago(5)).returncode, 0)
         good = os.path.join(self.dir, "good.json")
         self.assertEqual(cli(data, "export", "ledger", good).returncode, 0)
         with open(good, encoding="utf-8") as f:
@@ -217,8 +202,7 @@ class LedgerTest(Base):
         attempt("other.json", dict(doc, format="something-else"), "field format", "not a credwatch ledger")
         attempt("truncated.json", json.dumps(doc)[:200], "malformed JSON")
         # The service checks too (a client that skipped the check): the same refusal.
-        raw = subprocess.run([ARGS.cli, "--data-dir", data, "import", "ledger", os.path.join(self.dir, "missing.json")],
-                             capture_output=True, env=tn.child_env(), timeout=30)
+        raw = cli(data, "import", "ledger", os.path.join(self.dir, "missing.json"))
         self.assertEqual(raw.returncode, 1)
         self.assertIn("missing.json", raw.stderr.decode())
 
@@ -282,13 +266,13 @@ class OutboxMarkTest(Base):
         sink = LockingSink(os.path.join(self.dir, "mail"), os.path.join(data, "credwatch.db"))
         self.cleanups_last.append(sink.stop)
         with open(os.path.join(self.dir, "site.toml"), "w", encoding="utf-8") as f:
-            f.write(tn.site_toml(sink.port, self.dir))
+            f.write(cw.site_toml(sink.port, self.dir))
         service = self.start(data, os.path.join(self.dir, "site.toml"))
         r = cli(data, "test-mail")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertTrue(sink.locked.wait(30), service.output())
         # The mark waits for the lock (busy timeout, retries), then gives up.
-        self.assertTrue(tn.wait_until(lambda: "cannot be marked as sent" in service.output(), timeout=90),
+        self.assertTrue(cw.wait_until(lambda: "cannot be marked as sent" in service.output(), timeout=90),
                         service.output())
         sink.release()
         # Well past the old one-minute retry of the whole send: delivered once, then recorded.
@@ -374,14 +358,14 @@ class DiskTest(Base):
         disk = self.mount("disk", "3m")
         data = os.path.join(disk, "data")
         service = self.start(data, self.site())
-        r = cli(data, "password-changed", PASSWORD, "--on", tn.days_ago(10))
+        r = cli(data, "password-changed", PASSWORD, "--on", cw.days_ago(10))
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         before = self.status(data)
 
         filler = fill(disk)
         failures = []
         for i in range(3):
-            r = cli(data, "password-changed", GTOL, "--on", tn.days_ago(i + 1))
+            r = cli(data, "password-changed", GTOL, "--on", cw.days_ago(i + 1))
             failures.append(r)
         for r in failures:
             err = r.stderr.decode()
@@ -396,18 +380,18 @@ class DiskTest(Base):
             self.assertLessEqual(len(syslog.events(service.proc.pid, 1102)), 1, syslog.lines)
 
         os.unlink(filler)
-        r = cli(data, "password-changed", GTOL, "--on", tn.days_ago(1))
+        r = cli(data, "password-changed", GTOL, "--on", cw.days_ago(1))
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         after = self.status(data)
         self.assertEqual(after[PASSWORD], before[PASSWORD])
-        self.assertEqual(after[GTOL]["renewed_on"], tn.days_ago(1))
+        self.assertEqual(after[GTOL]["renewed_on"], cw.days_ago(1))
 
         # Restarted on the same folder: everything committed is still there.
         self.assertEqual(service.stop(), 0)
         self.services.remove(service)
         self.start(data, os.path.join(self.dir, "site.toml"))
         self.assertEqual(self.status(data)[PASSWORD]["renewed_on"], before[PASSWORD]["renewed_on"])
-        self.assertEqual(self.status(data)[GTOL]["renewed_on"], tn.days_ago(1))
+        self.assertEqual(self.status(data)[GTOL]["renewed_on"], cw.days_ago(1))
 
     def test_read_only_remount(self):
         disk = self.mount("disk", "3m")
@@ -420,7 +404,7 @@ class DiskTest(Base):
             self.skipTest("mount -o remount,ro refused while the service has the database open: "
                           + r.stderr.strip())
         self.cleanups_last.append(lambda: subprocess.run(["mount", "-o", "remount,rw", disk]))
-        r = cli(data, "password-changed", PASSWORD, "--on", tn.days_ago(1))
+        r = cli(data, "password-changed", PASSWORD, "--on", cw.days_ago(1))
         self.assertEqual(r.returncode, 1)
         self.assertIn("read-only", r.stderr.decode())
         self.assertIsNone(service.proc.poll())
@@ -432,25 +416,20 @@ class DiskTest(Base):
         site = self.site(text=plain_site(self.dir, metrics=os.path.join(metrics, "credwatch.prom")))
         service = self.start(data, site)
         for i in range(4):  # each change rewrites the textfile
-            r = cli(data, "password-changed", PASSWORD, "--on", tn.days_ago(i + 1))
+            r = cli(data, "password-changed", PASSWORD, "--on", cw.days_ago(i + 1))
             self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertIsNone(service.proc.poll(), service.output())
         self.assertEqual(cli(data, "status").returncode, 0)
         lines = [l for l in service.output().splitlines() if "[warning] metrics:" in l]
         self.assertEqual(len(lines), 1, service.output())
         os.unlink(filler)
-        self.assertEqual(cli(data, "password-changed", PASSWORD, "--on", tn.days_ago(1)).returncode, 0)
-        self.assertTrue(tn.wait_until(lambda: os.path.exists(os.path.join(metrics, "credwatch.prom"))))
-        self.assertTrue(tn.wait_until(lambda: "[info] metrics:" in service.output()), service.output())
+        self.assertEqual(cli(data, "password-changed", PASSWORD, "--on", cw.days_ago(1)).returncode, 0)
+        self.assertTrue(cw.wait_until(lambda: os.path.exists(os.path.join(metrics, "credwatch.prom"))))
+        self.assertTrue(cw.wait_until(lambda: "[info] metrics:" in service.output()), service.output())
 
 
 def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    ARGS, rest = parser.parse_known_args()
-    tn.ARGS = argparse.Namespace(service=ARGS.service, cli=ARGS.cli, promtool="")
+    rest = cw.parse_args()
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 

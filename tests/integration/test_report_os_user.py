@@ -9,40 +9,22 @@ as socket_group), runs credwatch-service, and sends requests as that user (pytho
 setpriv). The user and group are removed afterwards. Not root: skipped (exit 77).
 """
 
-import argparse
 import base64
 import json
 import os
-import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+import cwtest as cw
+
 USER = "cw-report-test"
-SKIP = 77
-
-# Runs as USER: one request per line of argv[2] (a JSON array of [method, params]), prints the
-# replies as a JSON array.
-CLIENT = r"""
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-f = s.makefile("rwb")
-replies = []
-for i, (method, params) in enumerate(json.loads(sys.argv[2])):
-    f.write((json.dumps({"v": 1, "id": i, "method": method, "params": params}) + "\n").encode())
-    f.flush()
-    replies.append(json.loads(f.readline()))
-print(json.dumps(replies))
-"""
 
 
-def run(*args, check=True):
-    return subprocess.run(list(args), check=check, capture_output=True, timeout=60)
+def run(*args):
+    return subprocess.run(list(args), check=True, capture_output=True, timeout=60)
 
 
 def make_certificate(folder, name, days):
@@ -58,19 +40,23 @@ def make_certificate(folder, name, days):
 
 
 def as_user(socket_path, requests):
-    r = subprocess.run(
-        ["setpriv", "--reuid", USER, "--regid", USER, "--init-groups", sys.executable, "-c",
-         CLIENT, socket_path, json.dumps(requests)],
-        capture_output=True, timeout=60)
+    r = cw.request_as(["setpriv", "--reuid", USER, "--regid", USER, "--init-groups"],
+                      socket_path, numbered(requests))
     if r.returncode != 0:
         raise AssertionError("client as %s failed: %s" % (USER, r.stderr.decode()))
     return json.loads(r.stdout)
 
 
 def as_root(socket_path, requests):
-    r = subprocess.run([sys.executable, "-c", CLIENT, socket_path, json.dumps(requests)],
-                       capture_output=True, timeout=60, check=True)
+    r = cw.request_as([], socket_path, numbered(requests))
+    r.check_returncode()
     return json.loads(r.stdout)
+
+
+def numbered(requests):
+    """[method, params] pairs as requests with the ids 0, 1, ..."""
+    return [{"v": 1, "id": i, "method": method, "params": params}
+            for i, (method, params) in enumerate(requests)]
 
 
 def check(condition, what, detail=""):
@@ -80,22 +66,14 @@ def check(condition, what, detail=""):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("SKIP: needs root to create the OS user %s" % USER)
-        return SKIP
-    for tool in ("useradd", "userdel", "setpriv", "openssl"):
-        if not shutil.which(tool):
-            print("SKIP: %s is not installed" % tool)
-            return SKIP
-    try:
-        pwd.getpwnam(USER)
-        run("userdel", USER, check=False)  # left over from an interrupted run
-    except KeyError:
-        pass
-    run("useradd", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", USER)
+    cw.parse_args(cli=False, known=False)
+    skip = cw.skip_unless_root(("useradd", "userdel", "setpriv", "openssl"),
+                               "SKIP: needs root to create the OS user %s" % USER,
+                               "SKIP: %s is not installed")
+    if skip:
+        return skip
+    user = cw.ThrowawayUser(USER, user_group=True, timeout=60)
+    user.create()
     temp = tempfile.mkdtemp(prefix="cw-report-os-user-")
     service = None
     try:
@@ -110,16 +88,14 @@ def main():
             f.write('[service]\ncertificate_folders = ["%s"]\nsocket_group = "%s"\n'
                     'language = "en"\n\n[[credential]]\nid = "cancer-registry/user-password"\n'
                     'system = "cancer-registry"\nkind = "user-password"\n' % (folder, USER))
-        log = open(os.path.join(temp, "service.out"), "wb")
-        service = subprocess.Popen([args.service, "--data-dir", data_dir, "--config", site,
-                                    "--quiet"], stdout=log, stderr=subprocess.STDOUT)
+        service = cw.Service(data_dir, os.path.join(temp, "service.out"),
+                             ["--config", site, "--quiet"], env=os.environ)
+        service.spawn()
         socket_path = os.path.join(data_dir, "credwatch.sock")
-        deadline = time.time() + 30
-        while not os.path.exists(socket_path):
-            if service.poll() is not None or time.time() > deadline:
-                with open(os.path.join(temp, "service.out"), "rb") as f:
-                    raise AssertionError("the service did not listen:\n" + f.read().decode())
-            time.sleep(0.1)
+        cw.wait_until(lambda: os.path.exists(socket_path) or service.proc.poll() is not None,
+                      timeout=30, interval=0.1)
+        if not os.path.exists(socket_path):
+            raise AssertionError("the service did not listen:\n" + service.output())
         time.sleep(0.2)
         os.chmod(data_dir, 0o755)  # the user reaches the socket through the group only
 
@@ -160,15 +136,9 @@ def main():
               "the garbage record is a failure naming its index", failures)
         return 0
     finally:
-        if service and service.poll() is None:
-            service.send_signal(signal.SIGTERM)
-            try:
-                service.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
-        run("userdel", USER, check=False)
-        run("groupdel", USER, check=False)
+        if service:
+            service.stop(reraise=False)
+        user.remove()
         shutil.rmtree(temp, ignore_errors=True)
 
 

@@ -13,73 +13,34 @@ folder around it is made traversable by the group only (0710), which is what a s
 /var/lib/credwatch when it sets socket_group.
 """
 
-import argparse
-import grp
 import json
 import os
-import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
-from datetime import datetime, timedelta, timezone
 
-ARGS = None
-SKIP = 77
+import cwtest as cw
+from cwtest import days_ago
+
 PASSWORD = "cancer-registry/user-password"
 NAME = "cw-staff-%d" % os.getpid()  # unique: other checkouts may run this test at the same time
 
 
-def child_env():
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "TZ")}
-    env["TZ"] = "Asia/Tokyo"
-    env["LANG"] = "C.UTF-8"
-    return env
-
-
-def wait_until(predicate, timeout=15.0, interval=0.05):
-    end = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() >= end:
-            return value
-        time.sleep(interval)
-
-
-def days_ago(n):
-    tokyo = timezone(timedelta(hours=9))
-    return (datetime.now(tokyo) - timedelta(days=n)).strftime("%Y-%m-%d")
-
-
 def run(command, **kwargs):
-    return subprocess.run(command, capture_output=True, env=child_env(), timeout=30, **kwargs)
+    return subprocess.run(command, capture_output=True, env=cw.child_env(), timeout=30, **kwargs)
 
 
 class StaffUserTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        run(["userdel", NAME])
-        run(["groupdel", NAME])
-        r = run(["groupadd", NAME])
-        if r.returncode != 0:
-            raise RuntimeError("groupadd failed: " + r.stderr.decode())
-        r = run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--gid", NAME,
-                 NAME])
-        if r.returncode != 0:
-            run(["groupdel", NAME])
-            raise RuntimeError("useradd failed: " + r.stderr.decode())
-        cls.uid = pwd.getpwnam(NAME).pw_uid
-        cls.gid = grp.getgrnam(NAME).gr_gid
+        cls.user = cw.ThrowawayUser(NAME, env=cw.child_env())
+        cls.uid, cls.gid = cls.user.create()
 
     @classmethod
     def tearDownClass(cls):
-        run(["userdel", NAME])
-        run(["groupdel", NAME])
+        cls.user.remove()
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="credwatch-staff-")
@@ -91,65 +52,44 @@ class StaffUserTest(unittest.TestCase):
             f.write('[service]\nsocket_group = "%s"\nlanguage = "en"\n\n'
                     '[[credential]]\nid = "%s"\nsystem = "cancer-registry"\nkind = "user-password"\n'
                     % (NAME, PASSWORD))
-        self.out = open(os.path.join(self.dir, "service.out"), "ab")
-        self.service = subprocess.Popen(
-            [ARGS.service, "--data-dir", self.data, "--config", self.site, "--quiet",
-             "--log-level", "debug"], stdout=self.out, stderr=subprocess.STDOUT, env=child_env())
-        ok = wait_until(lambda: self.service.poll() is not None
-                        or self.admin("status").returncode == 0)
-        if self.service.poll() is not None or not ok:
+        self.service = cw.site_service(self.data, self.site,
+                                       out=os.path.join(self.dir, "service.out"),
+                                       ready=lambda: self.admin("status").returncode == 0)
+        self.service.spawn()
+        if not self.service.wait_ready():
             raise RuntimeError("credwatch-service did not answer:\n" + self.service_output())
 
     def tearDown(self):
-        if self.service.poll() is None:
-            self.service.send_signal(signal.SIGTERM)
-            try:
-                self.service.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.service.kill()
-                self.service.wait()
-        self.out.close()
-        if sys.exc_info()[0] is None:
-            shutil.rmtree(self.dir, ignore_errors=True)
+        self.service.stop(reraise=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def service_output(self):
-        with open(os.path.join(self.dir, "service.out"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
+        return self.service.output()
 
     def admin(self, *args):
-        return run([ARGS.cli, "--data-dir", self.data, "--lang", "en"] + list(args))
+        return cw.cli(self.data, *args, lang="en")
 
     def admin_json(self, *args):
         r = self.admin(*args, "--json")
         self.assertEqual(r.returncode, 0, "credwatch %s: %s" % (" ".join(args), r.stderr.decode()))
         return json.loads(r.stdout)
 
+    def setpriv(self):
+        return ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.gid, "--init-groups", "--"]
+
     def as_staff(self, *command):
-        return run(["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.gid, "--init-groups",
-                    "--"] + list(command))
+        return run(self.setpriv() + list(command))
 
     def staff(self, *args):
-        return self.as_staff(ARGS.cli, "--data-dir", self.data, "--lang", "en", *args)
+        return self.as_staff(cw.ARGS.cli, "--data-dir", self.data, "--lang", "en", *args)
 
     def staff_raw(self, method, params):
         """One request on the socket as the user; the reply's error code (or "ok")."""
-        script = (
-            "import json, socket, sys\n"
-            "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
-            "s.settimeout(10)\n"
-            "s.connect(sys.argv[1])\n"
-            "s.sendall((sys.argv[2] + '\\n').encode())\n"
-            "data = b''\n"
-            "while not data.endswith(b'\\n'):\n"
-            "    chunk = s.recv(65536)\n"
-            "    if not chunk: break\n"
-            "    data += chunk\n"
-            "sys.stdout.write(data.decode())\n")
-        request = json.dumps({"v": 1, "id": 1, "method": method, "params": params})
-        r = self.as_staff(sys.executable, "-c", script, os.path.join(self.data, "credwatch.sock"),
-                          request)
+        request = {"v": 1, "id": 1, "method": method, "params": params}
+        r = cw.request_as(self.setpriv(), os.path.join(self.data, "credwatch.sock"), [request],
+                          socket_timeout=10, timeout=30, env=cw.child_env())
         self.assertEqual(r.returncode, 0, r.stderr.decode())
-        reply = json.loads(r.stdout)
+        (reply,) = json.loads(r.stdout)
         return reply["error"]["code"] if "error" in reply else "ok"
 
     def listed(self):
@@ -199,18 +139,12 @@ class StaffUserTest(unittest.TestCase):
 
 
 def main():
-    global ARGS
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    ARGS, rest = parser.parse_known_args()
-    if os.geteuid() != 0:
-        print("SKIPPED: needs root to create a throwaway user and group")
-        return SKIP
-    for tool in ("useradd", "userdel", "groupadd", "groupdel", "setpriv"):
-        if not shutil.which(tool):
-            print("SKIPPED: %s not found" % tool)
-            return SKIP
+    rest = cw.parse_args()
+    skip = cw.skip_unless_root(("useradd", "userdel", "groupadd", "groupdel", "setpriv"),
+                               "SKIPPED: needs root to create a throwaway user and group",
+                               "SKIPPED: %s not found")
+    if skip:
+        return skip
     result = unittest.main(argv=[sys.argv[0]] + rest, verbosity=2, exit=False).result
     return 0 if result.wasSuccessful() else 1
 

@@ -7,17 +7,16 @@ The test plays systemd: a datagram socket named by NOTIFY_SOCKET.
     test_systemd_notify.py --service PATH --cli PATH [unittest arguments]
 """
 
-import argparse
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
-ARGS = None
+import cwtest as cw
+
 WATCHDOG_USEC = 600_000  # pings every 300 ms
 
 
@@ -28,23 +27,22 @@ class SystemdNotifyTest(unittest.TestCase):
         self.notify_path = os.path.join(self.temp.name, "notify.sock")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.notify_path)
-        self.log = open(os.path.join(self.temp.name, "service.log"), "w+")
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, WATCHDOG_USEC=str(WATCHDOG_USEC))
         env.pop("WATCHDOG_PID", None)
-        self.proc = subprocess.Popen([ARGS.service, "--data-dir", self.data_dir, "--quiet"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        self.spawn(env)
+
+    def spawn(self, env):
+        self.service = cw.Service(self.data_dir, os.path.join(self.temp.name, "service.log"),
+                                  ["--quiet"], env)
+        self.proc = self.service.spawn()
 
     def tearDown(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        self.service.kill()
         self.sock.close()
-        self.log.close()
         self.temp.cleanup()
 
     def output(self):
-        self.log.seek(0)
-        return self.log.read()
+        return self.service.output()
 
     def messages(self, until, timeout=20.0):
         """Datagrams received until `until(list)` holds or the timeout passes."""
@@ -59,8 +57,7 @@ class SystemdNotifyTest(unittest.TestCase):
         return got
 
     def status_answers(self):
-        return subprocess.run([ARGS.cli, "--data-dir", self.data_dir, "status", "--json"],
-                              capture_output=True, timeout=30).returncode == 0
+        return cw.cli(self.data_dir, "status", "--json", env=os.environ).returncode == 0
 
     def test_ready_only_when_listening_then_watchdog_pings(self):
         got = self.messages(lambda m: "READY=1" in m)
@@ -103,23 +100,16 @@ class SystemdNotifyTest(unittest.TestCase):
         self.assertEqual(self.proc.wait(timeout=30), 0, self.output())
 
     def test_outside_systemd_nothing_is_sent(self):
-        self.proc.kill()
-        self.proc.wait()
+        self.service.kill()
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
         env["WATCHDOG_USEC"] = str(WATCHDOG_USEC)
-        self.proc = subprocess.Popen([ARGS.service, "--data-dir", self.data_dir, "--quiet"],
-                                     stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 20
-        while not self.status_answers() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        self.spawn(env)
+        cw.wait_until(self.status_answers, timeout=20, interval=0.1)
         self.assertEqual(self.messages(lambda m: False, 1.0), [])
         self.assertIsNone(self.proc.poll(), self.output())
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--service", required=True)
-    parser.add_argument("--cli", required=True)
-    ARGS, rest = parser.parse_known_args()
+    rest = cw.parse_args()
     unittest.main(argv=[sys.argv[0], *rest])

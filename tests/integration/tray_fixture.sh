@@ -6,6 +6,9 @@
 #                                    service_pid; pids[] collects what the trap kills
 #   ipc METHOD JSON_PARAMS           one request to the service; prints the result as JSON
 
+# shellcheck source=wait_for_socket.sh
+source "$(dirname "${BASH_SOURCE[0]}")/wait_for_socket.sh"
+
 for tool in Xvfb openssl python3; do
     command -v "$tool" >/dev/null || { echo "tray fixture: $tool missing (scripts/linux-deps.sh)"; exit 1; }
 done
@@ -50,8 +53,7 @@ tray_fixture_start() {
     "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
     service_pid=$!
     pids+=($service_pid)
-    for _ in $(seq 100); do [[ -S $data/credwatch.sock ]] && break; sleep 0.1; done
-    [[ -S $data/credwatch.sock ]] || { echo "tray fixture: the service did not start"; cat "$work/service.log"; exit 1; }
+    wait_for_socket "$data/credwatch.sock" "" 100 || { echo "tray fixture: the service did not start"; cat "$work/service.log"; exit 1; }
 
     # A password changed 50 days ago (due soon), one 65 days ago (expired), 5 of 6
     # certificates issued. Sent over the IPC like the CLI does.
