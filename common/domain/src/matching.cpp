@@ -23,15 +23,23 @@ std::string file_name_of(const std::string& location) {
     return slash == std::string::npos ? location : location.substr(slash + 1);
 }
 
-bool bound_to(const InventoryEntry& entry, const Credential& credential) {
-    return !credential.id.empty() && entry.bound_credential == credential.id;
-}
-
-}  // namespace
-
+// The user whose report may satisfy a machine credential: the credential's store_user, else
+// its kind's; empty when none.
 const std::string& store_user_of(const Credential& credential, const CredentialKind& kind) {
     return credential.store_user.empty() ? kind.store_user : credential.store_user;
 }
+
+// Whether the entry is bound to the credential and the binding counts: a binding picks among
+// the certificates that may satisfy the credential; it does not lift the owner rule (a user
+// can bind what they reported to a machine credential). One the service scanned always counts.
+bool bound_to(const InventoryEntry& entry, const Credential& credential,
+              const CredentialKind& kind) {
+    return !credential.id.empty() && entry.bound_credential == credential.id &&
+           (entry.certificate.provenance == Provenance::scanned ||
+            may_satisfy(credential, kind, entry.certificate));
+}
+
+}  // namespace
 
 bool may_satisfy(const Credential& credential, const CredentialKind& kind,
                  const FoundCertificate& cert) {
@@ -93,12 +101,8 @@ std::optional<FoundCertificate> best_match(const Credential& credential, const C
     auto consider = [&](const FoundCertificate& c) {
         if (!best || c.info.not_after > best->info.not_after) best = &c;
     };
-    // A binding picks among the certificates that may satisfy the credential; it does not
-    // lift the owner rule (a user can bind what they reported to a machine credential).
     for (const auto& entry : inventory)
-        if (bound_to(entry, credential) && (entry.certificate.provenance == Provenance::scanned ||
-                                            may_satisfy(credential, kind, entry.certificate)))
-            consider(entry.certificate);
+        if (bound_to(entry, credential, kind)) consider(entry.certificate);
     if (!best) {
         for (const auto& entry : inventory) {
             if (entry.bound_credential.empty() &&
@@ -116,10 +120,9 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
     std::set<std::string> seen;
     for (const auto& entry : inventory) {
         const FoundCertificate& cert = entry.certificate;
-        const bool allowed = may_satisfy(credential, kind, cert);
-        const bool bound =
-            bound_to(entry, credential) && (allowed || cert.provenance == Provenance::scanned);
-        if (bound || (allowed && matches(kind.match, cert))) seen.insert(cert.info.sha256);
+        if (bound_to(entry, credential, kind) ||
+            (may_satisfy(credential, kind, cert) && matches(kind.match, cert)))
+            seen.insert(cert.info.sha256);
     }
     return static_cast<int>(seen.size());
 }

@@ -12,11 +12,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::value optional_time(const std::optional<TimePoint>& t) {
-    if (!t) return nullptr;
-    return json::value(format_utc(*t));
-}
-
 json::array strings(const std::vector<std::string>& items) {
     json::array out;
     for (const auto& s : items) out.emplace_back(s);
@@ -24,6 +19,11 @@ json::array strings(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+json::value optional_time(const std::optional<TimePoint>& t) {
+    if (!t) return nullptr;
+    return json::value(format_utc(*t));
+}
 
 std::string string_field(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);

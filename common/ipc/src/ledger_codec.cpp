@@ -1,6 +1,7 @@
 #include "credwatch/ipc/ledger_codec.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/ipc/json_codec.hpp"
 
 #include <fmt/format.h>
 
@@ -12,11 +13,6 @@ namespace credwatch {
 namespace json = boost::json;
 
 namespace {
-
-json::value optional_time(const std::optional<TimePoint>& t) {
-    if (!t) return nullptr;
-    return json::value(format_utc(*t));
-}
 
 template <class T>
 json::value optional_number(const std::optional<T>& n) {
@@ -47,31 +43,9 @@ json::object credential_to_json(const LedgerCredential& lc) {
 }
 
 json::object reminder_to_json(const LedgerReminder& lr) {
-    const Reminder& r = lr.reminder;
-    return {{"id", r.id},
-            {"credential", r.credential_id},
-            {"generation", r.generation},
-            {"key", r.key},
-            {"state", to_string(r.state)},
-            {"days_left", optional_number(r.days_left)},
-            {"deadline", optional_time(r.deadline)},
-            {"issued", r.issued},
-            {"limit", r.limit},
-            {"raised_at", format_utc(r.raised_at)},
-            {"acknowledged_at", optional_time(r.acknowledged_at)},
-            {"snoozed_until", optional_time(r.snoozed_until)},
-            {"superseded", lr.superseded}};
-}
-
-json::object audit_to_json(const AuditEntry& e) {
-    return {{"id", e.id},
-            {"at", format_utc(e.at)},
-            {"os_user", e.os_user},
-            {"via", e.via},
-            {"action", e.action},
-            {"target", e.target},
-            {"old_value", e.old_value},
-            {"new_value", e.new_value}};
+    json::object o = to_json(lr.reminder);
+    o["superseded"] = lr.superseded;
+    return o;
 }
 
 // One object of the document, read field by field; every error names the file and the field.
@@ -83,6 +57,11 @@ class Fields {
     Error bad(std::string_view key, std::string_view reason, Errc code = Errc::parse_error) const {
         return make_error(code, fmt::format("{}: field {}{}: {}; nothing was imported", source_,
                                             path_, key, reason));
+    }
+
+    // The object `object` at `path` of the same document.
+    Fields nested(const json::object& object, std::string path) const {
+        return Fields(object, std::move(path), source_);
     }
 
     const json::value* find(std::string_view key) const { return o_.if_contains(key); }
@@ -107,19 +86,11 @@ class Fields {
                                                          std::int64_t max) const {
         const auto* v = find(key);
         if (!v || v->is_null()) return std::optional<std::int64_t>{};
-        std::int64_t n = 0;
-        if (v->is_int64()) {
-            n = v->as_int64();
-        } else if (v->is_uint64() &&
-                   v->as_uint64() <=
-                       static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            n = static_cast<std::int64_t>(v->as_uint64());
-        } else {
-            return bad(key, "must be a whole number");
-        }
-        if (n < min || n > max)
-            return bad(key, fmt::format("{} is out of range ({} to {})", n, min, max));
-        return std::optional<std::int64_t>{n};
+        const auto n = int_field(o_, key);
+        if (!n) return bad(key, "must be a whole number");
+        if (*n < min || *n > max)
+            return bad(key, fmt::format("{} is out of range ({} to {})", *n, min, max));
+        return n;
     }
 
     Result<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) const {
@@ -178,7 +149,7 @@ class Fields {
 // The objects of the array `key` of the document, each decoded by `read`.
 template <class T, class Reader>
 Result<std::vector<T>> rows(const Fields& top, const json::object& doc, std::string_view key,
-                            std::string_view source, Reader&& read) {
+                            Reader&& read) {
     std::vector<T> out;
     const auto* v = doc.if_contains(key);
     if (!v || v->is_null()) return out;  // an empty section may be left out
@@ -187,80 +158,62 @@ Result<std::vector<T>> rows(const Fields& top, const json::object& doc, std::str
     out.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string path = fmt::format("{}[{}]", key, i);
-        if (!items[i].is_object())
-            return make_error(
-                Errc::parse_error,
-                fmt::format("{}: field {}: must be an object; nothing was imported", source, path));
-        Fields f(items[i].as_object(), path + ".", source);
-        CW_TRY_ASSIGN(row, read(f));
+        if (!items[i].is_object()) return top.bad(path, "must be an object");
+        CW_TRY_ASSIGN(row, read(top.nested(items[i].as_object(), path + ".")));
         out.push_back(std::move(row));
     }
     return out;
 }
 
+// Stores a field's value in `out`, or passes on its error: CW_TRY(take(c.id, f.identifier("id"))).
+template <class T, class U>
+Status take(T& out, Result<U> value) {
+    if (!value) return value.error();
+    out = std::move(*value);
+    return {};
+}
+
 Result<LedgerCredential> read_credential(const Fields& f) {
     LedgerCredential lc;
     Credential& c = lc.credential;
-    CW_TRY_ASSIGN(id, f.identifier("id"));
-    c.id = std::move(id);
-    CW_TRY_ASSIGN(system, f.identifier("system"));
-    c.system = std::move(system);
-    CW_TRY_ASSIGN(kind, f.identifier("kind"));
-    c.kind = std::move(kind);
-    CW_TRY_ASSIGN(label, f.text("label"));
-    c.label = std::move(label);
-    CW_TRY_ASSIGN(owner, f.identifier("owner"));
-    c.owner = std::move(owner);
+    CW_TRY(take(c.id, f.identifier("id")));
+    CW_TRY(take(c.system, f.identifier("system")));
+    CW_TRY(take(c.kind, f.identifier("kind")));
+    CW_TRY(take(c.label, f.text("label")));
+    CW_TRY(take(c.owner, f.identifier("owner")));
     CW_TRY_ASSIGN(source, f.text("source"));
     c.source = source.empty() ? std::string("user") : std::move(source);
-    CW_TRY_ASSIGN(generation, f.integer("generation", 1, std::numeric_limits<std::int64_t>::max()));
-    c.generation = generation;
-    CW_TRY_ASSIGN(renewed, f.optional_date("renewed_on"));
-    c.renewed_on = renewed;
+    CW_TRY(
+        take(c.generation, f.integer("generation", 1, std::numeric_limits<std::int64_t>::max())));
+    CW_TRY(take(c.renewed_on, f.optional_date("renewed_on")));
     CW_TRY_ASSIGN(issued, f.optional_int("issued", 0));
     c.issued = issued.value_or(0);
-    CW_TRY_ASSIGN(limit, f.optional_int("limit", 0));
-    c.limit = limit;
-    CW_TRY_ASSIGN(lifetime, f.optional_int("lifetime_days", 1));
-    c.lifetime_days = lifetime;
-    CW_TRY_ASSIGN(document, f.text("document_path"));
-    c.document_path = std::move(document);
-    CW_TRY_ASSIGN(not_after, f.optional_instant("not_after"));
-    c.not_after = not_after;
-    CW_TRY_ASSIGN(sha, f.text("certificate_sha256"));
-    c.certificate_sha256 = std::move(sha);
-    CW_TRY_ASSIGN(location, f.text("certificate_location"));
-    c.certificate_location = std::move(location);
-    CW_TRY_ASSIGN(ref_sha, f.text("reference_sha256"));
-    lc.reference_sha256 = std::move(ref_sha);
-    CW_TRY_ASSIGN(ref_not_after, f.optional_instant("reference_not_after"));
-    lc.reference_not_after = ref_not_after;
-    CW_TRY_ASSIGN(created, f.instant("created_at"));
-    lc.created_at = created;
+    CW_TRY(take(c.limit, f.optional_int("limit", 0)));
+    CW_TRY(take(c.lifetime_days, f.optional_int("lifetime_days", 1)));
+    CW_TRY(take(c.document_path, f.text("document_path")));
+    CW_TRY(take(c.not_after, f.optional_instant("not_after")));
+    CW_TRY(take(c.certificate_sha256, f.text("certificate_sha256")));
+    CW_TRY(take(c.certificate_location, f.text("certificate_location")));
+    CW_TRY(take(lc.reference_sha256, f.text("reference_sha256")));
+    CW_TRY(take(lc.reference_not_after, f.optional_instant("reference_not_after")));
+    CW_TRY(take(lc.created_at, f.instant("created_at")));
     return lc;
 }
 
 Result<LedgerTombstone> read_tombstone(const Fields& f) {
     LedgerTombstone t;
-    CW_TRY_ASSIGN(id, f.identifier("id"));
-    t.id = std::move(id);
-    CW_TRY_ASSIGN(removed, f.instant("removed_at"));
-    t.removed_at = removed;
-    CW_TRY_ASSIGN(user, f.text("os_user"));
-    t.os_user = std::move(user);
+    CW_TRY(take(t.id, f.identifier("id")));
+    CW_TRY(take(t.removed_at, f.instant("removed_at")));
+    CW_TRY(take(t.os_user, f.text("os_user")));
     return t;
 }
 
 Result<LedgerIssuance> read_issuance(const Fields& f) {
     LedgerIssuance i;
-    CW_TRY_ASSIGN(credential, f.identifier("credential"));
-    i.credential_id = std::move(credential);
-    CW_TRY_ASSIGN(at, f.instant("at"));
-    i.at = at;
-    CW_TRY_ASSIGN(user, f.text("os_user"));
-    i.os_user = std::move(user);
-    CW_TRY_ASSIGN(note, f.text("note"));
-    i.note = std::move(note);
+    CW_TRY(take(i.credential_id, f.identifier("credential")));
+    CW_TRY(take(i.at, f.instant("at")));
+    CW_TRY(take(i.os_user, f.text("os_user")));
+    CW_TRY(take(i.note, f.text("note")));
     return i;
 }
 
@@ -269,45 +222,33 @@ Result<LedgerReminder> read_reminder(const Fields& f) {
     Reminder& r = lr.reminder;
     CW_TRY_ASSIGN(id, f.optional_integer("id", 0, std::numeric_limits<std::int64_t>::max()));
     r.id = id.value_or(0);
-    CW_TRY_ASSIGN(credential, f.identifier("credential"));
-    r.credential_id = std::move(credential);
-    CW_TRY_ASSIGN(generation, f.integer("generation", 1, std::numeric_limits<std::int64_t>::max()));
-    r.generation = generation;
-    CW_TRY_ASSIGN(key, f.identifier("key"));
-    r.key = std::move(key);
+    CW_TRY(take(r.credential_id, f.identifier("credential")));
+    CW_TRY(
+        take(r.generation, f.integer("generation", 1, std::numeric_limits<std::int64_t>::max())));
+    CW_TRY(take(r.key, f.identifier("key")));
     CW_TRY_ASSIGN(state_name, f.text("state", true));
     auto state = state_from_string(state_name);
     if (!state) return f.bad("state", fmt::format("unknown state \"{}\"", state_name));
     r.state = *state;
-    CW_TRY_ASSIGN(days_left, f.optional_int("days_left", std::numeric_limits<int>::min()));
-    r.days_left = days_left;
-    CW_TRY_ASSIGN(deadline, f.optional_instant("deadline"));
-    r.deadline = deadline;
+    CW_TRY(take(r.days_left, f.optional_int("days_left", std::numeric_limits<int>::min())));
+    CW_TRY(take(r.deadline, f.optional_instant("deadline")));
     CW_TRY_ASSIGN(issued, f.optional_int("issued", 0));
     r.issued = issued.value_or(0);
     CW_TRY_ASSIGN(limit, f.optional_int("limit", 0));
     r.limit = limit.value_or(0);
-    CW_TRY_ASSIGN(raised, f.instant("raised_at"));
-    r.raised_at = raised;
-    CW_TRY_ASSIGN(acknowledged, f.optional_instant("acknowledged_at"));
-    r.acknowledged_at = acknowledged;
-    CW_TRY_ASSIGN(snoozed, f.optional_instant("snoozed_until"));
-    r.snoozed_until = snoozed;
-    CW_TRY_ASSIGN(superseded, f.boolean("superseded"));
-    lr.superseded = superseded;
+    CW_TRY(take(r.raised_at, f.instant("raised_at")));
+    CW_TRY(take(r.acknowledged_at, f.optional_instant("acknowledged_at")));
+    CW_TRY(take(r.snoozed_until, f.optional_instant("snoozed_until")));
+    CW_TRY(take(lr.superseded, f.boolean("superseded")));
     return lr;
 }
 
 Result<LedgerBinding> read_binding(const Fields& f) {
     LedgerBinding b;
-    CW_TRY_ASSIGN(sha, f.identifier("sha256"));
-    b.sha256 = std::move(sha);
-    CW_TRY_ASSIGN(credential, f.identifier("credential"));
-    b.credential_id = std::move(credential);
-    CW_TRY_ASSIGN(bound, f.instant("bound_at"));
-    b.bound_at = bound;
-    CW_TRY_ASSIGN(user, f.text("os_user"));
-    b.os_user = std::move(user);
+    CW_TRY(take(b.sha256, f.identifier("sha256")));
+    CW_TRY(take(b.credential_id, f.identifier("credential")));
+    CW_TRY(take(b.bound_at, f.instant("bound_at")));
+    CW_TRY(take(b.os_user, f.text("os_user")));
     return b;
 }
 
@@ -315,20 +256,13 @@ Result<AuditEntry> read_audit(const Fields& f) {
     AuditEntry e;
     CW_TRY_ASSIGN(id, f.optional_integer("id", 0, std::numeric_limits<std::int64_t>::max()));
     e.id = id.value_or(0);
-    CW_TRY_ASSIGN(at, f.instant("at"));
-    e.at = at;
-    CW_TRY_ASSIGN(user, f.text("os_user"));
-    e.os_user = std::move(user);
-    CW_TRY_ASSIGN(via, f.text("via"));
-    e.via = std::move(via);
-    CW_TRY_ASSIGN(action, f.identifier("action"));
-    e.action = std::move(action);
-    CW_TRY_ASSIGN(target, f.text("target"));
-    e.target = std::move(target);
-    CW_TRY_ASSIGN(old_value, f.text("old_value"));
-    e.old_value = std::move(old_value);
-    CW_TRY_ASSIGN(new_value, f.text("new_value"));
-    e.new_value = std::move(new_value);
+    CW_TRY(take(e.at, f.instant("at")));
+    CW_TRY(take(e.os_user, f.text("os_user")));
+    CW_TRY(take(e.via, f.text("via")));
+    CW_TRY(take(e.action, f.identifier("action")));
+    CW_TRY(take(e.target, f.text("target")));
+    CW_TRY(take(e.old_value, f.text("old_value")));
+    CW_TRY(take(e.new_value, f.text("new_value")));
     return e;
 }
 
@@ -355,7 +289,7 @@ json::object ledger_to_json(const Ledger& ledger) {
                                         {"credential", b.credential_id},
                                         {"bound_at", format_utc(b.bound_at)},
                                         {"os_user", b.os_user}});
-    for (const auto& e : ledger.audit) audit.push_back(audit_to_json(e));
+    for (const auto& e : ledger.audit) audit.push_back(to_json(e));
     out["credentials"] = std::move(credentials);
     out["tombstones"] = std::move(tombstones);
     out["issuances"] = std::move(issuances);
@@ -387,32 +321,22 @@ Result<Ledger> ledger_from_json(const json::value& value, std::string_view sourc
                        Errc::unsupported_version);
     Ledger ledger;
     ledger.version = static_cast<int>(version);
-    CW_TRY_ASSIGN(exported_at, top.instant("exported_at"));
-    ledger.exported_at = exported_at;
-    CW_TRY_ASSIGN(machine, top.identifier("machine"));
-    ledger.machine = std::move(machine);
+    CW_TRY(take(ledger.exported_at, top.instant("exported_at")));
+    CW_TRY(take(ledger.machine, top.identifier("machine")));
 
-    CW_TRY_ASSIGN(credentials,
-                  rows<LedgerCredential>(top, doc, "credentials", source, read_credential));
+    CW_TRY(
+        take(ledger.credentials, rows<LedgerCredential>(top, doc, "credentials", read_credential)));
     std::set<std::string> ids;
-    for (std::size_t i = 0; i < credentials.size(); ++i)
-        if (!ids.insert(credentials[i].credential.id).second)
-            return make_error(Errc::parse_error,
-                              fmt::format("{}: field credentials[{}].id: \"{}\" appears twice; "
-                                          "nothing was imported",
-                                          source, i, credentials[i].credential.id));
-    ledger.credentials = std::move(credentials);
-    CW_TRY_ASSIGN(tombstones,
-                  rows<LedgerTombstone>(top, doc, "tombstones", source, read_tombstone));
-    ledger.tombstones = std::move(tombstones);
-    CW_TRY_ASSIGN(issuances, rows<LedgerIssuance>(top, doc, "issuances", source, read_issuance));
-    ledger.issuances = std::move(issuances);
-    CW_TRY_ASSIGN(reminders, rows<LedgerReminder>(top, doc, "reminders", source, read_reminder));
-    ledger.reminders = std::move(reminders);
-    CW_TRY_ASSIGN(bindings, rows<LedgerBinding>(top, doc, "bindings", source, read_binding));
-    ledger.bindings = std::move(bindings);
-    CW_TRY_ASSIGN(audit, rows<AuditEntry>(top, doc, "audit", source, read_audit));
-    ledger.audit = std::move(audit);
+    for (std::size_t i = 0; i < ledger.credentials.size(); ++i)
+        if (!ids.insert(ledger.credentials[i].credential.id).second)
+            return top.bad(
+                fmt::format("credentials[{}].id", i),
+                fmt::format("\"{}\" appears twice", ledger.credentials[i].credential.id));
+    CW_TRY(take(ledger.tombstones, rows<LedgerTombstone>(top, doc, "tombstones", read_tombstone)));
+    CW_TRY(take(ledger.issuances, rows<LedgerIssuance>(top, doc, "issuances", read_issuance)));
+    CW_TRY(take(ledger.reminders, rows<LedgerReminder>(top, doc, "reminders", read_reminder)));
+    CW_TRY(take(ledger.bindings, rows<LedgerBinding>(top, doc, "bindings", read_binding)));
+    CW_TRY(take(ledger.audit, rows<AuditEntry>(top, doc, "audit", read_audit)));
     return ledger;
 }
 

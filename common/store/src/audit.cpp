@@ -27,28 +27,30 @@ Status write_audit(const Connection& c, TimePoint at, const Actor& actor, std::s
     return s.run();
 }
 
+AuditEntry read_audit_entry(const Statement& s) {
+    AuditEntry e;
+    e.id = s.int64(0);
+    e.at = s.time(1);
+    e.os_user = s.text(2);
+    e.via = s.text(3);
+    e.action = s.text(4);
+    e.target = s.text(5);
+    e.old_value = s.text(6);
+    e.new_value = s.text(7);
+    return e;
+}
+
 }  // namespace store_detail
 
 Result<std::vector<AuditEntry>> Store::audit(std::size_t limit) {
     auto& c = impl_->conn;
     return c.transaction("read audit", Tx::read, [&]() -> Result<std::vector<AuditEntry>> {
-        CW_TRY_ASSIGN(s, c.prepare("read audit",
-                                   "SELECT id, at, os_user, via, action, target, old_value, "
-                                   "new_value FROM audit ORDER BY id DESC LIMIT ?1"));
+        CW_TRY_ASSIGN(
+            s, c.prepare("read audit", fmt::format("SELECT {} FROM audit ORDER BY id DESC LIMIT ?1",
+                                                   kAuditColumns)));
         s.bind(1, static_cast<std::int64_t>(std::min<std::size_t>(
                       limit, static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))));
-        return collect_rows(s, [](const Statement& row) {
-            AuditEntry e;
-            e.id = row.int64(0);
-            e.at = row.time(1);
-            e.os_user = row.text(2);
-            e.via = row.text(3);
-            e.action = row.text(4);
-            e.target = row.text(5);
-            e.old_value = row.text(6);
-            e.new_value = row.text(7);
-            return e;
-        });
+        return collect_rows(s, read_audit_entry);
     });
 }
 

@@ -17,39 +17,6 @@ using namespace store_detail;
 
 namespace {
 
-constexpr const char* kCredentialColumns =
-    "id, system, kind, label, owner, generation, renewed_on, issued, limit_override, "
-    "lifetime_override, document_path, not_after, certificate_sha256, certificate_location, "
-    "source";
-
-Result<Credential> read_credential(const Statement& s, const Connection& c) {
-    Credential out;
-    out.id = s.text(0);
-    out.system = s.text(1);
-    out.kind = s.text(2);
-    out.label = s.text(3);
-    out.owner = s.text(4);
-    out.generation = s.int64(5);
-    if (!s.is_null(6)) {
-        auto date = parse_date(s.text(6));
-        if (!date) {
-            return make_error(Errc::database_error,
-                              fmt::format("database {}: credential {} has a corrupt renewed_on: {}",
-                                          c.file(), out.id, date.error().message));
-        }
-        out.renewed_on = *date;
-    }
-    out.issued = s.int32(7);
-    out.limit = s.optional_int(8);
-    out.lifetime_days = s.optional_int(9);
-    out.document_path = s.text(10);
-    out.not_after = s.optional_time(11);
-    out.certificate_sha256 = s.text(12);
-    out.certificate_location = s.text(13);
-    out.source = s.text(14);
-    return out;
-}
-
 Result<std::optional<Credential>> find_credential(const Connection& c, std::string_view id) {
     CW_TRY_ASSIGN(
         s, c.prepare("read credential",
@@ -102,15 +69,94 @@ Result<bool> credential_exists(const Connection& c, std::string_view id) {
     return s.step();
 }
 
+Result<std::optional<Date>> read_renewed_on(const Statement& s, int col, const Connection& c,
+                                            std::string_view id) {
+    if (s.is_null(col)) return std::optional<Date>{};
+    auto date = parse_date(s.text(col));
+    if (!date) {
+        return make_error(Errc::database_error,
+                          fmt::format("database {}: credential {} has a corrupt renewed_on: {}",
+                                      c.file(), id, date.error().message));
+    }
+    return std::optional<Date>{*date};
+}
+
+Result<Credential> read_credential(const Statement& s, const Connection& c) {
+    Credential out;
+    out.id = s.text(0);
+    out.system = s.text(1);
+    out.kind = s.text(2);
+    out.label = s.text(3);
+    out.owner = s.text(4);
+    out.generation = s.int64(5);
+    CW_TRY_ASSIGN(renewed_on, read_renewed_on(s, 6, c, out.id));
+    out.renewed_on = renewed_on;
+    out.issued = s.int32(7);
+    out.limit = s.optional_int(8);
+    out.lifetime_days = s.optional_int(9);
+    out.document_path = s.text(10);
+    out.not_after = s.optional_time(11);
+    out.certificate_sha256 = s.text(12);
+    out.certificate_location = s.text(13);
+    out.source = s.text(14);
+    return out;
+}
+
+Status insert_credential(const Connection& c, std::string_view what, const Credential& cred,
+                         std::string_view reference_sha256,
+                         const std::optional<TimePoint>& reference_not_after,
+                         TimePoint created_at) {
+    CW_TRY_ASSIGN(
+        s, c.prepare(what,
+                     "INSERT INTO credentials (id, system, kind, label, owner, generation, "
+                     "renewed_on, issued, limit_override, lifetime_override, document_path, "
+                     "not_after, certificate_sha256, certificate_location, reference_sha256, "
+                     "reference_not_after, source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                     "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
+    s.bind(1, cred.id).bind(2, cred.system).bind(3, cred.kind).bind(4, cred.label);
+    s.bind(5, cred.owner).bind(6, cred.generation);
+    if (cred.renewed_on) {
+        s.bind(7, format_date(*cred.renewed_on));
+    } else {
+        s.bind_null(7);
+    }
+    s.bind(8, cred.issued).bind(9, cred.limit).bind(10, cred.lifetime_days);
+    s.bind(11, cred.document_path).bind(12, cred.not_after).bind(13, cred.certificate_sha256);
+    s.bind(14, cred.certificate_location).bind(15, reference_sha256);
+    s.bind(16, reference_not_after).bind(17, cred.source).bind(18, created_at);
+    CW_TRY(s.run());
+    CW_TRY_ASSIGN(t, c.prepare(what, "DELETE FROM credential_tombstones WHERE id = ?1"));
+    t.bind(1, cred.id);
+    return t.run();
+}
+
+Status write_tombstone(const Connection& c, std::string_view what, std::string_view id,
+                       TimePoint removed_at, std::string_view os_user) {
+    CW_TRY_ASSIGN(t, c.prepare(what,
+                               "INSERT INTO credential_tombstones (id, removed_at, os_user) "
+                               "VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "
+                               "removed_at = excluded.removed_at, os_user = excluded.os_user"));
+    t.bind(1, id).bind(2, removed_at).bind(3, os_user);
+    return t.run();
+}
+
+Status insert_issuance(const Connection& c, std::string_view what, std::string_view credential_id,
+                       TimePoint at, std::string_view os_user, std::string_view note) {
+    CW_TRY_ASSIGN(i, c.prepare(what,
+                               "INSERT INTO issuances (credential_id, at, os_user, note) "
+                               "VALUES (?1, ?2, ?3, ?4)"));
+    i.bind(1, credential_id).bind(2, at).bind(3, os_user).bind(4, note);
+    return i.run();
+}
+
 }  // namespace store_detail
 
 Result<std::vector<Credential>> Store::credentials() {
     auto& c = impl_->conn;
     return c.transaction("list credentials", Tx::read, [&]() -> Result<std::vector<Credential>> {
-        CW_TRY_ASSIGN(
-            s, c.prepare("list credentials", fmt::format("SELECT {} FROM credentials ORDER BY id",
-                                                         kCredentialColumns)));
-        return collect_rows(s, [&](const Statement& row) { return read_credential(row, c); });
+        return select_all(c, "list credentials",
+                          fmt::format("SELECT {} FROM credentials ORDER BY id", kCredentialColumns),
+                          [&](const Statement& row) { return read_credential(row, c); });
     });
 }
 
@@ -144,30 +190,8 @@ Status Store::add_credential(const Credential& cred, const Actor& actor) {
                               fmt::format("credential \"{}\" already exists", cred.id));
         }
         const TimePoint now = impl_->clock.now();
-        CW_TRY_ASSIGN(
-            s, c.prepare("add credential",
-                         "INSERT INTO credentials (id, system, kind, label, owner, generation, "
-                         "renewed_on, issued, limit_override, lifetime_override, document_path, "
-                         "not_after, certificate_sha256, certificate_location, reference_sha256, "
-                         "reference_not_after, source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?13, ?12, ?15, ?16)"));
-        s.bind(1, cred.id).bind(2, cred.system).bind(3, cred.kind).bind(4, cred.label);
-        s.bind(5, cred.owner).bind(6, cred.generation);
-        if (cred.renewed_on) {
-            s.bind(7, format_date(*cred.renewed_on));
-        } else {
-            s.bind_null(7);
-        }
-        s.bind(8, cred.issued).bind(9, cred.limit).bind(10, cred.lifetime_days);
-        s.bind(11, cred.document_path).bind(12, cred.not_after);
-        s.bind(13, cred.certificate_sha256).bind(14, cred.certificate_location);
-        s.bind(15, cred.source).bind(16, now);
-        CW_TRY(s.run());
-        // Adding an id explicitly brings it back: its tombstone goes.
-        CW_TRY_ASSIGN(
-            t, c.prepare("add credential", "DELETE FROM credential_tombstones WHERE id = ?1"));
-        t.bind(1, cred.id);
-        CW_TRY(t.run());
+        CW_TRY(insert_credential(c, "add credential", cred, cred.certificate_sha256, cred.not_after,
+                                 now));
         return write_audit(c, now, actor, "add", cred.id, "",
                            fmt::format("{}/{}", cred.system, cred.kind));
     });
@@ -182,13 +206,7 @@ Status Store::remove_credential(std::string_view id, const Actor& actor) {
         CW_TRY_ASSIGN(d, c.prepare("remove credential", "DELETE FROM credentials WHERE id = ?1"));
         d.bind(1, id);
         CW_TRY(d.run());
-        CW_TRY_ASSIGN(t, c.prepare("remove credential",
-                                   "INSERT INTO credential_tombstones (id, removed_at, "
-                                   "os_user) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE "
-                                   "SET removed_at = excluded.removed_at, "
-                                   "os_user = excluded.os_user"));
-        t.bind(1, id).bind(2, now).bind(3, actor.os_user);
-        CW_TRY(t.run());
+        CW_TRY(write_tombstone(c, "remove credential", id, now, actor.os_user));
         return write_audit(
             c, now, actor, "remove", id,
             fmt::format("{}/{} generation {}", cred.system, cred.kind, cred.generation), "");
@@ -243,11 +261,7 @@ Result<int> Store::record_issuance(std::string_view id, const Actor& actor, std:
             u, c.prepare("record issuance", "UPDATE credentials SET issued = ?2 WHERE id = ?1"));
         u.bind(1, id).bind(2, total);
         CW_TRY(u.run());
-        CW_TRY_ASSIGN(i, c.prepare("record issuance",
-                                   "INSERT INTO issuances (credential_id, at, os_user, note) "
-                                   "VALUES (?1, ?2, ?3, ?4)"));
-        i.bind(1, id).bind(2, now).bind(3, actor.os_user).bind(4, note);
-        CW_TRY(i.run());
+        CW_TRY(insert_issuance(c, "record issuance", id, now, actor.os_user, note));
         CW_TRY(write_audit(c, now, actor, "issued", id, std::to_string(cred.issued),
                            std::to_string(total)));
         return total;

@@ -23,74 +23,29 @@ namespace {
 
 constexpr std::string_view kImportedFrom = "imported from ";
 
-Result<std::optional<Date>> read_date(const Statement& s, int col, const Connection& c,
-                                      std::string_view id) {
-    if (s.is_null(col)) return std::optional<Date>{};
-    auto date = parse_date(s.text(col));
-    if (!date) {
-        return make_error(Errc::database_error,
-                          fmt::format("database {}: credential {} has a corrupt renewed_on: {}",
-                                      c.file(), id, date.error().message));
-    }
-    return std::optional<Date>{*date};
-}
-
 Result<std::vector<LedgerCredential>> export_credentials(const Connection& c) {
-    CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                               "SELECT id, system, kind, label, owner, generation, renewed_on, "
-                               "issued, limit_override, lifetime_override, document_path, "
-                               "not_after, certificate_sha256, certificate_location, source, "
-                               "reference_sha256, reference_not_after, created_at "
-                               "FROM credentials ORDER BY id"));
-    return collect_rows(s, [&](const Statement& row) -> Result<LedgerCredential> {
-        LedgerCredential out;
-        Credential& cred = out.credential;
-        cred.id = row.text(0);
-        cred.system = row.text(1);
-        cred.kind = row.text(2);
-        cred.label = row.text(3);
-        cred.owner = row.text(4);
-        cred.generation = row.int64(5);
-        CW_TRY_ASSIGN(renewed, read_date(row, 6, c, cred.id));
-        cred.renewed_on = renewed;
-        cred.issued = row.int32(7);
-        cred.limit = row.optional_int(8);
-        cred.lifetime_days = row.optional_int(9);
-        cred.document_path = row.text(10);
-        cred.not_after = row.optional_time(11);
-        cred.certificate_sha256 = row.text(12);
-        cred.certificate_location = row.text(13);
-        cred.source = row.text(14);
-        out.reference_sha256 = row.text(15);
-        out.reference_not_after = row.optional_time(16);
-        out.created_at = row.time(17);
-        return out;
-    });
+    return select_all(c, "export ledger",
+                      fmt::format("SELECT {}, reference_sha256, reference_not_after, created_at "
+                                  "FROM credentials ORDER BY id",
+                                  kCredentialColumns),
+                      [&](const Statement& row) -> Result<LedgerCredential> {
+                          LedgerCredential out;
+                          CW_TRY_ASSIGN(credential, read_credential(row, c));
+                          out.credential = std::move(credential);
+                          out.reference_sha256 = row.text(15);
+                          out.reference_not_after = row.optional_time(16);
+                          out.created_at = row.time(17);
+                          return out;
+                      });
 }
 
 Result<std::vector<LedgerReminder>> export_reminders(const Connection& c) {
-    CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                               "SELECT id, credential_id, generation, key, state, days_left, "
-                               "deadline, issued, quota_limit, raised_at, acknowledged_at, "
-                               "snoozed_until, superseded FROM reminders ORDER BY id"));
-    return collect_rows(s, [](const Statement& row) {
-        LedgerReminder out;
-        Reminder& r = out.reminder;
-        r.id = row.int64(0);
-        r.credential_id = row.text(1);
-        r.generation = row.int64(2);
-        r.key = row.text(3);
-        r.state = state_from_string(row.text(4)).value_or(State::unknown);
-        r.days_left = row.optional_int(5);
-        r.deadline = row.optional_time(6);
-        r.issued = row.int32(7);
-        r.limit = row.int32(8);
-        r.raised_at = row.time(9);
-        r.acknowledged_at = row.optional_time(10);
-        r.snoozed_until = row.optional_time(11);
-        out.superseded = row.int64(12) != 0;
-        return out;
-    });
+    return select_all(
+        c, "export ledger",
+        fmt::format("SELECT {}, superseded FROM reminders ORDER BY id", kReminderColumns),
+        [](const Statement& row) {
+            return LedgerReminder{read_reminder(row), row.int64(12) != 0};
+        });
 }
 
 // The audit rows of the target, for finding those of the file already present: a row is the
@@ -168,6 +123,16 @@ class Importer {
     }
 
   private:
+    // When credential `id` was removed here, if it was.
+    Result<std::optional<TimePoint>> removed_here(std::string_view id) const {
+        CW_TRY_ASSIGN(s, c_.prepare("import ledger",
+                                    "SELECT removed_at FROM credential_tombstones WHERE id = ?1"));
+        s.bind(1, id);
+        CW_TRY_ASSIGN(found, s.step());
+        if (!found) return std::optional<TimePoint>{};
+        return std::optional<TimePoint>{s.time(0)};
+    }
+
     std::string marker() const {
         return fmt::format("{}{} {}", kImportedFrom, ledger_.machine,
                            format_utc(ledger_.exported_at));
@@ -184,7 +149,7 @@ class Importer {
         CW_TRY_ASSIGN(found, s.step());
         if (!found) return add_credential(lc);
 
-        CW_TRY_ASSIGN(renewed_here, read_date(s, 1, c_, in.id));
+        CW_TRY_ASSIGN(renewed_here, read_renewed_on(s, 1, c_, in.id));
         const std::int64_t generation = std::max(s.int64(0), in.generation);
         const std::optional<Date> renewed_on = later(renewed_here, in.renewed_on);
         const int issued = std::max(s.int32(2), in.issued);
@@ -235,35 +200,10 @@ class Importer {
     Status add_credential(const LedgerCredential& lc) {
         const Credential& in = lc.credential;
         // Removed here after the file's credential was created: the removal stands.
-        CW_TRY_ASSIGN(t, c_.prepare("import ledger",
-                                    "SELECT removed_at FROM credential_tombstones WHERE id = ?1"));
-        t.bind(1, in.id);
-        CW_TRY_ASSIGN(removed, t.step());
-        if (removed && to_unix(t.time(0)) > to_unix(lc.created_at)) return {};
-
-        CW_TRY_ASSIGN(
-            s, c_.prepare("import ledger",
-                          "INSERT INTO credentials (id, system, kind, label, owner, generation, "
-                          "renewed_on, issued, limit_override, lifetime_override, document_path, "
-                          "not_after, certificate_sha256, certificate_location, reference_sha256, "
-                          "reference_not_after, source, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                          "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"));
-        s.bind(1, in.id).bind(2, in.system).bind(3, in.kind).bind(4, in.label);
-        s.bind(5, in.owner).bind(6, in.generation);
-        if (in.renewed_on) {
-            s.bind(7, format_date(*in.renewed_on));
-        } else {
-            s.bind_null(7);
-        }
-        s.bind(8, in.issued).bind(9, in.limit).bind(10, in.lifetime_days);
-        s.bind(11, in.document_path).bind(12, in.not_after).bind(13, in.certificate_sha256);
-        s.bind(14, in.certificate_location).bind(15, lc.reference_sha256);
-        s.bind(16, lc.reference_not_after).bind(17, in.source).bind(18, lc.created_at);
-        CW_TRY(s.run());
-        CW_TRY_ASSIGN(
-            d, c_.prepare("import ledger", "DELETE FROM credential_tombstones WHERE id = ?1"));
-        d.bind(1, in.id);
-        CW_TRY(d.run());
+        CW_TRY_ASSIGN(removed, removed_here(in.id));
+        if (removed && to_unix(*removed) > to_unix(lc.created_at)) return {};
+        CW_TRY(insert_credential(c_, "import ledger", in, lc.reference_sha256,
+                                 lc.reference_not_after, lc.created_at));
         ++summary_.credentials_added;
         return {};
     }
@@ -285,19 +225,10 @@ class Importer {
             d.bind(1, t.id);
             CW_TRY(d.run());
         }
-        CW_TRY_ASSIGN(s, c_.prepare("import ledger",
-                                    "SELECT removed_at FROM credential_tombstones WHERE id = ?1"));
-        s.bind(1, t.id);
-        CW_TRY_ASSIGN(found, s.step());
-        if (found && to_unix(s.time(0)) >= to_unix(t.removed_at)) return {};
-        CW_TRY_ASSIGN(u,
-                      c_.prepare("import ledger",
-                                 "INSERT INTO credential_tombstones (id, removed_at, os_user) "
-                                 "VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE SET "
-                                 "removed_at = excluded.removed_at, os_user = excluded.os_user"));
-        u.bind(1, t.id).bind(2, t.removed_at).bind(3, t.os_user);
-        CW_TRY(u.run());
-        if (!found) ++summary_.tombstones_added;
+        CW_TRY_ASSIGN(removed, removed_here(t.id));
+        if (removed && to_unix(*removed) >= to_unix(t.removed_at)) return {};
+        CW_TRY(write_tombstone(c_, "import ledger", t.id, t.removed_at, t.os_user));
+        if (!removed) ++summary_.tombstones_added;
         return {};
     }
 
@@ -310,11 +241,7 @@ class Importer {
         s.bind(1, i.credential_id).bind(2, i.at).bind(3, i.os_user).bind(4, i.note);
         CW_TRY_ASSIGN(found, s.step());
         if (found) return {};
-        CW_TRY_ASSIGN(u, c_.prepare("import ledger",
-                                    "INSERT INTO issuances (credential_id, at, os_user, note) "
-                                    "VALUES (?1, ?2, ?3, ?4)"));
-        u.bind(1, i.credential_id).bind(2, i.at).bind(3, i.os_user).bind(4, i.note);
-        CW_TRY(u.run());
+        CW_TRY(insert_issuance(c_, "import ledger", i.credential_id, i.at, i.os_user, i.note));
         ++summary_.issuances_added;
         return {};
     }
@@ -418,55 +345,39 @@ Result<Ledger> Store::export_ledger(std::string_view machine) {
         out.machine = std::string(machine);
         CW_TRY_ASSIGN(credentials, export_credentials(c));
         out.credentials = std::move(credentials);
-        {
-            CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                                       "SELECT id, removed_at, os_user FROM credential_tombstones "
-                                       "ORDER BY id"));
-            CW_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
-                              return LedgerTombstone{row.text(0), row.time(1), row.text(2)};
-                          }));
-            out.tombstones = std::move(rows);
-        }
-        {
-            CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                                       "SELECT credential_id, at, os_user, note FROM issuances "
-                                       "ORDER BY id"));
-            CW_TRY_ASSIGN(
-                rows, collect_rows(s, [](const Statement& row) {
+        CW_TRY_ASSIGN(tombstones,
+                      select_all(c, "export ledger",
+                                 "SELECT id, removed_at, os_user FROM credential_tombstones "
+                                 "ORDER BY id",
+                                 [](const Statement& row) {
+                                     return LedgerTombstone{row.text(0), row.time(1), row.text(2)};
+                                 }));
+        out.tombstones = std::move(tombstones);
+        CW_TRY_ASSIGN(
+            issuances,
+            select_all(
+                c, "export ledger",
+                "SELECT credential_id, at, os_user, note FROM issuances ORDER BY id",
+                [](const Statement& row) {
                     return LedgerIssuance{row.text(0), row.time(1), row.text(2), row.text(3)};
                 }));
-            out.issuances = std::move(rows);
-        }
+        out.issuances = std::move(issuances);
         CW_TRY_ASSIGN(reminders, export_reminders(c));
         out.reminders = std::move(reminders);
-        {
-            CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                                       "SELECT sha256, credential_id, bound_at, os_user FROM "
-                                       "inventory_bindings ORDER BY sha256"));
-            CW_TRY_ASSIGN(
-                rows, collect_rows(s, [](const Statement& row) {
-                    return LedgerBinding{row.text(0), row.text(1), row.time(2), row.text(3)};
-                }));
-            out.bindings = std::move(rows);
-        }
-        {
-            CW_TRY_ASSIGN(s, c.prepare("export ledger",
-                                       "SELECT id, at, os_user, via, action, target, old_value, "
-                                       "new_value FROM audit ORDER BY id"));
-            CW_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
-                              AuditEntry e;
-                              e.id = row.int64(0);
-                              e.at = row.time(1);
-                              e.os_user = row.text(2);
-                              e.via = row.text(3);
-                              e.action = row.text(4);
-                              e.target = row.text(5);
-                              e.old_value = row.text(6);
-                              e.new_value = row.text(7);
-                              return e;
-                          }));
-            out.audit = std::move(rows);
-        }
+        CW_TRY_ASSIGN(
+            bindings,
+            select_all(c, "export ledger",
+                       "SELECT sha256, credential_id, bound_at, os_user FROM "
+                       "inventory_bindings ORDER BY sha256",
+                       [](const Statement& row) {
+                           return LedgerBinding{row.text(0), row.text(1), row.time(2), row.text(3)};
+                       }));
+        out.bindings = std::move(bindings);
+        CW_TRY_ASSIGN(audit,
+                      select_all(c, "export ledger",
+                                 fmt::format("SELECT {} FROM audit ORDER BY id", kAuditColumns),
+                                 read_audit_entry));
+        out.audit = std::move(audit);
         return out;
     });
 }

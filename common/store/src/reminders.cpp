@@ -13,11 +13,7 @@ using namespace std::chrono;
 using namespace sql;
 using namespace store_detail;
 
-namespace {
-
-constexpr const char* kReminderColumns =
-    "id, credential_id, generation, key, state, days_left, deadline, issued, quota_limit, "
-    "raised_at, acknowledged_at, snoozed_until";
+namespace store_detail {
 
 Reminder read_reminder(const Statement& s) {
     Reminder out;
@@ -41,6 +37,10 @@ Reminder read_reminder(const Statement& s) {
     out.snoozed_until = s.optional_time(11);
     return out;
 }
+
+}  // namespace store_detail
+
+namespace {
 
 Result<Reminder> require_reminder(const Connection& c, std::int64_t id) {
     CW_TRY_ASSIGN(s, c.prepare("read reminder", fmt::format("SELECT {}, superseded FROM reminders "

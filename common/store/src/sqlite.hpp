@@ -200,4 +200,12 @@ Result<std::vector<RowOfT<Reader>>> collect_rows(Statement& s, Reader&& read) {
     }
 }
 
+// Prepares `sql` (no parameters) and gathers `read(row)` for all its rows, as collect_rows.
+template <class Reader>
+Result<std::vector<RowOfT<Reader>>> select_all(const Connection& c, std::string_view what,
+                                               std::string_view sql, Reader&& read) {
+    CW_TRY_ASSIGN(s, c.prepare(what, sql));
+    return collect_rows(s, read);
+}
+
 }  // namespace credwatch::sql

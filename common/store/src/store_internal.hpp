@@ -40,6 +40,43 @@ std::string lower_ascii(std::string_view text);
 
 Error credential_not_found(std::string_view id);
 [[nodiscard]] Result<bool> credential_exists(const sql::Connection& c, std::string_view id);
+
+// The columns read_credential reads, first in a SELECT (more may follow).
+inline constexpr const char* kCredentialColumns =
+    "id, system, kind, label, owner, generation, renewed_on, issued, limit_override, "
+    "lifetime_override, document_path, not_after, certificate_sha256, certificate_location, "
+    "source";
+[[nodiscard]] Result<Credential> read_credential(const sql::Statement& s, const sql::Connection& c);
+// The renewed_on column `col` of credential `id`'s row; a stored text that is no date is an error.
+[[nodiscard]] Result<std::optional<Date>> read_renewed_on(const sql::Statement& s, int col,
+                                                          const sql::Connection& c,
+                                                          std::string_view id);
+// Inserts a credential row (its id must be free) and drops the id's tombstone: adding an id
+// explicitly brings it back.
+[[nodiscard]] Status insert_credential(const sql::Connection& c, std::string_view what,
+                                       const Credential& cred, std::string_view reference_sha256,
+                                       const std::optional<TimePoint>& reference_not_after,
+                                       TimePoint created_at);
+// Records the removal of credential `id` (replacing an earlier one).
+[[nodiscard]] Status write_tombstone(const sql::Connection& c, std::string_view what,
+                                     std::string_view id, TimePoint removed_at,
+                                     std::string_view os_user);
+[[nodiscard]] Status insert_issuance(const sql::Connection& c, std::string_view what,
+                                     std::string_view credential_id, TimePoint at,
+                                     std::string_view os_user, std::string_view note);
+
+// The columns read_reminder reads, first in a SELECT (more may follow).
+inline constexpr const char* kReminderColumns =
+    "id, credential_id, generation, key, state, days_left, deadline, issued, quota_limit, "
+    "raised_at, acknowledged_at, snoozed_until";
+// An unknown state is read as State::unknown, with a warning in the log.
+Reminder read_reminder(const sql::Statement& s);
+
+// The columns read_audit_entry reads, first in a SELECT (more may follow).
+inline constexpr const char* kAuditColumns =
+    "id, at, os_user, via, action, target, old_value, new_value";
+AuditEntry read_audit_entry(const sql::Statement& s);
+
 // One audit row, written in the transaction of the change it records.
 [[nodiscard]] Status write_audit(const sql::Connection& c, TimePoint at, const Actor& actor,
                                  std::string_view action, std::string_view target,

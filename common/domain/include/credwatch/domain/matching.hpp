@@ -17,10 +17,6 @@ bool glob_match(std::string_view pattern, std::string_view name);
 // store), then what it is (issuer / subject substrings). An empty rule set matches nothing.
 bool matches(const CertificateMatch& match, const FoundCertificate& cert);
 
-// The user whose report may satisfy a machine credential: the credential's store_user, else
-// its kind's; empty when none.
-const std::string& store_user_of(const Credential& credential, const CredentialKind& kind);
-
 // Whether a certificate may count for a credential at all. One the service scanned itself: for
 // a machine credential, or for the user it was found for. One a user reported: only for that
 // user's own credentials, or for a machine credential whose store_user is that user.

@@ -25,6 +25,9 @@ boost::json::object to_json(const Reminder& reminder);
 boost::json::object to_json(const AuditEntry& entry);
 boost::json::object to_json(const Procedure& procedure);
 
+// An instant as these shapes write it: ISO 8601 UTC ("2026-04-01T00:00:00Z"), or null.
+boost::json::value optional_time(const std::optional<TimePoint>& t);
+
 // Tolerant field access on the objects above: "" or nullopt when absent or of another type.
 std::string string_field(const boost::json::object& object, std::string_view key);
 std::optional<std::int64_t> int_field(const boost::json::object& object, std::string_view key);
