@@ -5,6 +5,8 @@
 
 #include "credwatch/platform/folder_walk.hpp"
 
+#include "file_kind.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -50,15 +52,6 @@ FileStamp stamp_at(int folder_fd, const char* name, int flags, std::error_code& 
         return {};
     }
     return stamp_from(st);
-}
-
-// What a skipped entry is, for its record.
-const char* kind_of(mode_t mode) {
-    if (S_ISLNK(mode)) return "a symbolic link (links are not followed)";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-    return "not a regular file";
 }
 
 struct DirCloser {
@@ -133,9 +126,10 @@ class Walker {
                 if (!have_stat && ::fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
                     continue;  // gone meanwhile
                 const std::string location = prefix + entry->d_name;
-                failures_.push_back({location,
-                                     fmt::format("{}: skipped: {}", location, kind_of(st.st_mode)),
-                                     WalkFailure::Kind::skipped});
+                failures_.push_back(
+                    {location,
+                     fmt::format("{}: skipped: {}", location, detail::kind_of(st.st_mode)),
+                     WalkFailure::Kind::skipped});
             }
         }
         std::sort(subfolders.begin(), subfolders.end());
