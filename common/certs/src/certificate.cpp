@@ -209,15 +209,11 @@ FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path
         if (!text) {
             if (text.error().code == Errc::not_found) return loaded;  // try the empty passwords
             if (text.error().code == Errc::skipped) {
-                // "<pass>: not read: a FIFO": the reason, after the name.
-                const std::string& why = text.error().message;
-                const auto colon = why.rfind(": not read: ");
-                return make_error(
-                    Errc::permission_denied,
-                    fmt::format("{}: its password file {} is refused: {}", name,
-                                loaded.source.pass_file_name,
-                                colon == std::string::npos ? std::string("not a regular file")
-                                                           : why.substr(colon + 12)));
+                const std::string why = platform::not_read_reason(text.error());
+                return make_error(Errc::permission_denied,
+                                  fmt::format("{}: its password file {} is refused: {}", name,
+                                              loaded.source.pass_file_name,
+                                              why.empty() ? "not a regular file" : why));
             }
             if (text.error().code == Errc::invalid_argument) {
                 return make_error(

@@ -38,6 +38,8 @@ OpensslErrors drain_openssl_errors();
 // Logs a failed OpenSSL call (function name + OpenSSL's error strings; never a secret) and
 // returns the drained errors so that the caller can word its message.
 OpensslErrors log_openssl_failure(const char* function, std::string_view name);
+// The same log line for errors drained earlier.
+void log_openssl_errors(const char* function, std::string_view name, const OpensslErrors& errors);
 std::string with_reason(std::string_view what, const OpensslErrors& errors);
 
 struct Digests {
@@ -103,11 +105,6 @@ struct PasswordSource {
 
 // PKCS#12 MAC, PBE and PBKDF2 iteration counts above this are refused unopened.
 constexpr std::uint64_t kMaxPkcs12Iterations = 10'000'000;
-
-// The iteration counts of the MAC, of each encrypted safe and of each shrouded key bag, read
-// from the structure without deriving any key: Errc::parse_error naming the count and the limit
-// when one is above kMaxPkcs12Iterations.
-[[nodiscard]] Status check_pkcs12_work_limits(PKCS12* p12, std::string_view name);
 
 // Strips a UTF-8 BOM and trailing CR, LF, spaces and tabs.
 void normalise_password(std::string& text);

@@ -68,10 +68,14 @@ OpensslErrors drain_openssl_errors() {
     return errors;
 }
 
-OpensslErrors log_openssl_failure(const char* function, std::string_view name) {
-    OpensslErrors errors = drain_openssl_errors();
+void log_openssl_errors(const char* function, std::string_view name, const OpensslErrors& errors) {
     spdlog::warn("{}: OpenSSL {} failed: {}", name, function,
                  errors.text.empty() ? std::string("no error queued") : errors.text);
+}
+
+OpensslErrors log_openssl_failure(const char* function, std::string_view name) {
+    OpensslErrors errors = drain_openssl_errors();
+    log_openssl_errors(function, name, errors);
     return errors;
 }
 

@@ -125,6 +125,22 @@ Status collect_bag_certificates(const STACK_OF(PKCS12_SAFEBAG) * bags, std::stri
     return {};
 }
 
+// The authenticated safes, unpacked once for the work-limit check and for every extraction.
+// When they cannot be unpacked, `safes` is null and `errors` holds why: the extraction reports
+// it (the work-limit check lets it pass, and a MAC may still tell that the password is wrong).
+struct AuthSafes {
+    ossl::Pkcs7StackPtr safes;
+    OpensslErrors errors;
+};
+
+AuthSafes unpack_authsafes(PKCS12* p12) {
+    AuthSafes out;
+    ERR_clear_error();
+    out.safes.reset(PKCS12_unpack_authsafes(p12));
+    if (!out.safes) out.errors = drain_openssl_errors();
+    return out;
+}
+
 // Decrypts the certificate bags with one password. Only certificate bags are decrypted; the
 // private key is left alone.
 struct ExtractFailure {
@@ -133,12 +149,13 @@ struct ExtractFailure {
 };
 
 boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_certificates(
-    PKCS12* p12, const Pkcs12Password& password, std::string_view name,
+    const AuthSafes& authsafes, const Pkcs12Password& password, std::string_view name,
     std::vector<std::string>* ders) {
     ERR_clear_error();
-    ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12));
+    const STACK_OF(PKCS7)* safes = authsafes.safes.get();
     if (!safes) {
-        const auto errors = log_openssl_failure("PKCS12_unpack_authsafes", name);
+        const auto& errors = authsafes.errors;
+        log_openssl_errors("PKCS12_unpack_authsafes", name, errors);
         return ExtractFailure{
             make_error(Errc::parse_error,
                        fmt::format("{}: {}", name, with_reason("malformed PKCS#12", errors))),
@@ -146,8 +163,8 @@ boost::system::result<std::vector<CertificateInfo>, ExtractFailure> extract_cert
     }
     std::vector<CertificateInfo> certificates;
     std::vector<std::string> encoded;  // handed over only when every bag was read
-    for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
-        PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+    for (int i = 0; i < sk_PKCS7_num(safes); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes, i);
         ossl::SafeBagStackPtr bags;
         if (PKCS7_type_is_data(safe)) {
             bags.reset(PKCS12_unpack_p7data(safe));
@@ -273,21 +290,21 @@ Status check_bag_algorithms(const STACK_OF(PKCS12_SAFEBAG) * bags, std::string_v
     return {};
 }
 
-}  // namespace detail
+namespace {
 
-Status detail::check_pkcs12_work_limits(PKCS12* p12, std::string_view name) {
+// The iteration counts of the MAC, of each encrypted safe and of each shrouded key bag, read
+// from the structure without deriving any key: Errc::parse_error naming the count and the limit
+// when one is above kMaxPkcs12Iterations.
+Status check_pkcs12_work_limits(PKCS12* p12, const AuthSafes& authsafes, std::string_view name) {
     if (PKCS12_mac_present(p12) == 1) {
         const ASN1_INTEGER* iter = nullptr;
         PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
         CW_TRY(check_count(iter, name, "MAC"));
     }
-    ossl::Pkcs7StackPtr safes(PKCS12_unpack_authsafes(p12));
-    if (!safes) {
-        ERR_clear_error();
-        return {};  // malformed: the extraction says so
-    }
-    for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
-        PKCS7* safe = sk_PKCS7_value(safes.get(), i);
+    const STACK_OF(PKCS7)* safes = authsafes.safes.get();
+    if (!safes) return {};  // malformed: the extraction says so
+    for (int i = 0; i < sk_PKCS7_num(safes); ++i) {
+        PKCS7* safe = sk_PKCS7_value(safes, i);
         if (PKCS7_type_is_encrypted(safe)) {
             const PKCS7_ENCRYPT* encrypted = safe->d.encrypted;
             if (encrypted == nullptr || encrypted->enc_data == nullptr) continue;
@@ -302,7 +319,7 @@ Status detail::check_pkcs12_work_limits(PKCS12* p12, std::string_view name) {
     return {};
 }
 
-namespace detail {
+}  // namespace
 
 Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::string_view name,
                                                   const PasswordSource& source,
@@ -320,8 +337,9 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
                 with_reason(errors.truncated ? "truncated PKCS#12" : "malformed PKCS#12", errors)));
     }
 
+    const AuthSafes authsafes = unpack_authsafes(p12.get());
     // Before any key derivation: a count set to 2^31-1 is refused, not computed.
-    CW_TRY(check_pkcs12_work_limits(p12.get(), name));
+    CW_TRY(check_pkcs12_work_limits(p12.get(), authsafes, name));
 
     const auto candidates = candidate_passwords(source);
     if (PKCS12_mac_present(p12.get()) == 1) {
@@ -329,7 +347,7 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
         for (const auto& candidate : candidates) {
             ERR_clear_error();
             if (PKCS12_verify_mac(p12.get(), candidate.pass, candidate.length) == 1) {
-                auto extracted = extract_certificates(p12.get(), candidate, name, ders);
+                auto extracted = extract_certificates(authsafes, candidate, name, ders);
                 if (extracted) return std::move(*extracted);
                 return extracted.error().error;
             }
@@ -347,7 +365,7 @@ Result<std::vector<CertificateInfo>> parse_pkcs12(std::string_view bytes, std::s
 
     // No MAC: a wrong password shows up as a failed decryption.
     for (const auto& candidate : candidates) {
-        auto extracted = extract_certificates(p12.get(), candidate, name, ders);
+        auto extracted = extract_certificates(authsafes, candidate, name, ders);
         if (extracted) return std::move(*extracted);
         if (!extracted.error().decryption_failed) return extracted.error().error;
     }

@@ -78,11 +78,6 @@ Result<ScanResult> scan_machine_stores() {
                        {{L"MY", "My"}, {L"Root", "Root"}, {L"CA", "CA"}}, "machine");
 }
 
-Result<ScanResult> scan_user_stores(std::string_view owner) {
-    return scan_stores(CERT_SYSTEM_STORE_CURRENT_USER, "CurrentUser",
-                       {{L"MY", "My"}, {L"Root", "Root"}}, std::string(owner));
-}
-
 Result<StoreCertificates> read_user_stores() {
     StoreCertificates result;
     enumerate_stores(

@@ -1,6 +1,7 @@
 #include "credwatch/platform/files.hpp"
 
 #include "credwatch/platform/platform.hpp"
+#include "file_kind.hpp"
 #include "files_internal.hpp"
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 
 namespace credwatch::platform {
 
+using detail::kind_of;
 using detail::not_regular;
 using detail::read_error;
 using detail::too_large;
@@ -50,15 +52,6 @@ Result<std::string> read_open_file(int fd, const struct stat& st, const std::fil
     if (used > max_bytes) return too_large(file, max_bytes);
     content.resize(used);
     return content;
-}
-
-const char* kind_of(mode_t mode) {
-    if (S_ISLNK(mode)) return "a symbolic link (links are not followed)";
-    if (S_ISDIR(mode)) return "a folder";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-    return "not a regular file";
 }
 
 }  // namespace

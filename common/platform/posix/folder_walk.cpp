@@ -5,6 +5,9 @@
 
 #include "credwatch/platform/folder_walk.hpp"
 
+#include "file_kind.hpp"
+#include "folder_walk_internal.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -52,29 +55,14 @@ FileStamp stamp_at(int folder_fd, const char* name, int flags, std::error_code& 
     return stamp_from(st);
 }
 
-// What a skipped entry is, for its record.
-const char* kind_of(mode_t mode) {
-    if (S_ISLNK(mode)) return "a symbolic link (links are not followed)";
-    if (S_ISFIFO(mode)) return "a FIFO";
-    if (S_ISSOCK(mode)) return "a socket";
-    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-    return "not a regular file";
-}
-
 struct DirCloser {
     void operator()(DIR* dir) const noexcept { ::closedir(dir); }
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
-class Walker {
+class Walker : detail::WalkRecorder {
   public:
-    Walker(const std::function<bool(std::string_view)>& wanted_name, std::vector<WalkedFile>& files,
-           std::vector<WalkFailure>& failures, const WalkLimits& limits, std::string root)
-        : wanted_name_(wanted_name),
-          files_(files),
-          failures_(failures),
-          limits_(limits),
-          root_(std::move(root)) {}
+    using WalkRecorder::WalkRecorder;
 
     // `fd` is an open folder (owned from here on); `folder` its UTF-8 path.
     void walk(int fd, const std::string& folder, std::size_t depth) {
@@ -108,10 +96,7 @@ class Walker {
             }
             const std::string_view name = entry->d_name;
             if (name == "." || name == "..") continue;
-            if (++entries_ > limits_.max_entries) {
-                limit_reached(folder);
-                return;
-            }
+            if (!count_entry(folder)) return;
             unsigned char type = entry->d_type;
             struct stat st {};
             bool have_stat = false;
@@ -123,33 +108,23 @@ class Walker {
             if (type == DT_DIR) {
                 subfolders.emplace_back(name);
             } else if (type == DT_REG) {
-                if (!wanted_name_(name)) continue;
+                if (!wanted(name)) continue;
                 WalkedFile file{prefix + entry->d_name, {}, {}};
                 file.stamp =
                     have_stat ? stamp_from(st)
                               : stamp_at(fd, entry->d_name, AT_SYMLINK_NOFOLLOW, file.stamp_error);
-                files_.push_back(std::move(file));
+                add(std::move(file));
             } else {
                 if (!have_stat && ::fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
                     continue;  // gone meanwhile
-                const std::string location = prefix + entry->d_name;
-                failures_.push_back({location,
-                                     fmt::format("{}: skipped: {}", location, kind_of(st.st_mode)),
-                                     WalkFailure::Kind::skipped});
+                skip(prefix + entry->d_name, detail::kind_of(st.st_mode));
             }
         }
         std::sort(subfolders.begin(), subfolders.end());
         for (const auto& name : subfolders) {
-            if (stopped_) return;
+            if (stopped()) return;
             const std::string location = prefix + name;
-            if (depth + 1 > limits_.max_depth) {
-                failures_.push_back(
-                    {location,
-                     fmt::format("{}: skipped: more than {} folders below {}; not scanned",
-                                 location, limits_.max_depth, root_),
-                     WalkFailure::Kind::limit});
-                continue;
-            }
+            if (too_deep(location, depth)) continue;
             // O_NOFOLLOW: a folder replaced by a link since it was listed is not entered.
             const int sub = ::openat(fd, name.c_str(),
                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -157,11 +132,7 @@ class Walker {
                 const int err = errno;
                 if (err == ENOENT) continue;  // removed meanwhile
                 if (err == ELOOP || err == ENOTDIR) {
-                    failures_.push_back(
-                        {location,
-                         fmt::format("{}: skipped: no longer a folder (a link or a file now)",
-                                     location),
-                         WalkFailure::Kind::skipped});
+                    skip(location, "no longer a folder (a link or a file now)");
                     continue;
                 }
                 fail(location, fmt::format("{}: cannot list the folder: {}", location,
@@ -173,28 +144,7 @@ class Walker {
     }
 
   private:
-    void fail(const std::string& location, std::string message) {
-        failures_.push_back({location, std::move(message), WalkFailure::Kind::unreadable});
-    }
-
-    void limit_reached(const std::string& folder) {
-        if (stopped_) return;
-        stopped_ = true;
-        failures_.push_back({folder,
-                             fmt::format("{}: scan stopped: more than {} entries below {}; the "
-                                         "rest is not scanned",
-                                         folder, limits_.max_entries, root_),
-                             WalkFailure::Kind::limit});
-    }
-
-    const std::function<bool(std::string_view)>& wanted_name_;
-    std::vector<WalkedFile>& files_;
-    std::vector<WalkFailure>& failures_;
-    const WalkLimits& limits_;
-    const std::string root_;
     std::set<std::pair<std::uint64_t, std::uint64_t>> visited_;
-    std::size_t entries_ = 0;
-    bool stopped_ = false;
 };
 
 }  // namespace

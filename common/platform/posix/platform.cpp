@@ -94,7 +94,6 @@ mode_t g_saved_umask = 022;
 OwnerOnlyCreation::OwnerOnlyCreation() {
     std::lock_guard lock(g_umask_mutex);
     if (g_umask_guards++ == 0) g_saved_umask = ::umask(077);
-    previous_ = g_saved_umask;
 }
 
 OwnerOnlyCreation::~OwnerOnlyCreation() {

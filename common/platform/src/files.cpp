@@ -24,8 +24,20 @@ Error detail::too_large(const std::filesystem::path& file, std::size_t max_bytes
                       fmt::format("{}: too large: more than {} bytes", to_utf8(file), max_bytes));
 }
 
+namespace {
+// Between the file's name and the reason in not_regular's message.
+constexpr std::string_view kNotRead = ": not read: ";
+}  // namespace
+
 Error detail::not_regular(const std::filesystem::path& file, std::string_view what) {
-    return make_error(Errc::skipped, fmt::format("{}: not read: {}", to_utf8(file), what));
+    return make_error(Errc::skipped, fmt::format("{}{}{}", to_utf8(file), kNotRead, what));
+}
+
+std::string not_read_reason(const Error& error) {
+    if (error.code != Errc::skipped) return {};
+    // The last one: the file's name may hold the same text.
+    const auto at = error.message.rfind(kNotRead);
+    return at == std::string::npos ? std::string() : error.message.substr(at + kNotRead.size());
 }
 
 Status write_file_atomically(const std::filesystem::path& file, std::string_view content,

@@ -2,6 +2,7 @@
 
 #include "credwatch/platform/platform.hpp"
 #include "credwatch/platform/win_util.hpp"
+#include "file_kind.hpp"
 #include "files_internal.hpp"
 
 #include <fmt/format.h>
@@ -67,16 +68,20 @@ Result<std::string> read_regular_file(const std::filesystem::path& file, std::si
             return detail::not_regular(file, "a folder");
         return read_error(file, errno_of(err));
     }
-    if (::GetFileType(h.get()) != FILE_TYPE_DISK) return detail::not_regular(file, "a device");
     BY_HANDLE_FILE_INFORMATION info{};
-    if (!::GetFileInformationByHandle(h.get(), &info))
-        return read_error(file, errno_of(::GetLastError()));
-    if ((info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0)
-        return detail::not_regular(file, "a symbolic link or junction (links are not followed)");
-    if ((info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0)
-        return detail::not_regular(file, "a folder");
-    if ((info.dwFileAttributes & FILE_ATTRIBUTE_DEVICE) != 0)
-        return detail::not_regular(file, "a device");
+    switch (detail::handle_kind(h.get(), info)) {
+        case detail::HandleKind::regular:
+            break;
+        case detail::HandleKind::unexamined:
+            return read_error(file, errno_of(::GetLastError()));
+        case detail::HandleKind::device:
+            return detail::not_regular(file, "a device");
+        case detail::HandleKind::link:
+            return detail::not_regular(file,
+                                       "a symbolic link or junction (links are not followed)");
+        case detail::HandleKind::folder:
+            return detail::not_regular(file, "a folder");
+    }
     const std::uint64_t size =
         (static_cast<std::uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow;
     if (size > max_bytes) return too_large(file, max_bytes);

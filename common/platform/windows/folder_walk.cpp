@@ -6,6 +6,7 @@
 
 #include "credwatch/base/strings.hpp"
 #include "credwatch/platform/win_util.hpp"
+#include "folder_walk_internal.hpp"
 
 #include <fmt/format.h>
 
@@ -33,15 +34,9 @@ struct FindCloser {
     void operator()(HANDLE h) const noexcept { ::FindClose(h); }
 };
 
-class Walker {
+class Walker : detail::WalkRecorder {
   public:
-    Walker(const std::function<bool(std::string_view)>& wanted_name, std::vector<WalkedFile>& files,
-           std::vector<WalkFailure>& failures, const WalkLimits& limits, std::string root)
-        : wanted_name_(wanted_name),
-          files_(files),
-          failures_(failures),
-          limits_(limits),
-          root_(std::move(root)) {}
+    using WalkRecorder::WalkRecorder;
 
     void walk(const fs::path& folder, std::size_t depth) {
         const std::string location = path_to_utf8(folder);
@@ -61,22 +56,19 @@ class Walker {
         for (;;) {
             const std::wstring_view name = data.cFileName;
             if (name != L"." && name != L"..") {
-                if (++entries_ > limits_.max_entries) {
-                    limit_reached(location);
-                    return;
-                }
+                if (!count_entry(location)) return;
                 const fs::path path = folder / fs::path(std::wstring(name));
                 const DWORD attributes = data.dwFileAttributes;
                 if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
-                    skip(path, reparse_kind(data.dwReserved0));
+                    skip(path_to_utf8(path), reparse_kind(data.dwReserved0));
                 } else if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0) {
                     subfolders.push_back(path);
                 } else if ((attributes & FILE_ATTRIBUTE_DEVICE) != 0) {
-                    skip(path, "a device");
-                } else if (wanted_name_(win::narrow(name))) {
+                    skip(path_to_utf8(path), "a device");
+                } else if (wanted(win::narrow(name))) {
                     WalkedFile file{path_to_utf8(path), {}, {}};
                     file.stamp = stamp_of(path, file.stamp_error, Links::refuse);
-                    files_.push_back(std::move(file));
+                    add(std::move(file));
                 }
             }
             if (!::FindNextFileW(find.get(), &data)) {
@@ -89,48 +81,11 @@ class Walker {
         }
         std::sort(subfolders.begin(), subfolders.end());
         for (const auto& sub : subfolders) {
-            if (stopped_) return;
-            if (depth + 1 > limits_.max_depth) {
-                const std::string sub_location = path_to_utf8(sub);
-                failures_.push_back(
-                    {sub_location,
-                     fmt::format("{}: skipped: more than {} folders below {}; not scanned",
-                                 sub_location, limits_.max_depth, root_),
-                     WalkFailure::Kind::limit});
-                continue;
-            }
+            if (stopped()) return;
+            if (too_deep(path_to_utf8(sub), depth)) continue;
             walk(sub, depth + 1);
         }
     }
-
-  private:
-    void skip(const fs::path& path, const char* what) {
-        const std::string location = path_to_utf8(path);
-        failures_.push_back(
-            {location, fmt::format("{}: skipped: {}", location, what), WalkFailure::Kind::skipped});
-    }
-
-    void fail(const std::string& location, std::string message) {
-        failures_.push_back({location, std::move(message), WalkFailure::Kind::unreadable});
-    }
-
-    void limit_reached(const std::string& folder) {
-        if (stopped_) return;
-        stopped_ = true;
-        failures_.push_back({folder,
-                             fmt::format("{}: scan stopped: more than {} entries below {}; the "
-                                         "rest is not scanned",
-                                         folder, limits_.max_entries, root_),
-                             WalkFailure::Kind::limit});
-    }
-
-    const std::function<bool(std::string_view)>& wanted_name_;
-    std::vector<WalkedFile>& files_;
-    std::vector<WalkFailure>& failures_;
-    const WalkLimits& limits_;
-    const std::string root_;
-    std::size_t entries_ = 0;
-    bool stopped_ = false;
 };
 
 }  // namespace

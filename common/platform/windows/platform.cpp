@@ -155,20 +155,13 @@ Result<SecurityDescriptor> security_descriptor(const std::wstring& sddl) {
     return SecurityDescriptor{win::LocalPtr<void>(sd)};
 }
 
-std::string sid_text(PSID sid) {
-    wchar_t* text = nullptr;
-    if (!sid || !::ConvertSidToStringSidW(sid, &text)) return "?";
-    win::LocalPtr<wchar_t> owned(text);
-    return win::narrow(text);
-}
-
 // Owners whose folder and files the service may use as they are.
 bool trusted_owner(PSID owner) {
     if (!owner || !::IsValidSid(owner)) return false;
     if (::IsWellKnownSid(owner, WinLocalSystemSid) ||
         ::IsWellKnownSid(owner, WinBuiltinAdministratorsSid))
         return true;
-    return sid_text(owner) == win::narrow(win::process_user_sid_string());
+    return win::sid_string(owner) == win::narrow(win::process_user_sid_string());
 }
 
 // The owner SID of a file or folder, as text and whether it is trusted; empty on failure.
@@ -185,7 +178,7 @@ Result<OwnerInfo> owner_of(const std::wstring& name) {
     if (rc != ERROR_SUCCESS)
         return win::fail(Errc::io_error, "GetNamedSecurityInfoW", win::narrow(name), rc);
     win::LocalPtr<void> owned(sd);
-    return OwnerInfo{sid_text(owner), trusted_owner(owner)};
+    return OwnerInfo{win::sid_string(owner), trusted_owner(owner)};
 }
 
 // Setting another owner than oneself needs these privileges (held, but disabled, by SYSTEM and

@@ -6,6 +6,7 @@
 #include "credwatch/base/strings.hpp"
 
 #include "credwatch/platform/win_util.hpp"
+#include "file_kind.hpp"
 
 #include <dpapi.h>
 #include <sddl.h>
@@ -49,9 +50,7 @@ Result<std::string> read_secret_file(const std::filesystem::path& file) {
                          "CreateFileW", "password file " + name_of(file), err);
     }
     BY_HANDLE_FILE_INFORMATION info{};
-    if (::GetFileType(h.get()) != FILE_TYPE_DISK || !::GetFileInformationByHandle(h.get(), &info) ||
-        (info.dwFileAttributes &
-         (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) != 0)
+    if (platform::detail::handle_kind(h.get(), info) != platform::detail::HandleKind::regular)
         return make_error(Errc::permission_denied,
                           fmt::format("password file {} is not a regular file (a link, a "
                                       "junction or a device): refused",

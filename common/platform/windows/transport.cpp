@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <aclapi.h>
-#include <sddl.h>
 
 #include <algorithm>
 #include <vector>
@@ -139,39 +138,16 @@ class PipeTransport final : public Transport {
     std::string buffer_;
 };
 
-// The TOKEN_USER of a process, or empty when it cannot be read.
-std::vector<BYTE> process_user(HANDLE process) {
-    win::UniqueHandle token;
-    if (!::OpenProcessToken(process, TOKEN_QUERY, token.put())) return {};
-    DWORD size = 0;
-    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-    if (size == 0) return {};
-    std::vector<BYTE> buffer(size);
-    if (!::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size)) return {};
-    return buffer;
-}
-
-PSID user_sid(const std::vector<BYTE>& token_user) {
-    return reinterpret_cast<const TOKEN_USER*>(token_user.data())->User.Sid;
-}
-
-std::string sid_text(PSID sid) {
-    wchar_t* text = nullptr;
-    if (!::ConvertSidToStringSidW(sid, &text)) return "?";
-    win::LocalPtr<wchar_t> owned(text);
-    return win::narrow(text);
-}
-
 // Whether the process serving the pipe may be believed: it runs as LocalSystem (the installed
 // service), or as this very account (the service started in a console, the tests). Anybody
 // else who put up a pipe of that name while the service was not running is an impostor whose
 // "all is well" would silence the reminders. A standard user may not read the token of a
 // LocalSystem process: then the pipe's owner, which its creator's token set, tells the same.
 Status check_server(HANDLE pipe, const std::string& endpoint) {
-    const std::vector<BYTE> self = process_user(::GetCurrentProcess());
+    const std::vector<BYTE> self = win::process_user();
     auto trusted = [&](PSID sid) {
         return ::IsWellKnownSid(sid, WinLocalSystemSid) ||
-               (!self.empty() && ::EqualSid(sid, user_sid(self)));
+               (!self.empty() && ::EqualSid(sid, win::user_sid(self)));
     };
     ULONG pid = 0;
     if (!::GetNamedPipeServerProcessId(pipe, &pid)) {
@@ -183,10 +159,10 @@ Status check_server(HANDLE pipe, const std::string& endpoint) {
     }
     std::string account;
     win::UniqueHandle process(::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid));
-    if (std::vector<BYTE> server = process ? process_user(process.get()) : std::vector<BYTE>{};
+    if (std::vector<BYTE> server = process ? win::process_user(process.get()) : std::vector<BYTE>{};
         !server.empty()) {
-        if (trusted(user_sid(server))) return {};
-        account = sid_text(user_sid(server));
+        if (trusted(win::user_sid(server))) return {};
+        account = win::sid_string(win::user_sid(server));
     } else {
         PSID owner = nullptr;
         PSECURITY_DESCRIPTOR sd = nullptr;
@@ -200,7 +176,7 @@ Status check_server(HANDLE pipe, const std::string& endpoint) {
                                           endpoint, pid, win::error_text(err), err));
         // An object LocalSystem creates is owned by LocalSystem or by Administrators.
         if (trusted(owner) || ::IsWellKnownSid(owner, WinBuiltinAdministratorsSid)) return {};
-        account = sid_text(owner);
+        account = win::sid_string(owner);
     }
     return make_error(Errc::permission_denied,
                       fmt::format("the process answering at {} (process {}, account {}) is not "

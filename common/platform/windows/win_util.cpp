@@ -51,18 +51,49 @@ Error fail(Errc code, std::string_view call, std::string_view context, DWORD las
                       fmt::format("{}: {} failed: {} (error {})", context, call, text, last_error));
 }
 
-std::wstring process_user_sid_string() {
-    UniqueHandle token;
-    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.put())) return {};
+std::vector<BYTE> token_user(HANDLE token) {
     DWORD size = 0;
-    ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
-    std::vector<unsigned char> buffer(size ? size : 1);
-    if (!::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size)) return {};
-    const auto* user = reinterpret_cast<const TOKEN_USER*>(buffer.data());
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    if (size == 0) return {};
+    std::vector<BYTE> buffer(size);
+    if (!::GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) return {};
+    return buffer;
+}
+
+std::vector<BYTE> process_user(HANDLE process) {
+    UniqueHandle token;
+    if (!::OpenProcessToken(process, TOKEN_QUERY, token.put())) return {};
+    return token_user(token.get());
+}
+
+PSID user_sid(const std::vector<BYTE>& token_user) {
+    return reinterpret_cast<const TOKEN_USER*>(token_user.data())->User.Sid;
+}
+
+std::string sid_string(PSID sid) {
     wchar_t* text = nullptr;
-    if (!::ConvertSidToStringSidW(user->User.Sid, &text)) return {};
+    if (!sid || !::ConvertSidToStringSidW(sid, &text)) return "?";
+    LocalPtr<wchar_t> owned(text);
+    return narrow(text);
+}
+
+namespace {
+
+std::wstring read_process_user_sid_string() {
+    const std::vector<BYTE> user = process_user();
+    if (user.empty()) return {};
+    wchar_t* text = nullptr;
+    if (!::ConvertSidToStringSidW(user_sid(user), &text)) return {};
     LocalPtr<wchar_t> owned(text);
     return text;
+}
+
+}  // namespace
+
+std::wstring process_user_sid_string() {
+    // Kept once read; read again only while it could not be.
+    static const std::wstring once = read_process_user_sid_string();
+    return once.empty() ? read_process_user_sid_string() : once;
 }
 
 }  // namespace credwatch::win

@@ -27,17 +27,11 @@ inline constexpr bool kHasSystemCertificateStores = true;
 [[nodiscard]] Result<ScanResult> scan_machine_stores();
 
 // CurrentUser\My and CurrentUser\Root of the account this process runs as (the tray, in the
-// user's session); owner = `owner` (the user's name).
-[[nodiscard]] Result<ScanResult> scan_user_stores(std::string_view owner);
-
-// The same stores, each certificate's DER (pbCertEncoded) as it is: what the tray reports.
+// user's session), each certificate's DER (pbCertEncoded) as it is: what the tray reports.
 [[nodiscard]] Result<StoreCertificates> read_user_stores();
 #else
 inline constexpr bool kHasSystemCertificateStores = false;
 [[nodiscard]] inline Result<ScanResult> scan_machine_stores() {
-    return ScanResult{};
-}
-[[nodiscard]] inline Result<ScanResult> scan_user_stores(std::string_view) {
     return ScanResult{};
 }
 [[nodiscard]] inline Result<StoreCertificates> read_user_stores() {

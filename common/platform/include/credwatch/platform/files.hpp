@@ -35,6 +35,10 @@ enum class Links {
                                                     std::size_t max_bytes,
                                                     Links links = Links::refuse);
 
+// What read_regular_file's Errc::skipped `error` says the file is, the text after
+// "<file>: not read: " ("a FIFO"); empty for any other error.
+[[nodiscard]] std::string not_read_reason(const Error& error);
+
 // Who may read a file written by write_file_atomically.
 enum class FileAccess {
     everyone,    // POSIX: mode 0644 (exports, the metrics textfile)

@@ -55,9 +55,6 @@ class OwnerOnlyCreation {
     ~OwnerOnlyCreation();
     OwnerOnlyCreation(const OwnerOnlyCreation&) = delete;
     OwnerOnlyCreation& operator=(const OwnerOnlyCreation&) = delete;
-
-  private:
-    unsigned previous_ = 0;
 };
 
 // POSIX: an existing file loses its group and other permissions (a file left 0644 by an older

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace credwatch::win {
 
@@ -109,7 +110,20 @@ struct LocalFreeDeleter {
 template <class T>
 using LocalPtr = std::unique_ptr<T, LocalFreeDeleter>;
 
-// The SID of the account this process runs as (LocalSystem for the service), as "S-1-5-18".
+// --- Accounts ----------------------------------------------------------------------------------
+// The TOKEN_USER of an access token (the account's SID lies inside the buffer), or empty when
+// it cannot be read.
+std::vector<BYTE> token_user(HANDLE token);
+// The same for the token of `process` (OpenProcessToken, TOKEN_QUERY).
+std::vector<BYTE> process_user(HANDLE process = ::GetCurrentProcess());
+// The SID in a token_user or process_user buffer that is not empty.
+PSID user_sid(const std::vector<BYTE>& token_user);
+
+// A SID as text, "S-1-5-18"; "?" for a null SID or one that cannot be converted.
+std::string sid_string(PSID sid);
+
+// The SID of the account this process runs as (LocalSystem for the service), as "S-1-5-18";
+// empty when it cannot be read. Read once: the account of a process does not change.
 std::wstring process_user_sid_string();
 
 }  // namespace credwatch::win
