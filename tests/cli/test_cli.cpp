@@ -195,7 +195,8 @@ TEST(CliScan, EveryCertificateOfAPkcs7BundleIsARecord) {
     write_file(dir.path() / "c-broken.p7b", test::pkcs7_bundle_der({leaf}).substr(0, 30));
     const CliResult r = run_cli({"scan", dir.path().string(), "--json"});
     ASSERT_EQ(r.code, 0) << r;
-    const auto& records = json::parse(r.out).as_array();
+    const json::value v = json::parse(r.out);
+    const auto& records = v.as_array();
     ASSERT_EQ(records.size(), 4u) << r.out;
     const auto file_of = [&](std::size_t i) {
         return fs::path(std::string(records[i].at("path").as_string())).filename().string();

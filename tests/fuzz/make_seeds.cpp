@@ -81,6 +81,10 @@ void pass_seeds(const fs::path& out) {
     write_file(out / "wrong", "Secret\n");
     write_file(out / "empty", "");
     write_file(out / "blank", " \r\n");
+    // Notepad's "Unicode" and "Unicode big endian", and a lone surrogate.
+    write_file(out / "utf16le", std::string("\xFF\xFEs\0e\0c\0r\0e\0t\0\r\0\n\0", 18));
+    write_file(out / "utf16be", std::string("\xFE\xFF\0s\0e\0c\0r\0e\0t", 14));
+    write_file(out / "utf16_lone", std::string("\xFF\xFEs\0\x3D\xD8", 6));
 }
 
 void ipc_seeds(const fs::path& out, const fs::path& root) {
