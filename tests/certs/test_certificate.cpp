@@ -631,6 +631,23 @@ TEST(ReadPkcs7, WindowsAndCertutilSpellingsAreRead) {
     EXPECT_EQ(mixed[2].serial, "0ca0");
 }
 
+// The same bundle in BER with indefinite lengths (as streaming encoders write it): read by
+// d2i_PKCS7 instead of the DER walk, with the same result.
+TEST(ReadPkcs7, ABerBundleWithIndefiniteLengthsIsReadLikeItsDer) {
+    TempDir dir;
+    const std::string der = pkcs7_bundle_der({fx().leaf, fx().ca});
+    ASSERT_EQ(der.substr(0, 2), "\x30\x82");
+    ASSERT_EQ(der.substr(15, 2), "\xA0\x82");
+    const std::string oid = der.substr(4, 11);
+    const std::string signed_data = der.substr(19);
+    const std::string ber = "\x30\x80" + oid + "\xA0\x80" + signed_data + std::string(4, '\0');
+    write_file(dir / "ber.p7b", ber);
+    expect_leaf_then_ca(read_ok(dir / "ber.p7b"), "BER");
+    auto ders = read_certificate_file_der(dir / "ber.p7b");
+    ASSERT_TRUE(ders) << ders.error().message;
+    EXPECT_EQ(*ders, (std::vector<std::string>{fx().leaf.der(), fx().ca.der()}));
+}
+
 // A PKCS#7 ContentInfo of another type (data, here) is no certificate bundle.
 std::string pkcs7_of_type(int nid) {
     std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(PKCS7_new(), &PKCS7_free);

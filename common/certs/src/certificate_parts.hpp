@@ -70,6 +70,17 @@ std::string truncation_message(std::string_view name, const DerFrame& frame, std
 [[nodiscard]] Result<CertificateInfo> parse_der_certificate(std::string_view bytes,
                                                             std::string_view name);
 
+struct Tlv {
+    unsigned char tag = 0;
+    std::string_view whole;  // header + content
+    std::string_view content;
+};
+
+enum class TlvStatus { ok, truncated, malformed };
+
+// Reads one definite-length TLV (low tag number) from the front of `in`.
+TlvStatus read_tlv(std::string_view& in, Tlv& out);
+
 // --- PEM (pem.cpp) ---------------------------------------------------------------------------
 
 // Decodes base64, skipping line breaks and blanks. False on any other character.
