@@ -56,6 +56,8 @@ void cert_seeds(const fs::path& out) {
     write_file(out / "pem_far", with_selector('\0', far.pem()));
     write_file(out / "der", with_selector('\0', leaf.der()));
     write_file(out / "der_describe", with_selector('\2', ca.der()));
+    write_file(out / "p7b_der", with_selector('\0', pkcs7_bundle_der({leaf, ca, bmp})));
+    write_file(out / "p7b_pem", with_selector('\0', pkcs7_bundle_pem({leaf, ca})));
     write_file(out / "p12_null", with_selector('\0', make_pkcs12(leaf, {.null_password = true})));
     write_file(out / "p12_empty", with_selector('\0', make_pkcs12(leaf, {.chain = {ca}})));
     write_file(out / "p12_nomac", with_selector('\0', make_pkcs12(leaf, {.mac = false})));
