@@ -563,12 +563,252 @@ TEST(ReadCertificate, UnreadableFileIsIoError) {
 }
 #endif
 
+// ---------------------------------------------------------------------------------------------
+// PKCS#7 bundles (.p7b, .p7c)
+
+// Base64 in 64-character lines, as certutil and PEM writers wrap it.
+std::string base64_lines(std::string_view bytes) {
+    std::string encoded(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                       reinterpret_cast<const unsigned char*>(bytes.data()),
+                                       static_cast<int>(bytes.size()));
+    encoded.resize(static_cast<std::size_t>(length));
+    std::string out;
+    for (std::size_t i = 0; i < encoded.size(); i += 64) out += encoded.substr(i, 64) + "\r\n";
+    return out;
+}
+
+void expect_leaf_then_ca(const std::vector<CertificateInfo>& certs, const std::string& what) {
+    ASSERT_EQ(certs.size(), 2U) << what;
+    EXPECT_EQ(certs[0].serial, "1a2b3c4d") << what;
+    EXPECT_EQ(certs[0].sha256, sha256_hex(fx().leaf.der())) << what;
+    EXPECT_EQ(certs[0].subject, "CN=client1423,O=Test Clinic,C=JP") << what;
+    EXPECT_EQ(certs[1].serial, "0ca0") << what;
+    EXPECT_EQ(certs[1].sha1, sha1_hex(fx().ca.der())) << what;
+    EXPECT_TRUE(certs[1].is_ca) << what;
+}
+
+TEST(ReadPkcs7, ABundleOfTwoInDerAndInPemGivesBothInOrder) {
+    TempDir dir;
+    const std::string der = pkcs7_bundle_der({fx().leaf, fx().ca});
+    const std::string pem = pkcs7_bundle_pem({fx().leaf, fx().ca});
+    ASSERT_EQ(pem.rfind("-----BEGIN PKCS7-----", 0), 0U) << pem;
+    ASSERT_EQ(pem.find("BEGIN CERTIFICATE"), std::string::npos);
+    write_file(dir / "chain.p7b", der);
+    write_file(dir / "chain-pem.p7b", pem);
+    write_file(dir / "chain.P7C", der);
+    for (const char* name : {"chain.p7b", "chain-pem.p7b", "chain.P7C"}) {
+        expect_leaf_then_ca(read_ok(dir / name), name);
+        // What the tray sends the service: each certificate's own DER, in bundle order.
+        auto ders = read_certificate_file_der(dir / name);
+        ASSERT_TRUE(ders) << ders.error().message;
+        EXPECT_EQ(*ders, (std::vector<std::string>{fx().leaf.der(), fx().ca.der()})) << name;
+    }
+    auto in_memory = read_certificates(der, "memory");
+    ASSERT_TRUE(in_memory) << in_memory.error().message;
+    expect_leaf_then_ca(*in_memory, "in memory");
+}
+
+TEST(ReadPkcs7, WindowsAndCertutilSpellingsAreRead) {
+    TempDir dir;
+    const std::string der = pkcs7_bundle_der({fx().leaf, fx().ca});
+    // `certutil -encode` puts a bundle under a CERTIFICATE label; some exports have no label.
+    write_file(dir / "certutil.p7b", "-----BEGIN CERTIFICATE-----\r\n" + base64_lines(der) +
+                                         "-----END CERTIFICATE-----\r\n");
+    write_file(dir / "bare.p7b", base64_lines(der));
+    write_file(dir / "signed-data.p7b", "-----BEGIN PKCS #7 SIGNED DATA-----\n" +
+                                            base64_lines(der) +
+                                            "-----END PKCS #7 SIGNED DATA-----\n");
+    // A PEM bundle beside a certificate block in one file: every certificate, in file order.
+    write_file(dir / "mixed.pem", fx().other.pem() + pkcs7_bundle_pem({fx().leaf, fx().ca}));
+    for (const char* name : {"certutil.p7b", "bare.p7b", "signed-data.p7b"}) {
+        expect_leaf_then_ca(read_ok(dir / name), name);
+    }
+    const auto mixed = read_ok(dir / "mixed.pem");
+    ASSERT_EQ(mixed.size(), 3U);
+    EXPECT_EQ(mixed[0].serial, "77");
+    EXPECT_EQ(mixed[1].serial, "1a2b3c4d");
+    EXPECT_EQ(mixed[2].serial, "0ca0");
+}
+
+// The same bundle in BER with indefinite lengths (as streaming encoders write it): read by
+// d2i_PKCS7 instead of the DER walk, with the same result.
+TEST(ReadPkcs7, ABerBundleWithIndefiniteLengthsIsReadLikeItsDer) {
+    TempDir dir;
+    const std::string der = pkcs7_bundle_der({fx().leaf, fx().ca});
+    ASSERT_EQ(der.substr(0, 2), "\x30\x82");
+    ASSERT_EQ(der.substr(15, 2), "\xA0\x82");
+    const std::string oid = der.substr(4, 11);
+    const std::string signed_data = der.substr(19);
+    const std::string ber = "\x30\x80" + oid + "\xA0\x80" + signed_data + std::string(4, '\0');
+    write_file(dir / "ber.p7b", ber);
+    expect_leaf_then_ca(read_ok(dir / "ber.p7b"), "BER");
+    auto ders = read_certificate_file_der(dir / "ber.p7b");
+    ASSERT_TRUE(ders) << ders.error().message;
+    EXPECT_EQ(*ders, (std::vector<std::string>{fx().leaf.der(), fx().ca.der()}));
+}
+
+// A PKCS#7 ContentInfo of another type (data, here) is no certificate bundle.
+std::string pkcs7_of_type(int nid) {
+    std::unique_ptr<PKCS7, decltype(&PKCS7_free)> p7(PKCS7_new(), &PKCS7_free);
+    EXPECT_EQ(PKCS7_set_type(p7.get(), nid), 1);
+    unsigned char* der = nullptr;
+    const int length = i2d_PKCS7(p7.get(), &der);
+    EXPECT_GT(length, 0);
+    std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+    OPENSSL_free(der);
+    return out;
+}
+
+TEST(ReadPkcs7, ACorruptOrForeignBundleIsAParseErrorNamingTheFileAndWhy) {
+    TempDir dir;
+    const std::string der = pkcs7_bundle_der({fx().leaf, fx().ca});
+    std::string damaged = der;
+    damaged[23] = '\x04';  // the signedData version: an OCTET STRING, not an INTEGER
+    const struct {
+        const char* name;
+        std::string content;
+        const char* why;
+    } cases[] = {
+        {"cut.p7b", der.substr(0, der.size() / 2), "truncated"},
+        {"damaged.p7b", damaged, "malformed PKCS#7 bundle"},
+        {"cut-pem.p7c", "-----BEGIN PKCS7-----\n" + base64_lines(der).substr(0, 200) + "\n",
+         "has no END line"},
+        {"not-base64.p7b", "-----BEGIN PKCS7-----\n!!!!\n-----END PKCS7-----\n", "not base64"},
+        {"data.p7b", pkcs7_of_type(NID_pkcs7_data),
+         "the PKCS#7 content is pkcs7-data, not "
+         "signedData"},
+        {"empty.p7b", pkcs7_bundle_der({}), "the PKCS#7 bundle holds no certificate"},
+    };
+    for (const auto& c : cases) {
+        write_file(dir / c.name, c.content);
+        const Error error = read_error(dir / c.name);
+        EXPECT_EQ(error.code, Errc::parse_error) << c.name;
+        EXPECT_NE(error.message.find(u8(dir / c.name)), std::string::npos) << error.message;
+        EXPECT_NE(error.message.find(c.why), std::string::npos) << error.message;
+    }
+}
+
+TEST(ReadPkcs7, TheScanFindsBundlesByExtensionAndGoesOnAfterACorruptOne) {
+    TempDir dir;
+    write_file(dir / "a-chain.p7b", pkcs7_bundle_der({fx().leaf, fx().ca}));
+    write_file(dir / "b-corrupt.p7b", pkcs7_bundle_der({fx().leaf}).substr(0, 40));
+    write_file(dir / "c-chain.p7c", pkcs7_bundle_pem({fx().other}));
+    write_file(dir / "d-leaf.pem", fx().leaf.pem());
+    CertificateScanner scanner;
+    const ScanResult r = scanner.scan({dir.path()}, "yamada");
+    EXPECT_EQ(r.files_examined, 4U);
+    ASSERT_EQ(r.certificates.size(), 4U);
+    EXPECT_EQ(r.certificates[0].info.serial, "1a2b3c4d");
+    EXPECT_EQ(r.certificates[1].info.serial, "0ca0");
+    EXPECT_EQ(r.certificates[0].location, u8((dir / "a-chain.p7b").make_preferred()));
+    EXPECT_EQ(r.certificates[2].info.serial, "77");
+    EXPECT_EQ(r.certificates[3].location, u8((dir / "d-leaf.pem").make_preferred()));
+    ASSERT_EQ(r.failures.size(), 1U);
+    EXPECT_EQ(r.failures[0].location, u8((dir / "b-corrupt.p7b").make_preferred()));
+    EXPECT_EQ(r.failures[0].code, Errc::parse_error);
+    EXPECT_NE(r.failures[0].error.find("truncated"), std::string::npos) << r.failures[0].error;
+    // Unchanged bundles are answered from the cache like any file.
+    EXPECT_EQ(scanner.scan({dir.path()}, "yamada").files_parsed, 0U);
+}
+
+// ---------------------------------------------------------------------------------------------
+// .pass files in Notepad's encodings
+
+// UTF-16 code units as bytes, with a byte order mark first.
+std::string utf16_bytes(std::u16string_view text, bool big_endian, bool bom = true) {
+    std::string out;
+    const auto put = [&](char16_t unit) {
+        const auto high = static_cast<char>(unit >> 8U);
+        const auto low = static_cast<char>(unit & 0xFFU);
+        out += big_endian ? std::string{high, low} : std::string{low, high};
+    };
+    if (bom) put(u'\uFEFF');
+    for (const char16_t unit : text) put(unit);
+    return out;
+}
+
+// Japanese and a character outside the BMP (a surrogate pair in UTF-16).
+constexpr std::string_view kUnicodePassword =
+    "パス ワード\xF0\xA0\xAE\xB7"
+    "1";
+constexpr std::u16string_view kUnicodePassword16 = u"パス ワード\U00020BB71";
+
+TEST(ReadPkcs12, PassFilesInEveryNotepadEncodingOpenIt) {
+    TempDir dir;
+    write_file(dir / "client.p12",
+               make_pkcs12(fx().leaf, {.password = std::string(kUnicodePassword)}));
+    const std::string utf8(kUnicodePassword);
+    const std::pair<const char*, std::string> files[] = {
+        {"UTF-8", utf8 + "\r\n"},
+        {"UTF-8 with BOM", "\xEF\xBB\xBF" + utf8 + "\r\n"},
+        {"UTF-16 LE with BOM", utf16_bytes(std::u16string(kUnicodePassword16) + u"\r\n", false)},
+        {"UTF-16 BE with BOM", utf16_bytes(std::u16string(kUnicodePassword16) + u" \t\r\n", true)},
+        {"UTF-16 LE, no newline", utf16_bytes(kUnicodePassword16, false)},
+    };
+    for (const auto& [encoding, content] : files) {
+        write_file(dir / "client.pass", content);
+        const auto certs = read_ok(dir / "client.p12");
+        ASSERT_EQ(certs.size(), 1U) << encoding;
+        EXPECT_EQ(certs[0].serial, "1a2b3c4d") << encoding;
+    }
+}
+
+TEST(ReadPkcs12, AWrongPasswordInUtf16IsTheUsualWrongPasswordError) {
+    TempDir dir;
+    write_file(dir / "client.p12", make_pkcs12(fx().leaf, {.password = "right"}));
+    for (const bool big_endian : {false, true}) {
+        write_file(dir / "client.pass", utf16_bytes(u"wrong-pw\r\n", big_endian));
+        LogCapture log;
+        const Error error = read_error(dir / "client.p12");
+        EXPECT_EQ(error.code, Errc::password_wrong);
+        EXPECT_NE(error.message.find("the password in client.pass does not open it"),
+                  std::string::npos)
+            << error.message;
+        EXPECT_EQ(error.message.find("wrong-pw"), std::string::npos) << error.message;
+        EXPECT_EQ(log.text().find("wrong-pw"), std::string::npos) << log.text();
+    }
+    // The right password in UTF-16 without a BOM is not UTF-16 to anyone: Notepad writes one.
+    write_file(dir / "client.pass", utf16_bytes(u"right", false, false));
+    EXPECT_EQ(read_error(dir / "client.p12").code, Errc::password_wrong);
+}
+
+TEST(ReadPkcs12, InvalidUtf16InAPassFileIsAnErrorNamingItNeverItsContent) {
+    TempDir dir;
+    write_file(dir / "client.p12", make_pkcs12(fx().leaf, {.password = "secret"}));
+    const std::string le = utf16_bytes(u"secret", false);
+    const struct {
+        const char* what;
+        std::string content;
+        const char* why;
+    } cases[] = {
+        {"odd length", le + "s", "an odd number of bytes (13)"},
+        {"lone high surrogate", utf16_bytes(u"secret\xD83D", false), "a lone high surrogate"},
+        {"high then no low", utf16_bytes(u"sec\xD83Dret", true), "a lone high surrogate at byte 8"},
+        {"lone low surrogate", utf16_bytes(u"\xDE00secret", true),
+         "a lone low surrogate at byte 2"},
+    };
+    for (const auto& c : cases) {
+        write_file(dir / "client.pass", c.content);
+        LogCapture log;
+        const Error error = read_error(dir / "client.p12");
+        EXPECT_EQ(error.code, Errc::parse_error) << c.what;
+        EXPECT_NE(error.message.find(u8(dir / "client.p12")), std::string::npos) << error.message;
+        EXPECT_NE(error.message.find("its password file client.pass is not valid UTF-16"),
+                  std::string::npos)
+            << error.message;
+        EXPECT_NE(error.message.find(c.why), std::string::npos) << error.message;
+        EXPECT_EQ(error.message.find("secret"), std::string::npos) << error.message;
+        EXPECT_EQ(log.text().find("secret"), std::string::npos) << log.text();
+    }
+}
+
 TEST(CertificateExtension, CaseInsensitiveKnownExtensionsOnly) {
-    for (const char* yes :
-         {"a.pem", "a.PEM", "a.crt", "a.Cer", "a.der", "a.p12", "a.PFX", "dir.x/b.pfx"}) {
+    for (const char* yes : {"a.pem", "a.PEM", "a.crt", "a.Cer", "a.der", "a.p7b", "a.P7B", "a.p7c",
+                            "a.p12", "a.PFX", "dir.x/b.pfx"}) {
         EXPECT_TRUE(is_certificate_extension(yes)) << yes;
     }
-    for (const char* no : {"a.pass", "a.txt", "a", "pem", "a.pem.bak", "a.p7b", ".pem"}) {
+    for (const char* no : {"a.pass", "a.txt", "a", "pem", "a.pem.bak", "a.p7", "a.p7s", ".pem"}) {
         EXPECT_FALSE(is_certificate_extension(no)) << no;
     }
 }

@@ -169,6 +169,25 @@ TEST(ScanSafety, AFifoNamedExplicitlyIsRefusedWithoutBlocking) {
     EXPECT_NE(r.failures[0].error.find("a FIFO"), std::string::npos) << r.failures[0].error;
 }
 
+// A FIFO under a bundle's name, met by the walk or named: a record, and the scan never blocks.
+TEST(ScanSafety, AFifoNamedLikeABundleIsRefusedWithoutBlocking) {
+    TempDir dir;
+    write_file(dir / "own.pem", cert().pem());
+    ASSERT_EQ(::mkfifo((dir / "x.p7b").c_str(), 0666), 0);
+    ASSERT_EQ(::mkfifo((dir / "y.P7C").c_str(), 0666), 0);
+    for (const auto& paths : std::vector<std::vector<fs::path>>{
+             {dir.path()}, {dir / "x.p7b", dir / "y.P7C", dir / "own.pem"}}) {
+        const ScanResult r = scan_within(paths);
+        EXPECT_EQ(r.certificates.size(), 1u) << describe(r);
+        for (const auto* name : {"x.p7b", "y.P7C"}) {
+            const ScanFailure* fifo = failure_at(r, dir / name);
+            ASSERT_NE(fifo, nullptr) << name << "\n" << describe(r);
+            EXPECT_EQ(fifo->code, Errc::skipped);
+            EXPECT_NE(fifo->error.find("a FIFO"), std::string::npos) << fifo->error;
+        }
+    }
+}
+
 TEST(ScanSafety, ReadRegularFileRefusesWhatIsNotARegularFileBeforeReading) {
     TempDir dir;
     write_file(dir / "plain", "content");

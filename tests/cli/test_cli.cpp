@@ -184,6 +184,35 @@ TEST(CliScan, JsonHasTheCertificatesThenTheFailures) {
     EXPECT_EQ(lines[7], (dir.path() / "c.crt").string());
 }
 
+// A .p7b in a folder: each certificate of the bundle is a record; a corrupt one is a record too.
+TEST(CliScan, EveryCertificateOfAPkcs7BundleIsARecord) {
+    const TempDir dir("credwatch-cli-scan-p7b");
+    const auto ca =
+        test::make_self_signed({.common_name = "Root", .serial_hex = "0C", .is_ca = true});
+    const auto leaf = test::make_issued({.common_name = "04500001", .serial_hex = "1F"}, ca);
+    write_file(dir.path() / "a-chain.p7b", test::pkcs7_bundle_der({leaf, ca}));
+    write_file(dir.path() / "b-chain.p7c", test::pkcs7_bundle_pem({leaf}));
+    write_file(dir.path() / "c-broken.p7b", test::pkcs7_bundle_der({leaf}).substr(0, 30));
+    const CliResult r = run_cli({"scan", dir.path().string(), "--json"});
+    ASSERT_EQ(r.code, 0) << r;
+    const json::value v = json::parse(r.out);
+    const auto& records = v.as_array();
+    ASSERT_EQ(records.size(), 4u) << r.out;
+    const auto file_of = [&](std::size_t i) {
+        return fs::path(std::string(records[i].at("path").as_string())).filename().string();
+    };
+    EXPECT_EQ(file_of(0), "a-chain.p7b");
+    EXPECT_EQ(records[0].at("subject").as_string(), "CN=04500001");
+    EXPECT_EQ(file_of(1), "a-chain.p7b");
+    EXPECT_EQ(records[1].at("subject").as_string(), "CN=Root");
+    EXPECT_EQ(file_of(2), "b-chain.p7c");
+    EXPECT_EQ(file_of(3), "c-broken.p7b");
+    EXPECT_EQ(records[3].at("code").as_string(), "parse_error");
+    EXPECT_NE(std::string(records[3].at("error").as_string()).find("c-broken.p7b"),
+              std::string::npos)
+        << r.out;
+}
+
 TEST(CliScan, AMissingPathIsARecordNotAFailure) {
     const TempDir dir("credwatch-cli-scan-missing");
     const CliResult r = run_cli({"scan", (dir.path() / "nothing-here").string(), "--json"});

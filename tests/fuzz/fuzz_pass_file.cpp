@@ -1,7 +1,8 @@
 // The .pass file beside a PKCS#12 file: arbitrary content written as client.pass next to a
 // client.p12 made once per process (password "secret"), then the real file reader
-// (read_certificate_file: existence check, bounded read, BOM/CR/LF/space stripping, the MAC
-// check with that password). Also checks the normalisation rule itself on the same bytes.
+// (read_certificate_file: existence check, bounded read, UTF-16 decoding, BOM/CR/LF/space
+// stripping, the MAC check with that password). Also checks the normalisation rule itself on
+// the same bytes.
 
 #include "cert_factory.hpp"
 #include "certificate_parts.hpp"
@@ -64,7 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Fixture::write(fixture.pass, content);
     auto certs = read_certificate_file(fixture.p12);
     fuzz::check_error_has_message(certs);
-    // The right password opens it, whatever decoration the file adds; any other is refused.
-    if (static_cast<bool>(certs) != (normalised == "secret")) __builtin_trap();
+    // The right password opens it, whatever decoration or encoding (UTF-16 with a BOM) the file
+    // adds; any other, and invalid UTF-16, is refused.
+    std::string decoded(content);
+    const bool decodes = static_cast<bool>(detail::decode_password_file(decoded, "f", "p"));
+    if (static_cast<bool>(certs) != (decodes && decoded == "secret")) __builtin_trap();
     return 0;
 }

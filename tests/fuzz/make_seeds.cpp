@@ -56,6 +56,8 @@ void cert_seeds(const fs::path& out) {
     write_file(out / "pem_far", with_selector('\0', far.pem()));
     write_file(out / "der", with_selector('\0', leaf.der()));
     write_file(out / "der_describe", with_selector('\2', ca.der()));
+    write_file(out / "p7b_der", with_selector('\0', pkcs7_bundle_der({leaf, ca, bmp})));
+    write_file(out / "p7b_pem", with_selector('\0', pkcs7_bundle_pem({leaf, ca})));
     write_file(out / "p12_null", with_selector('\0', make_pkcs12(leaf, {.null_password = true})));
     write_file(out / "p12_empty", with_selector('\0', make_pkcs12(leaf, {.chain = {ca}})));
     write_file(out / "p12_nomac", with_selector('\0', make_pkcs12(leaf, {.mac = false})));
@@ -81,6 +83,10 @@ void pass_seeds(const fs::path& out) {
     write_file(out / "wrong", "Secret\n");
     write_file(out / "empty", "");
     write_file(out / "blank", " \r\n");
+    // Notepad's "Unicode" and "Unicode big endian", and a lone surrogate.
+    write_file(out / "utf16le", std::string("\xFF\xFEs\0e\0c\0r\0e\0t\0\r\0\n\0", 18));
+    write_file(out / "utf16be", std::string("\xFE\xFF\0s\0e\0c\0r\0e\0t", 14));
+    write_file(out / "utf16_lone", std::string("\xFF\xFEs\0\x3D\xD8", 6));
 }
 
 void ipc_seeds(const fs::path& out, const fs::path& root) {

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -272,6 +273,36 @@ std::string pem_bundle(const std::vector<TestCert>& certs) {
     std::string text;
     for (const auto& cert : certs) text += cert.pem();
     return text;
+}
+
+std::string pkcs7_bundle_der(const std::vector<TestCert>& certs) {
+    // As `openssl crl2pkcs7 -nocrl -certfile`: a signedData with certificates, no signers.
+    std::unique_ptr<PKCS7, ossl::Deleter<&PKCS7_free>> p7(PKCS7_new());
+    if (!p7 || PKCS7_set_type(p7.get(), NID_pkcs7_signed) != 1 ||
+        PKCS7_content_new(p7.get(), NID_pkcs7_data) != 1) {
+        throw std::runtime_error("PKCS7_set_type failed");
+    }
+    for (const auto& cert : certs) {
+        if (PKCS7_add_certificate(p7.get(), cert.get()) != 1)
+            throw std::runtime_error("PKCS7_add_certificate failed");
+    }
+    unsigned char* der = nullptr;
+    const int length = i2d_PKCS7(p7.get(), &der);
+    if (length <= 0) throw std::runtime_error("i2d_PKCS7 failed");
+    std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+    OPENSSL_free(der);
+    return out;
+}
+
+std::string pkcs7_bundle_pem(const std::vector<TestCert>& certs) {
+    const std::string der = pkcs7_bundle_der(certs);
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    std::unique_ptr<PKCS7, ossl::Deleter<&PKCS7_free>> p7(
+        d2i_PKCS7(nullptr, &cursor, static_cast<long>(der.size())));
+    ossl::BioPtr bio(BIO_new(BIO_s_mem()));
+    if (!p7 || !bio || PEM_write_bio_PKCS7(bio.get(), p7.get()) != 1)
+        throw std::runtime_error("PEM_write_bio_PKCS7 failed");
+    return bio_text(bio.get());
 }
 
 std::string make_pkcs12(const TestCert& cert, const P12Options& options) {

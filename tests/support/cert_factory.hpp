@@ -96,6 +96,11 @@ TestCert make_issued(const CertSpec& spec, const TestCert& issuer);
 // Several certificates in one PEM text, in the order given.
 std::string pem_bundle(const std::vector<TestCert>& certs);
 
+// A PKCS#7 certificate bundle (.p7b) holding `certs` in order, as `openssl crl2pkcs7 -nocrl
+// -certfile` writes it: DER, or PEM ("-----BEGIN PKCS7-----").
+std::string pkcs7_bundle_der(const std::vector<TestCert>& certs);
+std::string pkcs7_bundle_pem(const std::vector<TestCert>& certs);
+
 enum class P12Encryption {
     aes256,      // PBES2 (PBKDF2 with HMAC-SHA256, AES-256-CBC), SHA-256 MAC: OpenSSL 3 default
     rc2_40,      // pbeWithSHA1And40BitRC2-CBC for the certs, 3DES for the key, SHA-1 MAC

@@ -1,9 +1,11 @@
-// Reading X.509 certificates from PEM, DER and PKCS#12 with OpenSSL 3.
+// Reading X.509 certificates from PEM, DER, PKCS#7 bundles and PKCS#12 with OpenSSL 3.
 //
 // The format is detected from the content: a DER SEQUENCE whose first element is an INTEGER is
-// PKCS#12 (version 3), one whose first element is a SEQUENCE is an X.509 certificate, and text
-// with a "-----BEGIN " marker is PEM. PKCS#12 passwords come from the sibling "<stem>.pass" file
-// and never appear in a message or a log line.
+// PKCS#12 (version 3), one whose first element is an OID is a PKCS#7 ContentInfo (a .p7b
+// bundle), one whose first element is a SEQUENCE is an X.509 certificate, and text with a
+// "-----BEGIN " marker is PEM (CERTIFICATE and PKCS7 blocks); base64 alone, without any marker,
+// is read when it decodes to a PKCS#7 bundle. PKCS#12 passwords come from the sibling
+// "<stem>.pass" file and never appear in a message or a log line.
 
 #include "credwatch/certs/certificate.hpp"
 
@@ -42,15 +44,29 @@ Result<std::string> read_whole_file(const std::filesystem::path& path, std::stri
     return content;
 }
 
-enum class Format { pem, der_certificate, pkcs12, unknown };
+enum class Format { pem, der_certificate, pkcs7, pkcs12, unknown };
+
+Format der_format(const DerFrame& frame) {
+    if (frame.first_inner_tag == 0x02) return Format::pkcs12;
+    if (frame.first_inner_tag == kPkcs7FirstInnerTag) return Format::pkcs7;
+    return Format::der_certificate;
+}
 
 Format detect_format(std::string_view bytes, const std::optional<DerFrame>& frame) {
-    if (frame && frame->definite && frame->total == bytes.size()) {
-        return frame->first_inner_tag == 0x02 ? Format::pkcs12 : Format::der_certificate;
-    }
+    if (frame && frame->definite && frame->total == bytes.size()) return der_format(*frame);
     if (bytes.find("-----BEGIN ") != std::string_view::npos) return Format::pem;
-    if (frame) return frame->first_inner_tag == 0x02 ? Format::pkcs12 : Format::der_certificate;
+    if (frame) return der_format(*frame);
     return Format::unknown;
+}
+
+// A .p7b saved as bare base64 (no BEGIN/END lines): its DER, or nothing when the text is not
+// base64 of a PKCS#7 ContentInfo (then the file stays "neither PEM, DER nor PKCS#12").
+std::optional<std::string> bare_base64_pkcs7(std::string_view bytes) {
+    std::string der;
+    if (!decode_base64(bytes, der) || der.empty()) return std::nullopt;
+    const auto frame = read_der_frame(der);
+    if (!frame || der_format(*frame) != Format::pkcs7) return std::nullopt;
+    return der;
 }
 
 struct ParseOutcome {
@@ -77,8 +93,9 @@ ParseOutcome parse_any(std::string_view bytes, std::string_view name,
     const Format format = detect_format(bytes, frame);
     // A definite DER length longer than the data: cut off (a copy interrupted, a download
     // stopped). PEM text never starts with 0x30 followed by a plausible length and no marker.
-    if ((format == Format::der_certificate || format == Format::pkcs12) && frame &&
-        frame->definite && frame->total > bytes.size()) {
+    if ((format == Format::der_certificate || format == Format::pkcs7 ||
+         format == Format::pkcs12) &&
+        frame && frame->definite && frame->total > bytes.size()) {
         outcome.pkcs12 = format == Format::pkcs12;
         outcome.result =
             make_error(Errc::parse_error, truncation_message(name, *frame, bytes.size()));
@@ -98,6 +115,9 @@ ParseOutcome parse_any(std::string_view bytes, std::string_view name,
             }
             break;
         }
+        case Format::pkcs7:
+            outcome.result = parse_pkcs7(bytes, name, ders);
+            break;
         case Format::pkcs12: {
             outcome.pkcs12 = true;
             auto source = password_loader();
@@ -109,6 +129,10 @@ ParseOutcome parse_any(std::string_view bytes, std::string_view name,
             break;
         }
         case Format::unknown:
+            if (const auto der = bare_base64_pkcs7(bytes)) {
+                outcome.result = parse_pkcs7(*der, name, ders);
+                break;
+            }
             outcome.result = make_error(
                 Errc::parse_error,
                 fmt::format("{}: not a certificate: neither PEM, DER nor PKCS#12", name));
@@ -175,8 +199,9 @@ bool has_certificate_extension(std::string_view filename) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         lower[i] = c;
     }
-    static constexpr std::array<std::string_view, 6> kExtensions = {"pem", "crt", "cer",
-                                                                    "der", "p12", "pfx"};
+    // The one list: the scanner, `credwatch scan` and the tray's folder reading all ask here.
+    static constexpr std::array<std::string_view, 8> kExtensions = {"pem", "crt", "cer", "der",
+                                                                    "p7b", "p7c", "p12", "pfx"};
     const std::string_view text(lower.data(), lower.size());
     return std::find(kExtensions.begin(), kExtensions.end(), text) != kExtensions.end();
 }
@@ -226,7 +251,7 @@ FileReadOutcome read_certificate_file_detailed(const std::filesystem::path& path
                                                           name, loaded.source.pass_file_name));
         }
         password.value() = std::move(*text);
-        normalise_password(password.value());
+        CW_TRY(decode_password_file(password.value(), name, loaded.source.pass_file_name));
         loaded.source.from_file = &password;
         return loaded;
     };

@@ -70,10 +70,36 @@ std::string truncation_message(std::string_view name, const DerFrame& frame, std
 [[nodiscard]] Result<CertificateInfo> parse_der_certificate(std::string_view bytes,
                                                             std::string_view name);
 
+struct Tlv {
+    unsigned char tag = 0;
+    std::string_view whole;  // header + content
+    std::string_view content;
+};
+
+enum class TlvStatus { ok, truncated, malformed };
+
+// Reads one definite-length TLV (low tag number) from the front of `in`.
+TlvStatus read_tlv(std::string_view& in, Tlv& out);
+
 // --- PEM (pem.cpp) ---------------------------------------------------------------------------
 
+// Decodes base64, skipping line breaks and blanks. False on any other character.
+bool decode_base64(std::string_view text, std::string& out);
+
 // `ders`, when given, receives each certificate's DER encoding beside its description.
+// CERTIFICATE blocks and PKCS7 blocks (certificate bundles) are read, in file order.
 [[nodiscard]] Result<std::vector<CertificateInfo>> parse_pem(
+    std::string_view bytes, std::string_view name, std::vector<std::string>* ders = nullptr);
+
+// --- PKCS#7 (pkcs7.cpp) ----------------------------------------------------------------------
+
+// Whether DER bytes look like a PKCS#7 ContentInfo: a SEQUENCE whose first element is an OID
+// (a certificate's is a SEQUENCE, a PKCS#12's an INTEGER).
+constexpr unsigned char kPkcs7FirstInnerTag = 0x06;
+
+// Every certificate of a PKCS#7 signedData (DER or BER), in bundle order. Any other content
+// type, or a signedData without certificates, is Errc::parse_error naming the file.
+[[nodiscard]] Result<std::vector<CertificateInfo>> parse_pkcs7(
     std::string_view bytes, std::string_view name, std::vector<std::string>* ders = nullptr);
 
 // --- PKCS#12 (pkcs12.cpp) --------------------------------------------------------------------
@@ -108,6 +134,14 @@ constexpr std::uint64_t kMaxPkcs12Iterations = 10'000'000;
 
 // Strips a UTF-8 BOM and trailing CR, LF, spaces and tabs.
 void normalise_password(std::string& text);
+
+// A .pass file's bytes as Notepad may have written them (UTF-8 with or without a BOM, UTF-16 LE
+// or BE with a BOM) turned into the UTF-8 password OpenSSL 3 expects, then normalised as
+// normalise_password. Invalid UTF-16 (an odd length, a lone surrogate) is Errc::parse_error
+// naming the PKCS#12 file `name`, `pass_file_name` and the reason, never the content. Every
+// intermediate copy is wiped.
+[[nodiscard]] Status decode_password_file(std::string& text, std::string_view name,
+                                          std::string_view pass_file_name);
 [[nodiscard]] Result<std::vector<CertificateInfo>> parse_pkcs12(
     std::string_view bytes, std::string_view name, const PasswordSource& source,
     std::vector<std::string>* ders = nullptr);

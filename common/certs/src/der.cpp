@@ -226,14 +226,6 @@ std::string truncation_message(std::string_view name, const DerFrame& frame, std
 // Anything the walk does not accept (BER, odd tags, a field OpenSSL refuses) goes through
 // d2i_X509 instead, which either reads it or gives OpenSSL's reason.
 
-struct Tlv {
-    unsigned char tag = 0;
-    std::string_view whole;  // header + content
-    std::string_view content;
-};
-
-enum class TlvStatus { ok, truncated, malformed };
-
 unsigned char byte_at(std::string_view bytes, std::size_t i) {
     return static_cast<unsigned char>(bytes[i]);
 }

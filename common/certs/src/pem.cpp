@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,8 +76,22 @@ bool is_certificate_label(std::string_view label) {
     return label == "CERTIFICATE" || label == "X509 CERTIFICATE" || label == "TRUSTED CERTIFICATE";
 }
 
+// Windows' "Base-64 encoded PKCS #7" export and `openssl crl2pkcs7` write "PKCS7"; OpenSSL's
+// own name for signed data is "PKCS #7 SIGNED DATA"; CMS tools write "CMS".
+bool is_bundle_label(std::string_view label) {
+    return label == "PKCS7" || label == "PKCS #7 SIGNED DATA" || label == "CMS";
+}
+
+// Whether decoded PEM content is a PKCS#7 ContentInfo rather than a certificate (`certutil
+// -encode` of a .p7b writes it under a CERTIFICATE label).
+bool holds_pkcs7(std::string_view der) {
+    const auto frame = read_der_frame(der);
+    return frame && frame->first_inner_tag == kPkcs7FirstInnerTag;
+}
+
 // Every CERTIFICATE block (also "X509 CERTIFICATE" and "TRUSTED CERTIFICATE", whose trust
-// settings after the certificate are ignored); other blocks (keys, CRLs) are skipped.
+// settings after the certificate are ignored) and every certificate of each PKCS7 block; other
+// blocks (keys, CRLs) are skipped.
 Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::string_view name,
                                                std::vector<std::string>* ders) {
     constexpr std::string_view kBegin = "-----BEGIN ";
@@ -115,16 +130,29 @@ Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::stri
             }
             end += kEnd.size();
         }
-        const bool certificate = is_certificate_label(label);
+        const bool bundle = is_bundle_label(label);
+        const bool certificate = bundle || is_certificate_label(label);
         if (end == std::string_view::npos) {
             if (!certificate) break;  // a cut key block at the end: nothing after it
+            if (bundle) {
+                return make_error(
+                    Errc::parse_error,
+                    fmt::format("{}: truncated PEM: the PKCS7 block has no END line", name));
+            }
             return make_error(Errc::parse_error,
                               fmt::format("{}: truncated PEM: certificate {} has no END line", name,
                                           certificates.size() + 1));
         }
         position = end + kEnd.size() + label.size() + kDashes.size();
         if (!certificate) continue;
-        if (!decode_base64(bytes.substr(body_start, end - body_start), der)) {
+        if (bundle) {
+            if (!decode_base64(bytes.substr(body_start, end - body_start), der) || der.empty()) {
+                return make_error(
+                    Errc::parse_error,
+                    fmt::format("{}: malformed PEM: the PKCS7 block is not base64", name));
+            }
+        }
+        if (!bundle && !decode_base64(bytes.substr(body_start, end - body_start), der)) {
             return make_error(Errc::parse_error,
                               fmt::format("{}: malformed PEM: certificate {} is not base64", name,
                                           certificates.size() + 1));
@@ -133,6 +161,11 @@ Result<std::vector<CertificateInfo>> parse_pem(std::string_view bytes, std::stri
             return make_error(Errc::parse_error,
                               fmt::format("{}: malformed PEM: certificate {} is empty", name,
                                           certificates.size() + 1));
+        }
+        if (bundle || holds_pkcs7(der)) {
+            CW_TRY_ASSIGN(bundled, parse_pkcs7(der, name, ders));
+            std::move(bundled.begin(), bundled.end(), std::back_inserter(certificates));
+            continue;
         }
         CW_TRY_ASSIGN(info, parse_der_certificate(der, name));
         certificates.push_back(std::move(info));

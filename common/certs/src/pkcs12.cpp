@@ -55,6 +55,91 @@ void normalise_password(std::string& text) {
     }
 }
 
+namespace {
+
+enum class Utf16Order { little_endian, big_endian };
+
+// Appends one code point as UTF-8 (capacity reserved by the caller: no reallocation, so no
+// unwiped copy of the password is left behind in freed memory).
+void append_utf8(std::string& out, std::uint32_t code_point) {
+    const auto byte = [&](std::uint32_t value) { out.push_back(static_cast<char>(value)); };
+    if (code_point < 0x80U) {
+        byte(code_point);
+    } else if (code_point < 0x800U) {
+        byte(0xC0U | (code_point >> 6U));
+        byte(0x80U | (code_point & 0x3FU));
+    } else if (code_point < 0x10000U) {
+        byte(0xE0U | (code_point >> 12U));
+        byte(0x80U | ((code_point >> 6U) & 0x3FU));
+        byte(0x80U | (code_point & 0x3FU));
+    } else {
+        byte(0xF0U | (code_point >> 18U));
+        byte(0x80U | ((code_point >> 12U) & 0x3FU));
+        byte(0x80U | ((code_point >> 6U) & 0x3FU));
+        byte(0x80U | (code_point & 0x3FU));
+    }
+}
+
+// UTF-16 after its BOM into UTF-8 in `out`; the reason when it is not valid UTF-16.
+std::optional<std::string> utf16_to_utf8(std::string_view units, Utf16Order order,
+                                         std::string& out) {
+    if (units.size() % 2 != 0) {
+        return fmt::format("an odd number of bytes ({}) after the byte order mark", units.size());
+    }
+    // Each 2-byte unit gives at most 3 UTF-8 bytes, a 4-byte surrogate pair 4.
+    out.reserve(units.size() / 2 * 3);
+    const auto unit_at = [&](std::size_t i) {
+        const auto first = static_cast<unsigned char>(units[i]);
+        const auto second = static_cast<unsigned char>(units[i + 1]);
+        return order == Utf16Order::little_endian
+                   ? static_cast<std::uint32_t>(first | (second << 8U))
+                   : static_cast<std::uint32_t>((first << 8U) | second);
+    };
+    for (std::size_t i = 0; i < units.size(); i += 2) {
+        std::uint32_t unit = unit_at(i);
+        if (unit >= 0xDC00U && unit <= 0xDFFFU) {
+            return fmt::format("a lone low surrogate at byte {}", i + 2);
+        }
+        if (unit >= 0xD800U && unit <= 0xDBFFU) {
+            const std::uint32_t low = i + 2 < units.size() ? unit_at(i + 2) : 0;
+            if (low < 0xDC00U || low > 0xDFFFU) {
+                return fmt::format("a lone high surrogate at byte {}", i + 2);
+            }
+            unit = 0x10000U + ((unit - 0xD800U) << 10U) + (low - 0xDC00U);
+            i += 2;
+        }
+        append_utf8(out, unit);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Status decode_password_file(std::string& text, std::string_view name,
+                            std::string_view pass_file_name) {
+    const auto starts_with = [&](std::string_view bom) {
+        return text.size() >= bom.size() && std::string_view(text).substr(0, bom.size()) == bom;
+    };
+    std::optional<Utf16Order> order;
+    if (starts_with("\xFF\xFE")) order = Utf16Order::little_endian;
+    if (starts_with("\xFE\xFF")) order = Utf16Order::big_endian;
+    if (order) {
+        Secret decoded;
+        const auto invalid =
+            utf16_to_utf8(std::string_view(text).substr(2), *order, decoded.value());
+        OPENSSL_cleanse(text.data(), text.size());
+        text.clear();
+        if (invalid) {
+            return make_error(Errc::parse_error,
+                              fmt::format("{}: its password file {} is not valid UTF-16: {}", name,
+                                          pass_file_name, *invalid));
+        }
+        text.swap(decoded.value());  // `decoded` wipes the emptied original on leaving
+    }
+    normalise_password(text);
+    return {};
+}
+
 std::string needs_password_message(std::string_view name, const PasswordSource& source) {
     if (source.pass_file_name.empty()) {
         return fmt::format("{}: needs a password", name);

@@ -1,5 +1,5 @@
 #pragma once
-// Reading X.509 certificates from files (PEM, DER, PKCS#12) with OpenSSL 3.
+// Reading X.509 certificates from files (PEM, DER, PKCS#7 bundles, PKCS#12) with OpenSSL 3.
 
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/certificate.hpp"
@@ -14,12 +14,15 @@
 namespace credwatch {
 
 // Parse all certificates held by one file. The format is detected from the content and the
-// extension. PKCS#12 files are opened with the password in the sibling "<stem>.pass" file
-// (trailing CR/LF/spaces and a UTF-8 BOM stripped), else with an empty password.
+// extension. A PKCS#7 bundle (.p7b/.p7c, DER or PEM) gives every certificate of its signedData.
+// PKCS#12 files are opened with the password in the sibling "<stem>.pass" file (UTF-8 with or
+// without a BOM, or UTF-16 LE/BE with a BOM, as Notepad saves it; trailing CR/LF/spaces/tabs
+// stripped), else with an empty password.
 [[nodiscard]] Result<std::vector<CertificateInfo>> read_certificate_file(
     const std::filesystem::path& path);
 
-// Parse certificates from memory (PEM with one or many, or a single DER certificate).
+// Parse certificates from memory (PEM with one or many, a single DER certificate, a PKCS#7
+// bundle).
 [[nodiscard]] Result<std::vector<CertificateInfo>> read_certificates(
     std::string_view bytes, std::string_view name_for_errors);
 [[nodiscard]] Result<CertificateInfo> describe_der(std::string_view der);
@@ -54,8 +57,9 @@ enum class ScanCache {
     none,  // a single scan (the CLI): nothing kept, so memory does not grow with the files
 };
 
-// Scans files and folders (recursively) for certificate files (.pem .crt .cer .der .p12 .pfx),
-// remembering size and modification time so that a rescan of unchanged files does not parse.
+// Scans files and folders (recursively) for certificate files (.pem .crt .cer .der .p7b .p7c
+// .p12 .pfx: is_certificate_extension), remembering size and modification time so that a
+// rescan of unchanged files does not parse.
 class CertificateScanner {
   public:
     explicit CertificateScanner(ScanCache cache = ScanCache::keep);
@@ -79,6 +83,8 @@ class CertificateScanner {
     ScanCache cache_mode_;
 };
 
+// The one list of certificate extensions (case-insensitive): .pem .crt .cer .der .p7b .p7c .p12
+// .pfx. The scanner, `credwatch scan` and the tray's user-certificate folder all use it.
 bool is_certificate_extension(const std::filesystem::path& path);
 
 // Loads OpenSSL's "default" and "legacy" providers once per process (thread-safe; later calls
