@@ -744,7 +744,8 @@ std::string site_with_systems(std::string_view systems) {
 
 std::set<std::string> status_ids(Core& core) {
     std::set<std::string> ids;
-    for (const auto& r : core.ok("status")["credentials"].as_array()) ids.insert(str(r.at("id")));
+    json::object status = core.ok("status");
+    for (const auto& r : status["credentials"].as_array()) ids.insert(str(r.at("id")));
     return ids;
 }
 }  // namespace
