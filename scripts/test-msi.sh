@@ -71,7 +71,7 @@ secure_and_passed() {  # the property is in SecureCustomProperties and a value o
         grep -F 'Software\credwatch\Installer' <<<"$REGISTRY" | grep -qF "[$1]"
 }
 for p in CW_EMAIL_TO CW_SMTP_HOST CW_SMTP_PORT CW_SMTP_FROM CW_SMTP_TLS CW_THRESHOLDS_PASSWORD \
-         CW_THRESHOLDS_CERTIFICATE CW_CERT_FOLDERS CW_ORGANISATION CW_LANGUAGE \
+         CW_THRESHOLDS_CERTIFICATE CW_CERT_FOLDERS CW_ORGANISATION CW_LANGUAGE CW_SYSTEMS \
          CW_METRICS_TEXTFILE CW_SITE_ID CW_ACCOUNT; do
     check "$p is a secure public property, handed to configure through the registry" secure_and_passed "$p"
 done
@@ -171,7 +171,7 @@ msiexec_check "msiexec /i /qn with CW_* properties: exit 0" "$TMP/install.log" /
     'CW_EMAIL_TO=it@clinic.local, 事務長 <boss@clinic.local>' CW_SMTP_HOST=192.168.10.5 CW_SMTP_PORT=25 \
     'CW_SMTP_FROM=credwatch <credwatch@clinic.local>' CW_SMTP_TLS=none CW_THRESHOLDS_PASSWORD=21,14,7,3,1 \
     CW_THRESHOLDS_CERTIFICATE=90,30,7 'CW_CERT_FOLDERS=C:\certs;C:\ORCA\証明書' CW_ORGANISATION=テストクリニック \
-    CW_LANGUAGE=ja 'CW_ACCOUNT=U0042 --set email.smtp_port=2525'
+    CW_LANGUAGE=ja CW_SYSTEMS=cancer-registry,orca-cloud 'CW_ACCOUNT=U0042 --set email.smtp_port=2525'
 check "binaries in Program Files\\credwatch" test -f "$PF/credwatch-service.exe" -a -f "$PF/credwatch.exe" -a -f "$PF/config/catalog.toml"
 check "Start-menu shortcut: credwatch status" menu_link 'credwatch status.lnk'
 check "Start-menu shortcut: credwatch logs" menu_link 'credwatch logs.lnk'
@@ -194,6 +194,8 @@ check "site.toml holds the properties ([service], [email])" toml_check \
 check "site.toml holds the thresholds ([kind.\"…\"])" toml_check \
     "d['kind']['cancer-registry/user-password']['thresholds'] == [21, 14, 7, 3, 1] and d['kind']['gtol/user-password']['thresholds'] == [21, 14, 7, 3, 1] and d['kind']['orca-cloud/client-certificate']['thresholds'] == [90, 30, 7]"
 check "site.toml keeps the bundled credentials" toml_check "len(d['credential']) >= 8"
+check "site.toml holds the systems this clinic uses (CW_SYSTEMS)" toml_check \
+    "d['service']['systems'] == ['cancer-registry', 'orca-cloud']"
 check "a value with spaces and -- is one literal value, and adds no setting" toml_check \
     "d['metrics']['account'] == 'U0042 --set email.smtp_port=2525' and d['email']['smtp_port'] == 25"
 check "configure took the values from the registry and deleted them there" \
@@ -201,6 +203,8 @@ check "configure took the values from the registry and deleted them there" \
 T=60 cli status --json >"$TMP/status1.json" 2>"$TMP/status1.err"
 check "the CLI answers over the pipe (status --json)" json_check "$TMP/status1.json" \
     "any(c['id'] == 'cancer-registry/user-password' for c in d['credentials'])"
+check "only the credentials of the systems in CW_SYSTEMS are tracked" json_check "$TMP/status1.json" \
+    "{c['system'] for c in d['credentials']} == {'cancer-registry', 'orca-cloud'}"
 ON=$(date -d '10 days ago' +%F)
 check "password-changed cancer-registry/user-password --on $ON" cli password-changed cancer-registry/user-password --on "$ON"
 check "the service log is in DATA_DIR\\logs" test -s "$UNIX_DATA/logs/credwatch.log"

@@ -191,6 +191,7 @@ Result<std::vector<RaisedReminder>> ServiceCore::evaluate_now() {
 Status ServiceCore::seed_configured_credentials() {
     Actor actor{platform::current_user(), "config"};
     for (const auto& credential : config_->credentials) {
+        if (!config_->service.uses_system(credential.system)) continue;  // [service] systems
         auto removed = store_->is_removed(credential.id);
         if (!removed) return removed.error();
         if (*removed) continue;

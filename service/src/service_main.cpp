@@ -54,6 +54,7 @@ int main(int argc, char** argv) try {
                           "email.smtp_host, email.smtp_port, email.from, email.tls, "
                           "thresholds.password, thresholds.certificate, "
                           "service.certificate_folders, service.organisation, service.language, "
+                          "service.systems, "
                           "metrics.textfile, metrics.site_id, metrics.account");
     bool from_installer = false;
     configure->add_flag("--from-installer", from_installer,

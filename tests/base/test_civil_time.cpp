@@ -1,4 +1,5 @@
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/date_text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -103,4 +104,13 @@ TEST(CivilTime, DaysBetweenIgnoresDaylightSavingChanges) {
     EXPECT_EQ(local_midnight(after) - local_midnight(before), hours{49});
     EXPECT_EQ(local_date(local_midnight(after)), after);
     EXPECT_EQ(add_days(before, 60), (Date{year{2026}, month{12}, day{23}}));
+}
+
+TEST(DateText, JapaneseAndEnglishAsAPersonReadsThem) {
+    const Date d{std::chrono::year{2026}, std::chrono::month{12}, std::chrono::day{1}};
+    EXPECT_EQ(date_text(d, Lang::ja), "2026年12月1日");
+    EXPECT_EQ(date_text(d, Lang::en), "1 Dec 2026");
+    const Date jan{std::chrono::year{2027}, std::chrono::month{1}, std::chrono::day{31}};
+    EXPECT_EQ(date_text(jan, Lang::ja), "2027年1月31日");
+    EXPECT_EQ(date_text(jan, Lang::en), "31 Jan 2027");
 }

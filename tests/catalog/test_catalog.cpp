@@ -1024,3 +1024,31 @@ TEST(SiteRetention, YearsAreReadAndValidated) {
                       {"reminder_years"});
     expect_site_error("retention = 5\n", "site.toml:1:", {"[retention]"});
 }
+
+TEST(SiteSystems, TheSystemsASiteUsesAreCatalogIdsAndEverySystemWhenNotGiven) {
+    auto none = with_site("[service]\nlanguage = \"ja\"\n");
+    ASSERT_TRUE(none.has_value()) << none.error().message;
+    EXPECT_FALSE(none->service.systems.has_value());
+    EXPECT_TRUE(none->service.uses_system("gtol"));
+
+    auto two = with_site("[service]\nsystems = [\"cancer-registry\", \"orca-cloud\"]\n");
+    ASSERT_TRUE(two.has_value()) << two.error().message;
+    EXPECT_EQ(*two->service.systems, (std::vector<std::string>{"cancer-registry", "orca-cloud"}));
+    EXPECT_TRUE(two->service.uses_system("orca-cloud"));
+    EXPECT_FALSE(two->service.uses_system("gtol"));
+
+    // A system the site file defines itself may be named, whatever the order of the tables.
+    auto own = with_site(
+        "[service]\nsystems = [\"clinic-vpn\"]\n[[system]]\nid = \"clinic-vpn\"\nname_ja = "
+        "\"VPN\"\nname_en = \"VPN\"\n[[system.kind]]\nid = \"password\"\nrule = "
+        "\"password_rotation\"\nname_ja = \"p\"\nname_en = \"p\"\nlifetime_days = 90\n");
+    ASSERT_TRUE(own.has_value()) << own.error().message;
+
+    expect_site_error(
+        "[service]\nsystems = [\"cancer-registry\", \"orca\"]\n", "site.toml:2: [service]",
+        {"field \"systems\": unknown system \"orca\"", "defined systems:", "orca-cloud"});
+    expect_site_error("[service]\nsystems = [\"gtol\",\n  \"gtol\"]\n", "site.toml:3: [service]",
+                      {"system \"gtol\" is listed twice (first at line 2)"});
+    expect_site_error("[service]\nsystems = \"gtol\"\n", "site.toml:2: [service]",
+                      {"field \"systems\" must be an array of strings"});
+}

@@ -173,6 +173,28 @@ TEST(SiteEdit, AnUnreadableExistingFileIsAnError) {
     EXPECT_EQ(read_file(site), "[service\nlanguage = ");
 }
 
+TEST(SiteEdit, TheSystemsASiteUsesFromTheInstaller) {
+    TempDir dir;
+    auto site = dir / "site.toml";
+    ASSERT_TRUE(
+        edit_site_file(site, edits_of({"service.systems=cancer-registry, orca-cloud"}), {}));
+    auto c = load(site);
+    ASSERT_TRUE(c.service.systems.has_value());
+    EXPECT_EQ(*c.service.systems, (std::vector<std::string>{"cancer-registry", "orca-cloud"}));
+    EXPECT_EQ(c.credentials.size(), 8u) << "the bundled credentials stay defined";
+    // Semicolons too; an empty value keeps the setting.
+    ASSERT_TRUE(edit_site_file(site, edits_of({"service.systems=gtol;orca-cloud"}), {}));
+    EXPECT_EQ(*load(site).service.systems, (std::vector<std::string>{"gtol", "orca-cloud"}));
+    ASSERT_TRUE(edit_site_file(site, edits_of({"service.systems="}), {}));
+    EXPECT_EQ(load(site).service.systems->size(), 2u);
+    // An unknown id is refused with its name, the file left as it was.
+    auto refused = edit_site_file(site, edits_of({"service.systems=cancer-registry,orca"}), {});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("unknown system \"orca\""), std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(*load(site).service.systems, (std::vector<std::string>{"gtol", "orca-cloud"}));
+}
+
 TEST(SiteEdit, MetricsSettingsFromTheInstaller) {
     TempDir dir;
     auto site = dir / "site.toml";

@@ -17,6 +17,7 @@
 #include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
 
+#include <wx/stattext.h>
 #include <wx/testing.h>
 #include <wx/uiaction.h>
 
@@ -282,6 +283,27 @@ TEST(TrayGui, StatusWindowListsWhatTheServiceTracks) {
     // Nothing is selected yet: every action button is greyed out.
     for (const char* name : {"record", "issued", "acknowledge", "snooze"})
         EXPECT_FALSE(widget(name)->IsEnabled()) << name;
+}
+
+// "To record" is a to-do: its count stands above the table (and in the menu), as the service
+// counts the credentials in state unknown.
+TEST(TrayGui, TheStatusWindowCountsWhatIsStillToRecord) {
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
+    const json::object status = service("status");
+    ASSERT_TRUE(status.contains("credentials"));
+    int unknown = 0;
+    for (const auto& row : status.at("credentials").as_array())
+        if (string_field(row.as_object(), "state") == "unknown") ++unknown;
+    ASSERT_TRUE(wait_until([&] { return to_record_count(app().snapshot()) == unknown; }));
+    auto* label = widget<wxStaticText>("to-record");
+    ASSERT_NE(label, nullptr);
+    EXPECT_EQ(label->IsShown(), unknown > 0);
+    if (unknown > 0) {
+        EXPECT_EQ(u8(label->GetLabel()), to_record_label(app().snapshot()));
+        EXPECT_NE(u8(label->GetLabel()).find(std::to_string(unknown)), std::string::npos);
+        EXPECT_NE(dump_menu(build_menu(app().snapshot())).find(u8(label->GetLabel())),
+                  std::string::npos);
+    }
 }
 
 TEST(TrayGui, AcknowledgeButtonAcknowledgesTheReminder) {

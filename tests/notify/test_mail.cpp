@@ -1,6 +1,7 @@
 // Mail messages: RFC 2047 encoded words, folding, base64 bodies, addresses, dates.
 
 #include "credwatch/notify/mail.hpp"
+#include "credwatch/notify/text.hpp"
 
 #include "text_checks.hpp"
 
@@ -269,4 +270,32 @@ TEST(Texts, DigestCountsAndCarriesEveryItem) {
         EXPECT_NE(t.body.find(part), std::string::npos) << part;
     const auto en = mail::digest_text({{"A", "a"}}, Lang::en, "pc-001", "");
     EXPECT_EQ(en.subject, "[credwatch] 1 deadline reminder (pc-001)");
+}
+
+// The mail writes a deadline as the tray does (date_text): 2026年12月11日, not 2026-12-11.
+TEST(ReminderText, TheDeadlineIsWrittenAsTheTrayWritesIt) {
+    StatusRow row;
+    row.system_name_ja = "がん登録オンラインシステム";
+    row.system_name_en = "Cancer registry online system";
+    row.kind_name_ja = "利用者パスワード";
+    row.kind_name_en = "User password";
+    row.deadline_date = Date{std::chrono::year{2026}, std::chrono::month{12}, std::chrono::day{11}};
+    Reminder soon;
+    soon.key = "d14";
+    soon.state = State::due_soon;
+    soon.days_left = 14;
+    const ReminderText ja = reminder_text(soon, row, {}, Lang::ja);
+    EXPECT_NE(ja.subject.find("期限まであと14日です（期限 2026年12月11日）"), std::string::npos)
+        << ja.subject;
+    EXPECT_NE(ja.body.find("2026年12月11日"), std::string::npos) << ja.body;
+    EXPECT_EQ(ja.subject.find("2026-12-11"), std::string::npos) << ja.subject;
+    const ReminderText en = reminder_text(soon, row, {}, Lang::en);
+    EXPECT_NE(en.subject.find("expires in 14 days (deadline 11 Dec 2026)"), std::string::npos)
+        << en.subject;
+    Reminder overdue;
+    overdue.key = "overdue";
+    overdue.state = State::overdue;
+    EXPECT_NE(reminder_text(overdue, row, {}, Lang::ja)
+                  .subject.find("期限切れです（期限 2026年12月11日）"),
+              std::string::npos);
 }

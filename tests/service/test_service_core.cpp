@@ -729,6 +729,56 @@ TEST_F(ServiceCoreTest, ARemovedConfiguredCredentialStaysRemovedAfterARestart) {
     EXPECT_FALSE(core->row(kIssuance).empty()) << "the other configured credentials remain";
 }
 
+// --- the systems a site uses ([service] systems) ------------------------------------------
+
+namespace {
+// The bundled site file with `systems` (a TOML array, or empty: the key left out) in [service].
+std::string site_with_systems(std::string_view systems) {
+    std::string text = embedded::site_toml;
+    if (!systems.empty()) {
+        const auto at = text.find("[service]\n");
+        text.insert(at + 10, "systems = " + std::string(systems) + "\n");
+    }
+    return text;
+}
+
+std::set<std::string> status_ids(Core& core) {
+    std::set<std::string> ids;
+    json::object status = core.ok("status");
+    for (const auto& r : status["credentials"].as_array()) ids.insert(str(r.at("id")));
+    return ids;
+}
+}  // namespace
+
+TEST_F(ServiceCoreTest, OnlyTheCredentialsOfTheSystemsASiteUsesAreTrackedFromTheSiteFile) {
+    const fs::path site = dir_ / "site.toml";
+    write_file(site, site_with_systems(R"(["cancer-registry", "orca-cloud"])"));
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    EXPECT_EQ(status_ids(*core),
+              (std::set<std::string>{kPassword, "cancer-registry/service-certificate", kIssuance,
+                                     "cancer-registry/e-filing-form", "orca-cloud/ca-certificate",
+                                     "orca-cloud/client-certificate"}));
+}
+
+TEST_F(ServiceCoreTest, ASystemNoLongerUsedKeepsTheCredentialsAlreadyTrackedAndTheirRecords) {
+    const std::string gtol = "gtol/user-password";
+    const std::string renewed = format_date(add_days(kToday, -10));
+    {
+        auto core = make();  // no setting: every system, as before the setting existed
+        ASSERT_STARTED(core);
+        EXPECT_EQ(status_ids(*core).size(), 8u);
+        core->ok("record_renewal", {{"credential", gtol}, {"on", renewed}, {"client", "cli"}});
+    }
+    const fs::path site = dir_ / "site.toml";
+    write_file(site, site_with_systems(R"(["cancer-registry"])"));
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    json::object row = core->row(gtol);
+    EXPECT_EQ(str(row["renewed_on"]), renewed) << "a recorded date is never lost";
+    EXPECT_EQ(status_ids(*core).size(), 8u) << "nothing tracked is removed silently";
+}
+
 // --- out-of-range values (see the report: these expose product bugs) -----------------------
 
 // service/src/service_core.cpp record_issuance() narrows the int64 "total" with

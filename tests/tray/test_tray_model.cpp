@@ -112,7 +112,7 @@ class TrayModel : public ::testing::Test {
 TEST_F(TrayModel, StateToColour) {
     EXPECT_EQ(colour_for(State::ok), TrayColour::green);
     EXPECT_EQ(colour_for(State::due_soon), TrayColour::amber);
-    EXPECT_EQ(colour_for(State::unknown), TrayColour::amber);
+    EXPECT_EQ(colour_for(State::unknown), TrayColour::green);  // a to-do, not a warning
     EXPECT_EQ(colour_for(State::overdue), TrayColour::red);
     EXPECT_EQ(colour_for(State::quota_exhausted), TrayColour::red);
 
@@ -128,6 +128,46 @@ TEST_F(TrayModel, StateToColour) {
     s.connected = false;
     EXPECT_EQ(colour_for(s), TrayColour::grey);
     EXPECT_NE(rgb(TrayColour::red).r, rgb(TrayColour::green).r);
+}
+
+// A fresh install: every recorded deadline fine, the rest still to record. The icon is green
+// (amber only for a near deadline), and the to-do is a count in the menu.
+TEST_F(TrayModel, StillToRecordIsAToDoCountNotAmber) {
+    Snapshot s;
+    apply_status(s,
+                 json::object{{"severity", 1},
+                              {"credentials",
+                               json::array{row("a", "password_rotation", "ok", 40, "2027-01-10"),
+                                           row("c", "password_rotation", "unknown", nullptr),
+                                           row("d", "password_rotation", "unknown", nullptr)}},
+                              {"reminders", json::array{}}},
+                 Lang::en);
+    s.connected = true;
+    EXPECT_EQ(colour_for(s), TrayColour::green);
+    EXPECT_EQ(to_record_count(s), 2);
+    EXPECT_EQ(to_record_label(s), "2 to record");
+    const std::string menu = dump_menu(build_menu(s));
+    EXPECT_NE(menu.find("2 to record  -> open_status"), std::string::npos) << menu;
+
+    // A deadline near, or passed, still colours the icon.
+    s.credentials[0].state = State::due_soon;
+    s.severity = 2;
+    EXPECT_EQ(colour_for(s), TrayColour::amber);
+    s.credentials[0].state = State::overdue;
+    s.severity = 3;
+    EXPECT_EQ(colour_for(s), TrayColour::red);
+    // The service's figure alone (a row filtered out of the table): 1 is "to record".
+    s.credentials.clear();
+    s.severity = 1;
+    EXPECT_EQ(colour_for(s), TrayColour::green);
+    EXPECT_EQ(to_record_label(s), "");
+    EXPECT_EQ(dump_menu(build_menu(s)).find("to record"), std::string::npos);
+
+    use_japanese();
+    Snapshot ja = snapshot(Lang::ja);
+    ja.connected = true;
+    EXPECT_EQ(to_record_label(ja), "記録待ち 1件");
+    EXPECT_NE(dump_menu(build_menu(ja)).find("記録待ち 1件"), std::string::npos);
 }
 
 TEST_F(TrayModel, ParsesStatusRows) {

@@ -1,6 +1,7 @@
 #include "tray_model.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/date_text.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 
 #include <wx/intl.h>
@@ -37,12 +38,6 @@ std::string localized(const json::object& o, std::string_view base, Lang lang) {
     std::string v = str(o, key + (lang == Lang::ja ? "_ja" : "_en"));
     if (v.empty()) v = str(o, key + (lang == Lang::ja ? "_en" : "_ja"));
     return v;
-}
-
-void replace_all(std::string& s, std::string_view from, const std::string& to) {
-    for (std::size_t pos = s.find(from); pos != std::string::npos;
-         pos = s.find(from, pos + to.size()))
-        s.replace(pos, from.size(), to);
 }
 
 MenuItem separator() {
@@ -90,8 +85,8 @@ Rgb rgb(TrayColour colour) noexcept {
 TrayColour colour_for(State state) noexcept {
     switch (state) {
         case State::ok:
+        case State::unknown:  // a to-do, not a deadline (to_record_count)
             return TrayColour::green;
-        case State::unknown:
         case State::due_soon:
             return TrayColour::amber;
         case State::overdue:
@@ -112,8 +107,9 @@ TrayColour colour_for(const Snapshot& snapshot) noexcept {
         }
     }
     // The service's own figure counts too (a row may be filtered out of the table).
-    if (snapshot.severity >= 3) return TrayColour::red;
-    if (snapshot.severity >= 1 && worst == TrayColour::green) return TrayColour::amber;
+    if (snapshot.severity >= severity(State::overdue)) return TrayColour::red;
+    if (snapshot.severity >= severity(State::due_soon) && worst == TrayColour::green)
+        return TrayColour::amber;
     return worst;
 }
 
@@ -322,20 +318,24 @@ std::string days_left_label(const CredentialView& row) {
 }
 
 std::string date_label(Date date) {
-    static const std::array<const char*, 12> months = {
-        wxTRANSLATE("Jan"), wxTRANSLATE("Feb"), wxTRANSLATE("Mar"), wxTRANSLATE("Apr"),
-        wxTRANSLATE("May"), wxTRANSLATE("Jun"), wxTRANSLATE("Jul"), wxTRANSLATE("Aug"),
-        wxTRANSLATE("Sep"), wxTRANSLATE("Oct"), wxTRANSLATE("Nov"), wxTRANSLATE("Dec")};
-    const unsigned month = static_cast<unsigned>(date.month());
-    // TRANSLATORS: how a date is written. Placeholders: {year} (2026), {month} (12),
-    // {month_name} (Dec, itself translated), {day} (1). Japanese: {year}年{month}月{day}日
-    std::string text = u8(_("{day} {month_name} {year}"));
-    replace_all(text, "{year}", std::to_string(static_cast<int>(date.year())));
-    replace_all(text, "{month_name}",
-                month >= 1 && month <= 12 ? u8(wxGetTranslation(months[month - 1])) : "?");
-    replace_all(text, "{month}", std::to_string(month));
-    replace_all(text, "{day}", std::to_string(static_cast<unsigned>(date.day())));
-    return text;
+    // Japanese exactly when the Japanese catalog is loaded (TrayApp::setup_translations).
+    const wxTranslations* t = wxTranslations::Get();
+    const bool ja = t && t->IsLoaded("credwatch-tray");
+    return date_text(date, ja ? Lang::ja : Lang::en);
+}
+
+int to_record_count(const Snapshot& snapshot) noexcept {
+    return static_cast<int>(
+        std::count_if(snapshot.credentials.begin(), snapshot.credentials.end(),
+                      [](const CredentialView& c) { return c.state == State::unknown; }));
+}
+
+std::string to_record_label(const Snapshot& snapshot) {
+    const int n = to_record_count(snapshot);
+    if (n == 0) return {};
+    // TRANSLATORS: credentials whose date or certificate is not recorded yet. Japanese:
+    // 記録待ち %d件
+    return u8(wxString::Format(wxPLURAL("%d to record", "%d to record", n), n));
 }
 
 std::string date_label(const std::optional<Date>& date) {
@@ -560,6 +560,8 @@ std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
                             false,
                             {}});
         }
+        if (std::string todo = to_record_label(snapshot); !todo.empty())
+            menu.push_back({MenuAction::open_status, {}, std::move(todo), true, false, {}});
     }
     menu.push_back(separator());
 

@@ -16,10 +16,12 @@
 
 namespace credwatch::tray {
 
-// The icon's colour: the worst state over every tracked credential.
+// The icon's colour: the worst deadline over every tracked credential. Something still to
+// record (State::unknown) is a to-do, counted in the menu and the status window, not a warning:
+// amber that is always on would teach staff to ignore amber.
 enum class TrayColour {
-    green,  // everything fine
-    amber,  // something inside its warning window, or something still to record
+    green,  // every recorded deadline is fine (some may still be to record)
+    amber,  // a deadline inside its warning window
     red,    // expired, overdue or quota used up
     grey,   // the service is not reachable, or it has stopped evaluating (no reminders go out)
 };
@@ -28,7 +30,7 @@ struct Rgb {
     unsigned char r, g, b;
 };
 Rgb rgb(TrayColour colour) noexcept;
-// From a state (see State's severity) and from a whole table.
+// From a state (see State's severity) and from a whole table. State::unknown is green.
 TrayColour colour_for(State state) noexcept;
 
 // One tracked credential as the tray shows it (a status row from the service).
@@ -141,9 +143,14 @@ std::string store_banner(const boost::json::object& store);
 std::string state_label(State state);
 // "12 days left", "due today", "expired 3 days ago", "—" when there is no deadline.
 std::string days_left_label(const CredentialView& row);
-// "2026年12月1日" / "1 Dec 2026" (the format itself is a translatable message).
+// "2026年12月1日" / "1 Dec 2026": date_text (base) in the language of the loaded catalog, as
+// the service writes dates in the mail and the notifications.
 std::string date_label(Date date);
 std::string date_label(const std::optional<Date>& date);  // "—" when empty
+// The credentials still to record (State::unknown): the tray's to-do.
+int to_record_count(const Snapshot& snapshot) noexcept;
+// "記録待ち 6件" / "6 to record"; empty when there is nothing to record.
+std::string to_record_label(const Snapshot& snapshot);
 // "5/6" for quotas, "" otherwise.
 std::string issuances_label(const CredentialView& row);
 // The credential whose deadline is nearest (overdue first); nullptr when none has one.

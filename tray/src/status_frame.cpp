@@ -57,7 +57,12 @@ StatusFrame::StatusFrame(TrayApp& app)
     auto* buttons = new wxBoxSizer(wxHORIZONTAL);
     for (wxButton* b : {procedure_, record_, issued_, ack_, snooze_})
         buttons->Add(b, 0, wxRIGHT, FromDIP(6));
+    // Named so that tests/gui can read it; hidden while nothing is to record.
+    to_record_ = new wxStaticText(page, wxID_ANY, wxString(), wxDefaultPosition, wxDefaultSize, 0,
+                                  "to-record");
+    to_record_->Hide();
     auto* page_sizer = new wxBoxSizer(wxVERTICAL);
+    page_sizer->Add(to_record_, 0, wxLEFT | wxRIGHT | wxTOP, FromDIP(6));
     page_sizer->Add(list_, 1, wxEXPAND | wxALL, FromDIP(6));
     page_sizer->Add(buttons, 0, wxLEFT | wxRIGHT | wxBOTTOM, FromDIP(6));
     page->SetSizer(page_sizer);
@@ -150,6 +155,12 @@ void StatusFrame::update(const Snapshot& snapshot) {
     wxIcon icon;
     icon.CopyFromBitmap(state_bitmap(colour_for(snapshot), 32));
     SetIcon(icon);
+    const std::string todo = to_record_label(snapshot);
+    to_record_->SetLabel(wxString::FromUTF8(todo));
+    if (to_record_->IsShown() != !todo.empty()) {
+        to_record_->Show(!todo.empty());
+        to_record_->GetParent()->Layout();
+    }
     fill_credentials();
     if (!snapshot.working())
         SetStatusText(wxString::FromUTF8(service_down_text()));

@@ -84,6 +84,7 @@ class StatusFrame : public wxFrame {
     wxButton *procedure_ = nullptr, *record_ = nullptr, *issued_ = nullptr, *ack_ = nullptr,
              *snooze_ = nullptr, *bind_ = nullptr;
     wxStaticText* inventory_note_ = nullptr;
+    wxStaticText* to_record_ = nullptr;  // "記録待ち 6件" above the table
     std::vector<CredentialView> rows_;
     std::vector<CertificateView> certificates_;
     Column sort_column_ = Column::days_left;

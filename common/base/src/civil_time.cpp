@@ -1,9 +1,11 @@
 #include "credwatch/base/civil_time.hpp"
 
 #include "civil_time_platform.hpp"
+#include "credwatch/base/date_text.hpp"
 
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <ctime>
 
@@ -53,6 +55,16 @@ Date add_days(Date d, int n) {
 std::string format_date(Date d) {
     return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
                        static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
+std::string date_text(Date d, Lang lang) {
+    static constexpr std::array<std::string_view, 12> kMonths{
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const int year = static_cast<int>(d.year());
+    const unsigned month = static_cast<unsigned>(d.month());
+    const unsigned day = static_cast<unsigned>(d.day());
+    if (lang == Lang::ja) return fmt::format("{}年{}月{}日", year, month, day);
+    return fmt::format("{} {} {}", day, month >= 1 && month <= 12 ? kMonths[month - 1] : "?", year);
 }
 
 Result<Date> parse_date(std::string_view text) {

@@ -38,6 +38,10 @@ const System* Catalog::system(std::string_view id) const {
     return nullptr;
 }
 
+bool ServiceSettings::uses_system(std::string_view system) const {
+    return !systems || std::find(systems->begin(), systems->end(), system) != systems->end();
+}
+
 const CredentialKind* Catalog::kind(std::string_view system_id, std::string_view kind_id) const {
     const System* s = system(system_id);
     if (!s) return nullptr;
@@ -461,9 +465,9 @@ constexpr std::array<std::string_view, 4> kMatchKeys{"file_patterns", "issuer_co
 constexpr std::array<std::string_view, 10> kProcedureKeys{
     "id",       "title_ja", "title_en", "url",      "steps_ja",
     "steps_en", "phone",    "hours_ja", "hours_en", "manual"};
-constexpr std::array<std::string_view, 6> kServiceKeys{
-    "evaluate_every_minutes", "certificate_folders",  "socket_group", "language",
-    "organisation",           "staff_snooze_max_days"};
+constexpr std::array<std::string_view, 7> kServiceKeys{
+    "evaluate_every_minutes", "certificate_folders",   "socket_group", "language",
+    "organisation",           "staff_snooze_max_days", "systems"};
 constexpr std::array<std::string_view, 17> kEmailKeys{"enabled",
                                                       "smtp_host",
                                                       "smtp_port",
@@ -981,6 +985,9 @@ class SiteReader {
     }
     void kind(const toml::node& node) { catalog_reader_.overrides(node, source_); }
     void credential(const toml::node& node);
+    // [service] systems names systems that [[system]] of the site file may define: checked
+    // once every section is read.
+    void check_systems();
 
     struct Section {
         std::string_view key;
@@ -1004,6 +1011,7 @@ class SiteReader {
     Diagnostics& diag_;
     std::string_view source_;
     CatalogReader catalog_reader_;
+    std::vector<std::pair<std::string, Line>> systems_;  // [service] systems, with their lines
 };
 
 void SiteReader::read(const toml::table& root) {
@@ -1019,6 +1027,26 @@ void SiteReader::read(const toml::table& root) {
     for (const auto& section : kSiteSections)
         if (const toml::node* n = root.get(section.key)) (this->*section.read)(*n);
     catalog_reader_.resolve();
+    check_systems();
+}
+
+void SiteReader::check_systems() {
+    if (!config_.service.systems) return;
+    std::vector<std::string_view> defined;
+    for (const auto& system : config_.catalog.systems) defined.push_back(system.id);
+    std::map<std::string, Line> seen;
+    for (const auto& [id, line] : systems_) {
+        if (!config_.catalog.system(id))
+            diag_.add(source_, line, "[service]",
+                      "field \"systems\": unknown system " + q(id) +
+                          " (defined systems: " + join(defined, ", ") + ")");
+        else if (auto it = seen.find(id); it != seen.end())
+            diag_.add(source_, line, "[service]",
+                      "field \"systems\": system " + q(id) + " is listed twice (first at line " +
+                          std::to_string(it->second) + ")");
+        else
+            seen.emplace(id, line);
+    }
 }
 
 void SiteReader::service(const toml::node& node) {
@@ -1044,6 +1072,11 @@ void SiteReader::service(const toml::node& node) {
     if (auto v = f.text("organisation", false, false)) s.organisation = *v;
     if (auto v = f.integer("staff_snooze_max_days", false, 1, kMaxStaffSnoozeDays))
         s.staff_snooze_max_days = *v;
+    if (auto v = f.texts_with_lines("systems")) {
+        s.systems.emplace();
+        for (const auto& [id, line] : *v) s.systems->push_back(id);
+        systems_ = std::move(*v);
+    }
 }
 
 namespace {

@@ -100,7 +100,7 @@ bool write_file(const std::filesystem::path& path, const std::string& text) {
 bool SiteEdits::empty() const {
     return !email_to && !smtp_host && !smtp_port && !smtp_from && !smtp_tls &&
            !thresholds_password && !thresholds_certificate && !certificate_folders &&
-           !organisation && !language && !metrics_textfile && !site_id && !account;
+           !organisation && !language && !systems && !metrics_textfile && !site_id && !account;
 }
 
 const std::vector<std::string>& site_setting_keys() {
@@ -114,6 +114,7 @@ const std::vector<std::string>& site_setting_keys() {
                                                "service.certificate_folders",
                                                "service.organisation",
                                                "service.language",
+                                               "service.systems",
                                                "metrics.textfile",
                                                "metrics.site_id",
                                                "metrics.account"};
@@ -168,6 +169,11 @@ Status set_site_setting(SiteEdits& edits, std::string_view assignment) {
         auto lang = parse_choice(key, value, {"ja", "en", "auto"});
         if (!lang) return lang.error();
         edits.language = *lang;
+    } else if (key == "service.systems") {
+        // Commas or semicolons; which ids exist is checked when the edited file is validated.
+        auto systems = split_list(value, ',');
+        auto more = split_list(value, ';');
+        edits.systems = more.size() > systems.size() ? more : systems;
     } else if (key == "metrics.textfile") {
         edits.metrics_textfile = value;
     } else if (key == "metrics.site_id") {
@@ -199,13 +205,14 @@ Result<std::string> edit_site_text(std::string_view site_text, std::string_view 
         return std::string(site_text);
     }
 
-    if (edits.certificate_folders || edits.organisation || edits.language) {
+    if (edits.certificate_folders || edits.organisation || edits.language || edits.systems) {
         auto& service = subtable(root, "service");
         if (edits.certificate_folders)
             service.insert_or_assign("certificate_folders",
                                      string_array(*edits.certificate_folders));
         if (edits.organisation) service.insert_or_assign("organisation", *edits.organisation);
         if (edits.language) service.insert_or_assign("language", *edits.language);
+        if (edits.systems) service.insert_or_assign("systems", string_array(*edits.systems));
     }
     if (edits.metrics_textfile || edits.site_id || edits.account) {
         auto& metrics = subtable(root, "metrics");

@@ -1,6 +1,7 @@
 #include "credwatch/notify/text.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/date_text.hpp"
 
 #include <fmt/format.h>
 
@@ -145,7 +146,8 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
     std::string system = ja ? row.system_name_ja : row.system_name_en;
     std::string what = row.label;
     if (what.empty()) what = ja ? row.kind_name_ja : row.kind_name_en;
-    std::string deadline = row.deadline_date ? format_date(*row.deadline_date) : std::string();
+    // As the tray writes it (base/date_text.hpp); the CLI's table keeps ISO above.
+    std::string deadline = row.deadline_date ? date_text(*row.deadline_date, lang) : std::string();
     ReminderText text;
     std::string status;
     switch (reminder.state) {

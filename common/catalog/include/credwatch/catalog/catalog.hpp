@@ -8,6 +8,7 @@
 #include "credwatch/domain/model.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,12 @@ struct ServiceSettings {
     std::string organisation;       // shown in reminders and e-mail
     // The longest snooze of a caller who is not an administrator (docs/security.md).
     int staff_snooze_max_days = 30;
+    // The systems this site uses (ids of the catalog): only their configured credentials are
+    // added to the store. Not given: every system, as before the setting existed, so an upgrade
+    // tracks what it tracked. Credentials already in the store are never removed by it.
+    std::optional<std::vector<std::string>> systems;
+
+    bool uses_system(std::string_view system) const;
 };
 
 // [email] of the site file: reminders by e-mail (docs/notifications.md).

@@ -25,12 +25,13 @@ struct SiteEdits {
     std::optional<std::vector<int>> thresholds_password;     // thresholds.password "14,7,3,1"
     std::optional<std::vector<int>> thresholds_certificate;  // thresholds.certificate
     std::optional<std::vector<std::string>>
-        certificate_folders;                      // service.certificate_folders "A;B"
-    std::optional<std::string> organisation;      // service.organisation
-    std::optional<std::string> language;          // service.language (ja|en|auto)
-    std::optional<std::string> metrics_textfile;  // metrics.textfile (*.prom)
-    std::optional<std::string> site_id;           // metrics.site_id
-    std::optional<std::string> account;           // metrics.account
+        certificate_folders;                          // service.certificate_folders "A;B"
+    std::optional<std::string> organisation;          // service.organisation
+    std::optional<std::string> language;              // service.language (ja|en|auto)
+    std::optional<std::vector<std::string>> systems;  // service.systems "a,b" (catalog ids)
+    std::optional<std::string> metrics_textfile;      // metrics.textfile (*.prom)
+    std::optional<std::string> site_id;               // metrics.site_id
+    std::optional<std::string> account;               // metrics.account
 
     bool empty() const;
 };
