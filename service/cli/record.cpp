@@ -2,6 +2,9 @@
 
 #include "command.hpp"
 #include "credwatch/base/civil_time.hpp"
+#include "output.hpp"
+
+#include <fmt/format.h>
 
 namespace credwatch::cli {
 

@@ -372,6 +372,22 @@ Result<int> Store::record_seen_issuances(std::string_view id,
                                          const Actor& actor) {
     if (certificates.empty()) return 0;
     auto& c = impl_->conn;
+    // Every pass hands over every certificate: look in a read transaction first, so that a
+    // pass with nothing new takes no write lock.
+    auto anything_new = c.transaction("read issuances", Tx::read, [&]() -> Result<bool> {
+        CW_TRY_ASSIGN(known, c.prepare("read issuances",
+                                       "SELECT 1 FROM issuances WHERE credential_id = ?1 AND "
+                                       "certificate_sha256 = ?2"));
+        for (const auto& cert : certificates) {
+            known.reset();
+            known.bind(1, id).bind(2, lower_ascii(cert.sha256));
+            CW_TRY_ASSIGN(is_known, known.step());
+            if (!is_known) return true;
+        }
+        return false;
+    });
+    if (!anything_new) return anything_new.error();
+    if (!*anything_new) return 0;
     return c.transaction("record seen issuances", Tx::write, [&]() -> Result<int> {
         CW_TRY_ASSIGN(cred, require_credential(c, id));
         const TimePoint now = impl_->clock.now();

@@ -246,7 +246,6 @@ class Importer {
         // Rows from another PC are not this PC's own: its metrics do not report them again.
         Issuance row = i;
         if (row.imported_from.empty()) row.imported_from = ledger_.machine;
-        if (row.imported_from.empty()) row.imported_from = "?";
         CW_TRY(insert_issuance(c_, "import ledger", row));
         CW_TRY(recount_issued(c_, "import ledger", i.credential_id));
         ++summary_.issuances_added;
