@@ -169,18 +169,20 @@ Issuance read_issuance(const Statement& s) {
     return out;
 }
 
-// The count is the number of recorded and seen rows, or a stated total plus the rows issued
-// after the statement (a seen certificate by its notBefore), whichever is more; and never less
-// than it was (a count from before the ledger, an imported one).
+// The count is the number of this PC's recorded and seen rows, or a stated total plus the rows
+// issued after the statement (a seen certificate by its notBefore), whichever is more; and
+// never less than it was (a count from before the ledger, the higher count a ledger import
+// keeps: imported rows are listed, the other PC's count comes with its credential).
 Result<int> recount_issued(const Connection& c, std::string_view what, std::string_view id) {
     CW_TRY_ASSIGN(
         u, c.prepare(what,
                      "WITH r AS (SELECT IIF(how = 'seen' AND not_before IS NOT NULL, "
                      "not_before, at) AS t FROM issuances WHERE credential_id = ?1 AND "
-                     "how != 'stated') "
+                     "how != 'stated' AND imported_from = '') "
                      "UPDATE credentials SET issued = MAX(issued, (SELECT COUNT(*) FROM r), "
                      "COALESCE((SELECT MAX(s.total + (SELECT COUNT(*) FROM r WHERE r.t > s.at)) "
-                     "FROM issuances s WHERE s.credential_id = ?1 AND s.how = 'stated'), 0)) "
+                     "FROM issuances s WHERE s.credential_id = ?1 AND s.how = 'stated' AND "
+                     "s.imported_from = ''), 0)) "
                      "WHERE id = ?1"));
     u.bind(1, id);
     CW_TRY(u.run());
