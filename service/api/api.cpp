@@ -27,6 +27,7 @@ constexpr std::array kMethods{
     Method{"subscribe", P::anyone, subscribe},
     Method{"record_renewal", P::staff_change, record_renewal},
     Method{"record_issuance", P::staff_change, record_issuance},
+    Method{"issuances", P::anyone, issuances},
     Method{"add", P::staff_change, add_credential},
     Method{"remove", P::staff_change, remove_credential},
     Method{"reminders", P::anyone, reminders},

@@ -116,6 +116,7 @@ Reply send_test_mail(Context&, const Params&, const Peer&);
 // --- admin.cpp ---
 Reply catalog(Context&, const Params&, const Peer&);
 Reply audit(Context&, const Params&, const Peer&);
+Reply issuances(Context&, const Params&, const Peer&);
 Reply reload(Context&, const Params&, const Peer&);
 // --- ledger.cpp ---
 Reply export_ledger(Context&, const Params&, const Peer&);

@@ -116,6 +116,26 @@ Reply record_issuance(Context& context, const Params& params, const Peer& peer) 
     return row_after_change(context, *id, "issuance recorded");
 }
 
+// The issuance ledger, of one credential or all. Staff read every row (the count is no
+// secret) but see the OS user only on their own rows, as in the audit trail.
+Reply issuances(Context& context, const Params& params, const Peer& peer) {
+    auto id = protocol::optional_string(params, "credential");
+    if (!id) return id.error();
+    const std::string wanted = id->value_or(std::string{});
+    if (!wanted.empty()) {
+        auto c = context.store.credential(wanted);
+        if (!c) return c.error();
+    }
+    auto rows = context.store.issuances(wanted);
+    if (!rows) return rows.error();
+    json::array out;
+    for (auto row : *rows) {
+        if (!peer.privileged && row.os_user != peer.user) row.os_user.clear();
+        out.push_back(to_json(row));
+    }
+    return json::value(json::object{{"issuances", std::move(out)}});
+}
+
 Reply add_credential(Context& context, const Params& params, const Peer& peer) {
     Credential c;
     auto id = protocol::required_string(params, "credential");

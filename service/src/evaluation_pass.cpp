@@ -205,13 +205,24 @@ Status EvaluationPass::match_certificates() {
                 if (auto st = store_.bind_certificate(c.id, best, actor); !st) return st;
                 rebound = true;
             }
-        } else if (kind->rule == Rule::issuance_quota && !kind->counts_kind.empty()) {
-            // Issued certificates seen on this machine are a floor for the count.
-            const CredentialKind* cert_kind = config_->catalog.kind(c.system, kind->counts_kind);
-            if (!cert_kind) continue;
-            int seen = count_matching(c, *cert_kind, inventory);
-            if (seen > c.issued)
-                if (auto st = store_.set_issued(c.id, seen, actor); !st) return st.error();
+        } else if (kind->rule == Rule::issuance_quota) {
+            // Each certificate of the counted kind is a row of the issuance ledger (a new one,
+            // or the certificate of an issuance a person recorded): docs/issuances.md.
+            const CredentialKind* cert_kind =
+                kind->counts_kind.empty() ? nullptr
+                                          : config_->catalog.kind(c.system, kind->counts_kind);
+            if (cert_kind) {
+                auto seen = store_.record_seen_issuances(
+                    c.id, counted_certificates(c, *cert_kind, inventory), actor);
+                if (!seen) return seen.error();
+            }
+            // The account's count the site file states (a second PC): never below it.
+            for (const auto& configured : config_->credentials)
+                if (configured.id == c.id && configured.issued_floor)
+                    if (auto st = store_.raise_issued(c.id, *configured.issued_floor, actor,
+                                                      "site configuration");
+                        !st)
+                        return st.error();
         } else if (kind->rule == Rule::document_age && !c.document_path.empty()) {
             auto mtime = platform::modification_time(platform::from_utf8(c.document_path));
             if (!mtime) continue;  // not downloaded yet: the credential stays "to record"
@@ -229,7 +240,12 @@ StatusRow EvaluationPass::row_of(const Credential& c, const Evaluation* e) const
     const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
     Evaluation missing;
     missing.reason = "kind not in the catalog";
-    return make_status_row(c, config_->catalog.system(c.system), kind, e ? *e : missing);
+    StatusRow row = make_status_row(c, config_->catalog.system(c.system), kind, e ? *e : missing);
+    // The account is site configuration, not kept in the store.
+    if (row.issued_here)
+        for (const auto& configured : config_->credentials)
+            if (configured.id == c.id) row.account = configured.account;
+    return row;
 }
 
 Result<std::vector<StatusRow>> EvaluationPass::rows_at(TimePoint at) {

@@ -612,6 +612,31 @@ TEST(SiteValidation, CredentialLimitOnlyForQuota) {
         "site.toml:5:", {"field \"limit\" is not used by rule password_rotation"});
 }
 
+TEST(SiteValidation, CredentialAccountAndIssuedOnlyForQuota) {
+    expect_site_error(
+        "[[credential]]\nid = \"pw\"\nsystem = \"gtol\"\nkind = \"user-password\"\n"
+        "account = \"04500001\"\n",
+        "site.toml:5:", {"field \"account\" is not used by rule password_rotation"});
+    expect_site_error(
+        "[[credential]]\nid = \"q\"\nsystem = \"cancer-registry\"\n"
+        "kind = \"certificate-issuance\"\nissued = -1\n",
+        "site.toml:5:", {"field \"issued\""});
+}
+
+TEST(SiteCredentials, AQuotaNamesItsAccountAndTheCountItStartsFrom) {
+    auto r = with_site(
+        "[[credential]]\nid = \"cancer-registry/certificate-issuance\"\n"
+        "system = \"cancer-registry\"\nkind = \"certificate-issuance\"\n"
+        "account = \"04500001\"\nissued = 3\n");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    const Credential* quota = nullptr;
+    for (const auto& c : r->credentials)
+        if (c.id == "cancer-registry/certificate-issuance") quota = &c;
+    ASSERT_NE(quota, nullptr);
+    EXPECT_EQ(quota->account, "04500001");
+    EXPECT_EQ(quota->issued_floor, std::optional<int>(3));
+}
+
 TEST(SiteValidation, CredentialIdWithSpaces) {
     expect_site_error(
         "[[credential]]\nid = \"my password\"\nsystem = \"gtol\"\nkind = \"user-password\"\n",

@@ -275,6 +275,29 @@ TEST(CliService, CommandsAgainstTheRealService) {
     EXPECT_EQ(unknown.err.rfind("credwatch: error: ", 0), 0u) << unknown;
     const CliResult bad_date = run_cli(with({"status", "--at", "2026-02-30"}));
     EXPECT_EQ(bad_date.code, 1) << bad_date;
+
+    // The issuance ledger: a recorded row, then the call centre's total as a stated row.
+    const std::string quota = "cancer-registry/certificate-issuance";
+    EXPECT_EQ(run_cli(with({"issued", quota})).code, 0);
+    EXPECT_EQ(run_cli(with({"issued", quota, "--total", "4"})).code, 0);
+    const CliResult ledger_json = run_cli(with({"issuances", quota, "--json"}));
+    ASSERT_EQ(ledger_json.code, 0) << ledger_json;
+    const json::value ledger = json::parse(ledger_json.out);  // pure JSON
+    const auto& rows = ledger.at("issuances").as_array();
+    ASSERT_EQ(rows.size(), 2u) << ledger_json.out;
+    EXPECT_EQ(rows[0].at("how").as_string(), "recorded");
+    EXPECT_EQ(rows[1].at("how").as_string(), "stated");
+    EXPECT_EQ(rows[1].at("total").as_int64(), 4);
+    const CliResult ledger_text = run_cli(with({"issuances"}));
+    ASSERT_EQ(ledger_text.code, 0) << ledger_text;
+    const auto text_lines = lines_of(ledger_text.out);
+    ASSERT_EQ(text_lines.size(), 2u) << ledger_text;
+    EXPECT_NE(text_lines[0].find("recorded"), std::string::npos) << ledger_text;
+    EXPECT_NE(text_lines[0].find("(no certificate yet)"), std::string::npos) << ledger_text;
+    EXPECT_NE(text_lines[1].find("total 4"), std::string::npos) << ledger_text;
+    const CliResult no_such = run_cli(with({"issuances", "no/such-credential"}));
+    EXPECT_EQ(no_such.code, 1) << no_such;
+    EXPECT_NE(no_such.err.find("no/such-credential"), std::string::npos) << no_such;
 }
 #endif
 

@@ -1,5 +1,6 @@
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/ipc/json_codec.hpp"
+#include "credwatch/ipc/ledger_codec.hpp"
 #include "credwatch/ipc/protocol.hpp"
 
 #include <gtest/gtest.h>
@@ -250,4 +251,59 @@ TEST(JsonCodec, InventoryEntryRoundTrips) {
     auto back = inventory_entry_from_json(json::value(to_json(e)));
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(to_json(*back), to_json(e));
+}
+
+// Issuance ledger rows carry how, the certificate and where they came from; a version-1 file
+// without those fields still imports, each row as recorded on the exporting PC.
+TEST(LedgerCodec, IssuanceRowsCarryTheirFieldsAndOldRowsStillRead) {
+    Ledger ledger;
+    ledger.exported_at = std::chrono::sys_days{std::chrono::year{2026} / 3 / 10};
+    ledger.machine = "PC-1";
+    Issuance seen;
+    seen.credential_id = "cancer-registry/certificate-issuance";
+    seen.at = ledger.exported_at;
+    seen.how = IssuanceHow::seen;
+    seen.certificate_sha256 = std::string(64, 'a');
+    seen.subject = "CN=04500001";
+    seen.not_before = ledger.exported_at - std::chrono::hours(24);
+    seen.os_user = "SYSTEM";
+    Issuance stated = seen;
+    stated.how = IssuanceHow::stated;
+    stated.certificate_sha256.clear();
+    stated.subject.clear();
+    stated.not_before.reset();
+    stated.total = 3;
+    stated.imported_from = "PC-0";
+    ledger.issuances = {seen, stated};
+
+    boost::json::object doc = ledger_to_json(ledger);
+    auto back = ledger_from_json(doc, "test.json");
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->issuances.size(), 2u);
+    EXPECT_EQ(back->issuances[0].how, IssuanceHow::seen);
+    EXPECT_EQ(back->issuances[0].certificate_sha256, std::string(64, 'a'));
+    EXPECT_EQ(back->issuances[0].subject, "CN=04500001");
+    EXPECT_EQ(back->issuances[0].not_before, seen.not_before);
+    EXPECT_EQ(back->issuances[1].how, IssuanceHow::stated);
+    EXPECT_EQ(back->issuances[1].total, std::optional<int>(3));
+    EXPECT_EQ(back->issuances[1].imported_from, "PC-0");
+
+    // As a version-1 file has it: credential, at, os_user, note only.
+    for (auto& row : doc["issuances"].as_array()) {
+        auto& o = row.as_object();
+        for (const char* key :
+             {"how", "certificate_sha256", "subject", "not_before", "total", "imported_from"})
+            o.erase(key);
+    }
+    auto old = ledger_from_json(doc, "old.json");
+    ASSERT_TRUE(old) << old.error().message;
+    ASSERT_EQ(old->issuances.size(), 2u);
+    EXPECT_EQ(old->issuances[1].how, IssuanceHow::recorded);
+    EXPECT_EQ(old->issuances[1].total, std::nullopt);
+    EXPECT_EQ(old->issuances[1].imported_from, "");
+
+    doc["issuances"].as_array()[0].as_object()["how"] = "guessed";
+    auto bad = ledger_from_json(doc, "bad.json");
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("how"), std::string::npos) << bad.error().message;
 }

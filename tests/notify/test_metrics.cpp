@@ -162,3 +162,40 @@ TEST(Metrics, AnEmptyAccountIsLeftOut) {
                         "version=\"\"} 1\n"),
               std::string::npos);
 }
+
+TEST(Metrics, EachPcReportsItsOwnIssuancesUnderTheCredentialsAccount) {
+    MetricsSnapshot s;
+    s.site_id = "pc2";
+    s.account = "U0042";  // [metrics] account: for the credentials that name none
+    auto quota = row("cancer-registry/certificate-issuance", "certificate-issuance", State::ok);
+    quota.issued = 4;
+    quota.limit = 6;
+    quota.issued_here = 1;
+    quota.account = "04500001";
+    auto other = row("cancer-registry/other-issuance", "certificate-issuance", State::ok);
+    other.issued = 0;
+    other.limit = 6;
+    other.issued_here = 0;
+    auto pw = row("cancer-registry/user-password", "user-password", State::ok);
+    s.rows = {quota, other, pw};
+    s.evaluated_at = kStart;
+    const std::string text = format_metrics(s);
+    EXPECT_NE(text.find("# TYPE credwatch_credential_issuances_here gauge\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("credwatch_credential_issuances_here{credential=\"cancer-registry/"
+                        "certificate-issuance\",system=\"cancer-registry\",kind=\"certificate-"
+                        "issuance\",owner=\"machine\",site_id=\"pc2\",account=\"04500001\"} 1\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("credwatch_credential_issued{credential=\"cancer-registry/certificate-"
+                        "issuance\",system=\"cancer-registry\",kind=\"certificate-issuance\","
+                        "owner=\"machine\",site_id=\"pc2\",account=\"04500001\"} 4\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("credwatch_credential_issuances_here{credential=\"cancer-registry/other-"
+                        "issuance\",system=\"cancer-registry\",kind=\"certificate-issuance\","
+                        "owner=\"machine\",site_id=\"pc2\",account=\"U0042\"} 0\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(count(text, "credwatch_credential_issuances_here{"), 2u);  // quotas only
+}

@@ -1293,6 +1293,125 @@ TEST_F(ServiceCoreReportTest, StaffBindOnlyACertificateTheyReportedThemselves) {
     core->ok("bind", {{"sha256", sha}, {"credential", kClientCert}}, kAdmin);
 }
 
+// --- the issuance ledger -----------------------------------------------------------------------
+
+// A Soliton-like chain: a private CA issues the client certificate whose subject names the
+// account 04500001, and a renewal a year later; the certificates lie in a scanned folder.
+class ServiceCoreIssuanceLedgerTest : public ServiceCoreCertificateTest {
+  protected:
+    fs::path write_ledger_site(std::string_view extra = {}) {
+        fs::path site = write_site();
+        std::string text = test::read_file(site);
+        text += fmt::format(
+            "\n[[credential]]\n"
+            "id = \"cancer-registry/certificate-issuance\"\n"
+            "system = \"cancer-registry\"\n"
+            "kind = \"certificate-issuance\"\n"
+            "account = \"04500001\"\n{}\n"
+            "[kind.\"cancer-registry/service-certificate\"]\n"
+            "match = {{ subject_contains = [\"04500001\"] }}\n",
+            extra);
+        write_file(site, text);
+        return site;
+    }
+
+    test::TestCert service_cert(const std::string& serial) {
+        test::CertSpec spec;
+        spec.common_name = "04500001";
+        spec.organization = "Soliton-like clinic";
+        spec.serial_hex = serial;
+        spec.key_usage = {"digitalSignature"};
+        spec.not_before = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() - 1h);
+        spec.not_after =
+            std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() + 365 * 24h);
+        return test::make_issued(spec, ca_);
+    }
+
+    json::array ledger(Core& core, const Peer& peer = kAdmin) {
+        return core.ok("issuances", {{"credential", kIssuance}}, peer)["issuances"].as_array();
+    }
+
+    test::TestCert ca_ = [] {
+        test::CertSpec spec;
+        spec.common_name = "Soliton-like private CA";
+        spec.is_ca = true;
+        spec.key_usage = {"keyCertSign", "cRLSign"};
+        return test::make_self_signed(spec);
+    }();
+};
+
+TEST_F(ServiceCoreIssuanceLedgerTest,
+       ACertificateIsOneIssuanceEvenAfterItsDeletionAndAReissueAddsOne) {
+    auto core = make(write_ledger_site());
+    ASSERT_STARTED(core);
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 0);
+
+    // A person records the issuance, then the certificate shows up: one row, linked.
+    core->ok("record_issuance", {{"credential", kIssuance}});
+    clock_.advance(2h);
+    test::TestCert first = service_cert("1001");
+    write_file(certs() / "service.pem", first.pem());
+    core->ok("rescan");
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 1);
+    json::array rows = ledger(*core);
+    ASSERT_EQ(rows.size(), 1u) << json::serialize(rows);
+    EXPECT_EQ(str(rows[0].at("how")), "recorded");
+    EXPECT_EQ(str(rows[0].at("certificate_sha256")), test::sha256_hex(first.der()));
+    EXPECT_NE(str(rows[0].at("subject")).find("04500001"), std::string::npos);
+
+    // Deleted in KeyManager: the count stays.
+    fs::remove(certs() / "service.pem");
+    core->ok("rescan");
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 1);
+    EXPECT_EQ(ledger(*core).size(), 1u);
+
+    // A year later the renewal appears by itself: a seen row, the count rises.
+    clock_.advance(365 * 24h);
+    test::TestCert renewal = service_cert("1002");
+    write_file(certs() / "service-2027.pem", renewal.pem());
+    core->ok("rescan");
+    core->ok("rescan");  // a second pass sees nothing new
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 2);
+    rows = ledger(*core);
+    ASSERT_EQ(rows.size(), 2u) << json::serialize(rows);
+    EXPECT_EQ(str(rows[1].at("how")), "seen");
+    EXPECT_EQ(str(rows[1].at("certificate_sha256")), test::sha256_hex(renewal.der()));
+    EXPECT_TRUE(rows[1].at("own").as_bool());
+
+    // Staff read the ledger, but not who recorded another user's row.
+    const Peer alice{"alice", false, {}};
+    json::array seen_by_alice = ledger(*core, alice);
+    ASSERT_EQ(seen_by_alice.size(), 2u);
+    EXPECT_EQ(str(rows[0].at("os_user")), "tester");
+    EXPECT_EQ(str(seen_by_alice[0].at("os_user")), "");
+    EXPECT_EQ(core->error("issuances", {{"credential", "nope/none"}}), "not_found");
+}
+
+TEST_F(ServiceCoreIssuanceLedgerTest, ASecondPcStartsAtTheAccountsCountFromTheSiteFile) {
+    // The other PC's certificates: issued before this PC was set up, counted in the 3.
+    test::TestCert old = service_cert("0999");
+    write_file(certs() / "old.pem", old.pem());
+    auto core = make(write_ledger_site("issued = 3"));
+    ASSERT_STARTED(core);
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 3);
+    core->ok("rescan");
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 3);
+    // Stated by the call centre lower than that: refused, the count never falls.
+    EXPECT_EQ(core->error("record_issuance", {{"credential", kIssuance}, {"total", 2}}),
+              "invalid_argument");
+    // One more issued here counts on top.
+    clock_.advance(24h);
+    write_file(certs() / "new.pem", service_cert("1000").pem());
+    core->ok("rescan");
+    EXPECT_EQ(core->row(kIssuance)["issued"].as_int64(), 4);
+    json::array rows = ledger(*core);
+    ASSERT_EQ(rows.size(), 3u) << json::serialize(rows);
+    EXPECT_EQ(str(rows[0].at("how")), "seen");
+    EXPECT_EQ(str(rows[1].at("how")), "stated");
+    EXPECT_EQ(rows[1].at("total").as_int64(), 3);
+    EXPECT_EQ(str(rows[2].at("how")), "seen");
+}
+
 TEST_F(ServiceCoreCertificateTest, ReloadWithAnInvalidSiteFileKeepsTheRunningConfiguration) {
     fs::path site = write_site();
     auto core = make(site);

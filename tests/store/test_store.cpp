@@ -247,6 +247,10 @@ CREATE TABLE credentials (
 INSERT INTO credentials (id, system, kind, generation, renewed_on, issued, certificate_sha256,
     created_at) VALUES ('orca/client-cert', 'orca', 'client-cert', 3, '2025-12-01', 2,
     'cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc', 0);
+CREATE TABLE issuances (
+    id INTEGER PRIMARY KEY,
+    credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL, os_user TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '') STRICT;
 PRAGMA user_version = 1;
 )sql"),
                   SQLITE_OK)
@@ -260,6 +264,12 @@ PRAGMA user_version = 1;
     EXPECT_EQ(c->generation, 3);
     EXPECT_EQ(c->issued, 2);
     EXPECT_EQ(c->renewed_on, std::optional<Date>(2025y / December / 1));
+    // Version 4 made the count without rows a stated total.
+    auto rows = store->issuances("orca/client-cert");
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ(rows->front().how, IssuanceHow::stated);
+    EXPECT_EQ(rows->front().total, std::optional<int>(2));
     // Version 2 brought the inventory.
     ScanResult scan;
     scan.certificates.push_back(make_cert('c', kStart + 400 * 24h, "/certs/client.p12"));
@@ -445,7 +455,10 @@ TEST_F(StoreTest, IssuanceCountNeverDecreases) {
 
     store.reset();
     RawDb raw(db_path);
-    EXPECT_EQ(raw.query("SELECT count(*) FROM issuances"), "3");
+    // Two recorded rows, the stated total, one more recorded.
+    EXPECT_EQ(raw.query("SELECT count(*) FROM issuances"), "4");
+    EXPECT_EQ(raw.query("SELECT group_concat(how) FROM issuances"),
+              "recorded,recorded,stated,recorded");
     EXPECT_EQ(raw.query("SELECT note FROM issuances ORDER BY id LIMIT 1"), "PC-1 yamada");
 
     auto unknown = Store::open(db_path, clock);
@@ -453,6 +466,144 @@ TEST_F(StoreTest, IssuanceCountNeverDecreases) {
     auto r = (*unknown)->record_issuance("nope/none", yamada);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::not_found);
+}
+
+// --- the issuance ledger ---------------------------------------------------------------------
+
+CountedCertificate counted(char fill, TimePoint not_before) {
+    return {std::string(64, fill), fmt::format("CN=04500001-{}", fill), not_before, not_before};
+}
+
+TEST_F(StoreTest, DeletingACertificateKeepsItsIssuanceAndAReissueAddsOne) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const std::string id = "cancer-registry/certificate-issuance";
+    ASSERT_OK(store->add_credential(make_credential(id), yamada));
+    const auto a = counted('a', kStart - 24h);
+
+    EXPECT_EQ(*store->record_seen_issuances(id, {a}, service), 1);
+    EXPECT_EQ(store->credential(id)->issued, 1);
+    // The same certificate at the next pass, and a copy of it: nothing new.
+    EXPECT_EQ(*store->record_seen_issuances(id, {a, a}, service), 0);
+    // Deleted in KeyManager: the scan no longer has it, the row and the count stay.
+    EXPECT_EQ(*store->record_seen_issuances(id, {}, service), 0);
+    EXPECT_EQ(store->credential(id)->issued, 1);
+    // Issued again: a new certificate, a new row.
+    clock.advance(48h);
+    EXPECT_EQ(*store->record_seen_issuances(id, {counted('b', kStart + 47h)}, service), 1);
+    EXPECT_EQ(store->credential(id)->issued, 2);
+    EXPECT_EQ(store->credential(id)->issued_here, 2);
+
+    auto rows = store->issuances(id);
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[0].how, IssuanceHow::seen);
+    EXPECT_EQ((*rows)[0].certificate_sha256, std::string(64, 'a'));
+    EXPECT_EQ((*rows)[0].subject, "CN=04500001-a");
+    EXPECT_EQ((*rows)[0].not_before, std::optional<TimePoint>(kStart - 24h));
+    EXPECT_EQ((*rows)[0].os_user, "SYSTEM");
+    EXPECT_EQ((*rows)[1].certificate_sha256, std::string(64, 'b'));
+    EXPECT_TRUE((*rows)[1].own());
+    // The first certificate coming back (restored from a backup) is still one issuance.
+    EXPECT_EQ(*store->record_seen_issuances(id, {a}, service), 0);
+    EXPECT_EQ(store->credential(id)->issued, 2);
+}
+
+TEST_F(StoreTest, ARecordedIssuanceIsLinkedToTheCertificateSeenAfterIt) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const std::string id = "cancer-registry/certificate-issuance";
+    ASSERT_OK(store->add_credential(make_credential(id), yamada));
+    EXPECT_EQ(*store->record_issuance(id, yamada, "new PC"), 1);
+
+    // Three days later the certificate (notBefore the day after the recording) shows up.
+    clock.advance(72h);
+    EXPECT_EQ(*store->record_seen_issuances(id, {counted('a', kStart + 24h)}, service), 1);
+    EXPECT_EQ(store->credential(id)->issued, 1);
+    auto rows = store->issuances(id);
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].how, IssuanceHow::recorded);
+    EXPECT_EQ((*rows)[0].os_user, "yamada");
+    EXPECT_EQ((*rows)[0].note, "new PC");
+    EXPECT_EQ((*rows)[0].certificate_sha256, std::string(64, 'a'));
+
+    // An old certificate (notBefore 31 days before a recorded row) is not that issuance.
+    EXPECT_EQ(*store->record_issuance(id, yamada), 2);
+    EXPECT_EQ(*store->record_seen_issuances(id, {counted('o', clock.now() - days{31})}, service),
+              1);
+    EXPECT_EQ(store->credential(id)->issued, 3);
+    rows = store->issuances(id);
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 3u);
+    EXPECT_EQ((*rows)[1].certificate_sha256, "");  // the second recorded row waits
+    EXPECT_EQ((*rows)[2].how, IssuanceHow::seen);
+    auto audit = store->audit();
+    ASSERT_OK(audit);
+    EXPECT_EQ((*audit)[0].action, "issued-seen");
+    EXPECT_EQ((*audit)[1].action, "issuance-seen");
+}
+
+TEST_F(StoreTest, AStatedTotalCoversTheCertificatesIssuedBeforeIt) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const std::string id = "cancer-registry/certificate-issuance";
+    ASSERT_OK(store->add_credential(make_credential(id), yamada));
+    // The call centre says 3 so far; two of them are in the store already.
+    EXPECT_EQ(*store->set_issued(id, 3, yamada), 3);
+    EXPECT_EQ(*store->record_seen_issuances(
+                  id, {counted('a', kStart - days{400}), counted('b', kStart - days{40})}, service),
+              2);
+    EXPECT_EQ(store->credential(id)->issued, 3);
+    EXPECT_EQ(store->credential(id)->issued_here, 2);
+    // A certificate issued after the statement is one more.
+    clock.advance(days{60});
+    EXPECT_EQ(*store->record_seen_issuances(id, {counted('c', clock.now() - 1h)}, service), 1);
+    EXPECT_EQ(store->credential(id)->issued, 4);
+    // A floor below the count states nothing; one above it is a stated row.
+    EXPECT_EQ(*store->raise_issued(id, 2, service, "site configuration"), 4);
+    EXPECT_EQ(store->issuances(id)->size(), 4u);
+    EXPECT_EQ(*store->raise_issued(id, 5, service, "site configuration"), 5);
+    auto rows = store->issuances(id);
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 5u);
+    EXPECT_EQ(rows->back().how, IssuanceHow::stated);
+    EXPECT_EQ(rows->back().total, std::optional<int>(5));
+    EXPECT_FALSE(rows->back().own());
+    EXPECT_EQ(store->credential(id)->issued_here, 3);
+}
+
+TEST_F(StoreTest, TheLedgerCarriesIssuanceRowsToAnotherPcAsNotItsOwn) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const std::string id = "cancer-registry/certificate-issuance";
+    ASSERT_OK(store->add_credential(make_credential(id), yamada));
+    ASSERT_OK(store->record_issuance(id, yamada));
+    ASSERT_OK(store->record_seen_issuances(id, {counted('a', kStart - days{200})}, service));
+    auto ledger = store->export_ledger("PC-1");
+    ASSERT_OK(ledger);
+    ASSERT_EQ(ledger->issuances.size(), 2u);
+    EXPECT_EQ(ledger->issuances[1].how, IssuanceHow::seen);
+    EXPECT_EQ(ledger->issuances[1].subject, "CN=04500001-a");
+
+    test::TempDir other_dir{"credwatch-store-b"};
+    auto other = Store::open(other_dir / "credwatch.db", clock);
+    ASSERT_TRUE(other);
+    auto summary = (*other)->import_ledger(*ledger, yamada);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->issuances_added, 2u);
+    auto c = (*other)->credential(id);
+    ASSERT_OK(c);
+    EXPECT_EQ(c->issued, 2);
+    EXPECT_EQ(c->issued_here, 0);  // PC-1's rows: PC-1 reports them
+    auto rows = (*other)->issuances(id);
+    ASSERT_OK(rows);
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[1].imported_from, "PC-1");
+    EXPECT_EQ((*rows)[1].certificate_sha256, std::string(64, 'a'));
+    // The same certificate copied over and scanned here is not a new issuance; again: nothing.
+    EXPECT_EQ(*(*other)->record_seen_issuances(id, {counted('a', kStart - days{200})}, service), 0);
+    EXPECT_EQ((*other)->import_ledger(*ledger, yamada)->issuances_added, 0u);
 }
 
 TEST_F(StoreTest, BindCertificateGenerations) {

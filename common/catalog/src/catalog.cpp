@@ -489,9 +489,9 @@ constexpr std::array<std::string_view, 3> kMetricsKeys{"textfile", "site_id", "a
 constexpr std::array<std::string_view, 4> kBackupKeys{"daily", "weekly", "monthly", "folder"};
 constexpr std::array<std::string_view, 3> kRetentionKeys{"audit_years", "reminders_years",
                                                          "outbox_years"};
-constexpr std::array<std::string_view, 9> kCredentialKeys{"id",    "system",        "kind",
-                                                          "label", "owner",         "document_path",
-                                                          "limit", "lifetime_days", "store_user"};
+constexpr std::array<std::string_view, 11> kCredentialKeys{
+    "id",    "system",        "kind",       "label",   "owner", "document_path",
+    "limit", "lifetime_days", "store_user", "account", "issued"};
 
 // store_user: the OS user whose reports may satisfy a machine credential (docs/catalog.md).
 // Empty when absent or wrong (the failure is in the diagnostics).
@@ -1324,6 +1324,20 @@ void SiteReader::credential(const toml::node& node) {
                 f.fail("limit",
                        "field \"limit\" is not used by rule " + rule_name + " (remove it)");
             c.limit = *v;
+        }
+        // account, issued: an issuance quota shared by the facility's PCs (docs/issuances.md).
+        const bool quota = kind && kind->rule == Rule::issuance_quota;
+        if (auto v = f.text("account", false, true)) {
+            if (kind && !quota)
+                f.fail("account",
+                       "field \"account\" is not used by rule " + rule_name + " (remove it)");
+            c.account = *v;
+        }
+        if (auto v = f.integer("issued", false, 0, kMaxLimit)) {
+            if (kind && !quota)
+                f.fail("issued",
+                       "field \"issued\" is not used by rule " + rule_name + " (remove it)");
+            c.issued_floor = *v;
         }
         if (auto v = f.integer("lifetime_days", false, 1, kMaxDays)) {
             if (kind && !uses_lifetime(kind->rule))

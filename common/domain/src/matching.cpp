@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace credwatch {
@@ -125,6 +126,28 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
             seen.insert(cert.info.sha256);
     }
     return static_cast<int>(seen.size());
+}
+
+std::vector<CountedCertificate> counted_certificates(const Credential& credential,
+                                                     const CredentialKind& kind,
+                                                     const std::vector<InventoryEntry>& inventory) {
+    std::map<std::string, CountedCertificate> by_sha;
+    for (const auto& entry : inventory) {
+        const FoundCertificate& cert = entry.certificate;
+        if (!(bound_to(entry, credential, kind) ||
+              (may_satisfy(credential, kind, cert) && matches(kind.match, cert))))
+            continue;
+        auto [it, added] = by_sha.try_emplace(
+            cert.info.sha256, CountedCertificate{cert.info.sha256, cert.info.subject,
+                                                 cert.info.not_before, entry.first_seen});
+        if (!added && entry.first_seen < it->second.first_seen)
+            it->second.first_seen = entry.first_seen;
+    }
+    std::vector<CountedCertificate> out;
+    for (auto& [sha, c] : by_sha) out.push_back(std::move(c));
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.not_before < b.not_before; });
+    return out;
 }
 
 }  // namespace credwatch

@@ -22,6 +22,7 @@ StatusRow make_status_row(const Credential& c, const System* system, const Crede
         if (kind->rule == Rule::issuance_quota) {
             row.issued = e.issued;
             row.limit = e.limit;
+            row.issued_here = c.issued_here;
         }
     }
     row.deadline = e.deadline;

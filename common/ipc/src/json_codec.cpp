@@ -108,6 +108,21 @@ json::object to_json(const AuditEntry& a) {
             {"new_value", a.new_value}};
 }
 
+json::object to_json(const Issuance& i) {
+    return {{"id", i.id},
+            {"credential", i.credential_id},
+            {"at", format_utc(i.at)},
+            {"how", to_string(i.how)},
+            {"certificate_sha256", i.certificate_sha256},
+            {"subject", i.subject},
+            {"not_before", i.not_before ? json::value(format_utc(*i.not_before)) : nullptr},
+            {"total", i.total ? json::value(*i.total) : nullptr},
+            {"os_user", i.os_user},
+            {"note", i.note},
+            {"imported_from", i.imported_from},
+            {"own", i.own()}};
+}
+
 json::object to_json(const Procedure& p) {
     return {
         {"id", p.id},        {"title_ja", p.title_ja},          {"title_en", p.title_en},

@@ -214,6 +214,20 @@ Result<LedgerIssuance> read_issuance(const Fields& f) {
     CW_TRY(take(i.at, f.instant("at")));
     CW_TRY(take(i.os_user, f.text("os_user")));
     CW_TRY(take(i.note, f.text("note")));
+    // Version-1 files have none of these: a row recorded by a person on the exporting PC.
+    CW_TRY_ASSIGN(how_name, f.text("how"));
+    if (!how_name.empty()) {
+        auto how = parse_issuance_how(how_name);
+        if (!how)
+            return f.bad("how",
+                         fmt::format("unknown value \"{}\" (recorded, seen or stated)", how_name));
+        i.how = *how;
+    }
+    CW_TRY(take(i.certificate_sha256, f.text("certificate_sha256")));
+    CW_TRY(take(i.subject, f.text("subject")));
+    CW_TRY(take(i.not_before, f.optional_instant("not_before")));
+    CW_TRY(take(i.total, f.optional_int("total", 0)));
+    CW_TRY(take(i.imported_from, f.text("imported_from")));
     return i;
 }
 
@@ -279,10 +293,17 @@ json::object ledger_to_json(const Ledger& ledger) {
         tombstones.push_back(json::object{
             {"id", t.id}, {"removed_at", format_utc(t.removed_at)}, {"os_user", t.os_user}});
     for (const auto& i : ledger.issuances)
-        issuances.push_back(json::object{{"credential", i.credential_id},
-                                         {"at", format_utc(i.at)},
-                                         {"os_user", i.os_user},
-                                         {"note", i.note}});
+        issuances.push_back(json::object{
+            {"credential", i.credential_id},
+            {"at", format_utc(i.at)},
+            {"os_user", i.os_user},
+            {"note", i.note},
+            {"how", to_string(i.how)},
+            {"certificate_sha256", i.certificate_sha256},
+            {"subject", i.subject},
+            {"not_before", i.not_before ? json::value(format_utc(*i.not_before)) : nullptr},
+            {"total", i.total ? json::value(*i.total) : nullptr},
+            {"imported_from", i.imported_from}});
     for (const auto& r : ledger.reminders) reminders.push_back(reminder_to_json(r));
     for (const auto& b : ledger.bindings)
         bindings.push_back(json::object{{"sha256", b.sha256},

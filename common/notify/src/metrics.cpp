@@ -32,10 +32,12 @@ constexpr std::array<State, 5> kStates{State::ok, State::unknown, State::due_soo
 // The labels that tell the clinics apart in a fleet, appended to every credential series
 // (",site_id=\"...\",account=\"...\""). An empty one is left out: to Prometheus an empty label
 // and a missing one are the same series.
-std::string identity_labels(const MetricsSnapshot& s) {
+// A credential that names its own account (an issuance quota) carries that one instead.
+std::string identity_labels(const MetricsSnapshot& s, const StatusRow& row) {
     std::string out;
     if (!s.site_id.empty()) out += fmt::format(",site_id=\"{}\"", escape_label_value(s.site_id));
-    if (!s.account.empty()) out += fmt::format(",account=\"{}\"", escape_label_value(s.account));
+    const std::string& account = row.account.empty() ? s.account : row.account;
+    if (!account.empty()) out += fmt::format(",account=\"{}\"", escape_label_value(account));
     return out;
 }
 
@@ -83,13 +85,17 @@ std::string format_metrics(const MetricsSnapshot& s) {
     Family limit{"credwatch_credential_issuance_limit",
                  "The most certificates that may be issued (quota credentials).",
                  {}};
+    Family here{"credwatch_credential_issuances_here",
+                "Issuances recorded or seen on this PC (its own ledger rows; not imported or "
+                "stated): summed by account across the PCs.",
+                {}};
 
     std::vector<const StatusRow*> rows;
     for (const auto& v : s.rows) rows.push_back(&v);
     std::sort(rows.begin(), rows.end(),
               [](const StatusRow* a, const StatusRow* b) { return a->id < b->id; });
-    const std::string identity = identity_labels(s);
     for (const StatusRow* row : rows) {
+        const std::string identity = identity_labels(s, *row);
         const std::string labels =
             fmt::format("credential=\"{}\",system=\"{}\",kind=\"{}\",owner=\"{}\"{}",
                         escape_label_value(row->id), escape_label_value(row->system),
@@ -108,11 +114,14 @@ std::string format_metrics(const MetricsSnapshot& s) {
             issued.samples.push_back(fmt::format("{}{{{}}} {}", issued.name, labels, *n));
         if (auto n = row->limit)
             limit.samples.push_back(fmt::format("{}{{{}}} {}", limit.name, labels, *n));
+        if (auto n = row->issued_here)
+            here.samples.push_back(fmt::format("{}{{{}}} {}", here.name, labels, *n));
     }
 
     std::vector<Family> families;
     if (!s.site_id.empty()) families.push_back(info_family(s));  // the service always has one
-    for (Family* f : {&deadline, &days, &state, &issued, &limit}) families.push_back(std::move(*f));
+    for (Family* f : {&deadline, &days, &state, &issued, &limit, &here})
+        families.push_back(std::move(*f));
     families.push_back({"credwatch_scan_certificates",
                         "Certificates found by the last scan (folders, stores, reported by users).",
                         {fmt::format("credwatch_scan_certificates {}", s.certificates)}});

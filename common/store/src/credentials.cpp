@@ -99,6 +99,7 @@ Result<Credential> read_credential(const Statement& s, const Connection& c) {
     out.certificate_sha256 = s.text(12);
     out.certificate_location = s.text(13);
     out.source = s.text(14);
+    out.issued_here = s.int32(15);
     return out;
 }
 
@@ -140,13 +141,56 @@ Status write_tombstone(const Connection& c, std::string_view what, std::string_v
     return t.run();
 }
 
-Status insert_issuance(const Connection& c, std::string_view what, std::string_view credential_id,
-                       TimePoint at, std::string_view os_user, std::string_view note) {
+Status insert_issuance(const Connection& c, std::string_view what, const Issuance& row) {
     CW_TRY_ASSIGN(i, c.prepare(what,
-                               "INSERT INTO issuances (credential_id, at, os_user, note) "
-                               "VALUES (?1, ?2, ?3, ?4)"));
-    i.bind(1, credential_id).bind(2, at).bind(3, os_user).bind(4, note);
+                               "INSERT INTO issuances (credential_id, at, os_user, note, how, "
+                               "certificate_sha256, subject, not_before, total, imported_from) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    i.bind(1, row.credential_id).bind(2, row.at).bind(3, row.os_user).bind(4, row.note);
+    i.bind(5, to_string(row.how)).bind(6, lower_ascii(row.certificate_sha256));
+    i.bind(7, row.subject).bind(8, row.not_before).bind(9, row.total);
+    i.bind(10, row.imported_from);
     return i.run();
+}
+
+Issuance read_issuance(const Statement& s) {
+    Issuance out;
+    out.id = s.int64(0);
+    out.credential_id = s.text(1);
+    out.at = s.time(2);
+    out.how = parse_issuance_how(s.text(3)).value_or(IssuanceHow::recorded);
+    out.certificate_sha256 = s.text(4);
+    out.subject = s.text(5);
+    out.not_before = s.optional_time(6);
+    out.total = s.optional_int(7);
+    out.os_user = s.text(8);
+    out.note = s.text(9);
+    out.imported_from = s.text(10);
+    return out;
+}
+
+// The count is the number of this PC's recorded and seen rows, or a stated total plus the rows
+// issued after the statement (a seen certificate by its notBefore), whichever is more; and
+// never less than it was (a count from before the ledger, the higher count a ledger import
+// keeps: imported rows are listed, the other PC's count comes with its credential).
+Result<int> recount_issued(const Connection& c, std::string_view what, std::string_view id) {
+    CW_TRY_ASSIGN(
+        u, c.prepare(what,
+                     "WITH r AS (SELECT IIF(how = 'seen' AND not_before IS NOT NULL, "
+                     "not_before, at) AS t FROM issuances WHERE credential_id = ?1 AND "
+                     "how != 'stated' AND imported_from = '') "
+                     "UPDATE credentials SET issued = MAX(issued, (SELECT COUNT(*) FROM r), "
+                     "COALESCE((SELECT MAX(s.total + (SELECT COUNT(*) FROM r WHERE r.t > s.at)) "
+                     "FROM issuances s WHERE s.credential_id = ?1 AND s.how = 'stated' AND "
+                     "s.imported_from = ''), 0)) "
+                     "WHERE id = ?1"));
+    u.bind(1, id);
+    CW_TRY(u.run());
+    CW_TRY_ASSIGN(r, c.prepare(what, "SELECT issued FROM credentials WHERE id = ?1"));
+    r.bind(1, id);
+    CW_TRY_ASSIGN(row, r.step());
+    if (!row) return credential_not_found(id);
+    return r.int32(0);
 }
 
 }  // namespace store_detail
@@ -256,19 +300,27 @@ Result<int> Store::record_issuance(std::string_view id, const Actor& actor, std:
     return c.transaction("record issuance", Tx::write, [&]() -> Result<int> {
         CW_TRY_ASSIGN(cred, require_credential(c, id));
         const TimePoint now = impl_->clock.now();
-        const int total = cred.issued + 1;
-        CW_TRY_ASSIGN(
-            u, c.prepare("record issuance", "UPDATE credentials SET issued = ?2 WHERE id = ?1"));
-        u.bind(1, id).bind(2, total);
+        Issuance row;
+        row.credential_id = std::string(id);
+        row.at = now;
+        row.how = IssuanceHow::recorded;
+        row.os_user = actor.os_user;
+        row.note = std::string(note);
+        CW_TRY(insert_issuance(c, "record issuance", row));
+        // A person's "one more": one above the count, whatever the rows say.
+        CW_TRY_ASSIGN(u, c.prepare("record issuance",
+                                   "UPDATE credentials SET issued = issued + 1 WHERE id = ?1"));
+        u.bind(1, id);
         CW_TRY(u.run());
-        CW_TRY(insert_issuance(c, "record issuance", id, now, actor.os_user, note));
+        CW_TRY_ASSIGN(total, recount_issued(c, "record issuance", id));
         CW_TRY(write_audit(c, now, actor, "issued", id, std::to_string(cred.issued),
                            std::to_string(total)));
         return total;
     });
 }
 
-Result<int> Store::set_issued(std::string_view id, int total, const Actor& actor) {
+Result<int> Store::set_issued(std::string_view id, int total, const Actor& actor,
+                              std::string_view note) {
     auto& c = impl_->conn;
     return c.transaction("set issued count", Tx::write, [&]() -> Result<int> {
         CW_TRY_ASSIGN(cred, require_credential(c, id));
@@ -281,13 +333,135 @@ Result<int> Store::set_issued(std::string_view id, int total, const Actor& actor
         }
         if (total == cred.issued) return total;
         const TimePoint now = impl_->clock.now();
-        CW_TRY_ASSIGN(
-            u, c.prepare("set issued count", "UPDATE credentials SET issued = ?2 WHERE id = ?1"));
-        u.bind(1, id).bind(2, total);
-        CW_TRY(u.run());
+        Issuance row;
+        row.credential_id = std::string(id);
+        row.at = now;
+        row.how = IssuanceHow::stated;
+        row.total = total;
+        row.os_user = actor.os_user;
+        row.note = std::string(note);
+        CW_TRY(insert_issuance(c, "set issued count", row));
+        CW_TRY_ASSIGN(counted, recount_issued(c, "set issued count", id));
         CW_TRY(write_audit(c, now, actor, "issued-total", id, std::to_string(cred.issued),
-                           std::to_string(total)));
-        return total;
+                           std::to_string(counted)));
+        return counted;
+    });
+}
+
+Result<int> Store::raise_issued(std::string_view id, int floor, const Actor& actor,
+                                std::string_view note) {
+    auto& c = impl_->conn;
+    {
+        // Read first: the pass calls this every time, and a write transaction is not free.
+        auto cred = c.transaction("read credential", Tx::read, [&]() -> Result<Credential> {
+            return require_credential(c, id);
+        });
+        if (!cred) return cred.error();
+        if (cred->issued >= floor) return cred->issued;
+    }
+    auto raised = set_issued(id, floor, actor, note);
+    if (!raised && raised.error().code == Errc::invalid_argument) {
+        // Raised meanwhile above the floor: nothing to state.
+        auto cred = credential(id);
+        if (!cred) return cred.error();
+        return cred->issued;
+    }
+    return raised;
+}
+
+Result<int> Store::record_seen_issuances(std::string_view id,
+                                         const std::vector<CountedCertificate>& certificates,
+                                         const Actor& actor) {
+    if (certificates.empty()) return 0;
+    auto& c = impl_->conn;
+    // Every pass hands over every certificate: look in a read transaction first, so that a
+    // pass with nothing new takes no write lock.
+    auto anything_new = c.transaction("read issuances", Tx::read, [&]() -> Result<bool> {
+        CW_TRY_ASSIGN(known, c.prepare("read issuances",
+                                       "SELECT 1 FROM issuances WHERE credential_id = ?1 AND "
+                                       "certificate_sha256 = ?2"));
+        for (const auto& cert : certificates) {
+            known.reset();
+            known.bind(1, id).bind(2, lower_ascii(cert.sha256));
+            CW_TRY_ASSIGN(is_known, known.step());
+            if (!is_known) return true;
+        }
+        return false;
+    });
+    if (!anything_new) return anything_new.error();
+    if (!*anything_new) return 0;
+    return c.transaction("record seen issuances", Tx::write, [&]() -> Result<int> {
+        CW_TRY_ASSIGN(cred, require_credential(c, id));
+        const TimePoint now = impl_->clock.now();
+        int changed = 0;
+        for (const auto& cert : certificates) {
+            const std::string sha = lower_ascii(cert.sha256);
+            CW_TRY_ASSIGN(known, c.prepare("record seen issuances",
+                                           "SELECT 1 FROM issuances WHERE credential_id = ?1 "
+                                           "AND certificate_sha256 = ?2"));
+            known.bind(1, id).bind(2, sha);
+            CW_TRY_ASSIGN(is_known, known.step());
+            if (is_known) continue;  // a certificate is one issuance, also after its deletion
+            const auto window =
+                std::chrono::duration_cast<TimePoint::duration>(kIssuanceLinkWindow);
+            CW_TRY_ASSIGN(open,
+                          c.prepare("record seen issuances",
+                                    "SELECT id FROM issuances WHERE credential_id = ?1 AND "
+                                    "how = 'recorded' AND certificate_sha256 = '' AND "
+                                    "imported_from = '' AND at BETWEEN ?2 AND ?3 ORDER BY at, id "
+                                    "LIMIT 1"));
+            open.bind(1, id).bind(2, cert.not_before - window).bind(3, cert.not_before + window);
+            CW_TRY_ASSIGN(has_open, open.step());
+            std::string audit_action;
+            if (has_open) {
+                const std::int64_t row_id = open.int64(0);
+                CW_TRY_ASSIGN(link, c.prepare("record seen issuances",
+                                              "UPDATE issuances SET certificate_sha256 = ?2, "
+                                              "subject = ?3, not_before = ?4 WHERE id = ?1"));
+                link.bind(1, row_id).bind(2, sha).bind(3, cert.subject).bind(4, cert.not_before);
+                CW_TRY(link.run());
+                audit_action = "issuance-linked";
+            } else {
+                Issuance row;
+                row.credential_id = std::string(id);
+                row.at = now;
+                row.how = IssuanceHow::seen;
+                row.certificate_sha256 = sha;
+                row.subject = cert.subject;
+                row.not_before = cert.not_before;
+                row.os_user = actor.os_user;
+                CW_TRY(insert_issuance(c, "record seen issuances", row));
+                audit_action = "issuance-seen";
+            }
+            CW_TRY(write_audit(c, now, actor, audit_action, id, "",
+                               fmt::format("sha256:{} {}", short_sha(sha), cert.subject)));
+            ++changed;
+        }
+        if (changed == 0) return 0;
+        CW_TRY_ASSIGN(total, recount_issued(c, "record seen issuances", id));
+        if (total != cred.issued)
+            CW_TRY(write_audit(c, now, actor, "issued-seen", id, std::to_string(cred.issued),
+                               std::to_string(total)));
+        return changed;
+    });
+}
+
+Result<std::vector<Issuance>> Store::issuances(std::string_view credential_id) {
+    auto& c = impl_->conn;
+    return c.transaction("list issuances", Tx::read, [&]() -> Result<std::vector<Issuance>> {
+        std::vector<Issuance> out;
+        CW_TRY_ASSIGN(s, c.prepare("list issuances",
+                                   "SELECT id, credential_id, at, how, certificate_sha256, "
+                                   "subject, not_before, total, os_user, note, imported_from "
+                                   "FROM issuances WHERE ?1 = '' OR credential_id = ?1 "
+                                   "ORDER BY at, id"));
+        s.bind(1, credential_id);
+        for (;;) {
+            CW_TRY_ASSIGN(row, s.step());
+            if (!row) break;
+            out.push_back(read_issuance(s));
+        }
+        return out;
     });
 }
 

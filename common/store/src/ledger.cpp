@@ -32,9 +32,9 @@ Result<std::vector<LedgerCredential>> export_credentials(const Connection& c) {
                           LedgerCredential out;
                           CW_TRY_ASSIGN(credential, read_credential(row, c));
                           out.credential = std::move(credential);
-                          out.reference_sha256 = row.text(15);
-                          out.reference_not_after = row.optional_time(16);
-                          out.created_at = row.time(17);
+                          out.reference_sha256 = row.text(16);
+                          out.reference_not_after = row.optional_time(17);
+                          out.created_at = row.time(18);
                           return out;
                       });
 }
@@ -236,12 +236,18 @@ class Importer {
         CW_TRY_ASSIGN(exists, credential_exists(c_, i.credential_id));
         if (!exists) return {};
         CW_TRY_ASSIGN(s, c_.prepare("import ledger",
-                                    "SELECT 1 FROM issuances WHERE credential_id = ?1 AND at = ?2 "
-                                    "AND os_user = ?3 AND note = ?4"));
+                                    "SELECT 1 FROM issuances WHERE credential_id = ?1 AND "
+                                    "((at = ?2 AND os_user = ?3 AND note = ?4 AND how = ?5) OR "
+                                    "(?6 != '' AND certificate_sha256 = ?6))"));
         s.bind(1, i.credential_id).bind(2, i.at).bind(3, i.os_user).bind(4, i.note);
+        s.bind(5, to_string(i.how)).bind(6, lower_ascii(i.certificate_sha256));
         CW_TRY_ASSIGN(found, s.step());
         if (found) return {};
-        CW_TRY(insert_issuance(c_, "import ledger", i.credential_id, i.at, i.os_user, i.note));
+        // Rows from another PC are not this PC's own: its metrics do not report them again.
+        Issuance row = i;
+        if (row.imported_from.empty()) row.imported_from = ledger_.machine;
+        CW_TRY(insert_issuance(c_, "import ledger", row));
+        CW_TRY(recount_issued(c_, "import ledger", i.credential_id));
         ++summary_.issuances_added;
         return {};
     }
@@ -357,10 +363,9 @@ Result<Ledger> Store::export_ledger(std::string_view machine) {
             issuances,
             select_all(
                 c, "export ledger",
-                "SELECT credential_id, at, os_user, note FROM issuances ORDER BY id",
-                [](const Statement& row) {
-                    return LedgerIssuance{row.text(0), row.time(1), row.text(2), row.text(3)};
-                }));
+                "SELECT id, credential_id, at, how, certificate_sha256, subject, not_before, "
+                "total, os_user, note, imported_from FROM issuances ORDER BY id",
+                [](const Statement& row) { return read_issuance(row); }));
         out.issuances = std::move(issuances);
         CW_TRY_ASSIGN(reminders, export_reminders(c));
         out.reminders = std::move(reminders);

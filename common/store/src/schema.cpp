@@ -30,7 +30,7 @@ struct Migration {
 
 // Ordered migration steps. A released step is never edited: append a new one instead.
 // Each runs in its own BEGIN IMMEDIATE transaction together with `PRAGMA user_version = N`.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "credentials, tombstones, issuances, reminders, audit", R"sql(
 CREATE TABLE credentials (
     id                   TEXT PRIMARY KEY NOT NULL,
@@ -169,6 +169,26 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_unsent ON outbox(next_attempt_at) WHERE sent_at IS NULL;
 CREATE INDEX outbox_by_reminder ON outbox(reminder_id);
 CREATE INDEX outbox_by_digest ON outbox(digest_id);
+)sql"},
+    {4, "issuance ledger rows: how, which certificate, where", R"sql(
+-- Each issuance is a row (docs/issuances.md): recorded by a person, seen as a new certificate,
+-- or a total stated by the call centre or the site file. Rows are never deleted.
+ALTER TABLE issuances ADD COLUMN how TEXT NOT NULL DEFAULT 'recorded'
+    CHECK (how IN ('recorded', 'seen', 'stated'));
+ALTER TABLE issuances ADD COLUMN certificate_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE issuances ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE issuances ADD COLUMN not_before INTEGER;
+ALTER TABLE issuances ADD COLUMN total INTEGER CHECK (total IS NULL OR total >= 0);
+ALTER TABLE issuances ADD COLUMN imported_from TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX issuances_by_certificate ON issuances(credential_id, certificate_sha256)
+    WHERE certificate_sha256 != '';
+-- A count set before the ledger (issued --total, certificates counted by a scan) becomes a
+-- stated total as of now: certificates issued before it are covered by it.
+INSERT INTO issuances (credential_id, at, os_user, note, how, total)
+    SELECT id, CAST(strftime('%s', 'now') AS INTEGER), '', 'count before the issuance ledger',
+           'stated', issued
+    FROM credentials
+    WHERE issued > (SELECT COUNT(*) FROM issuances i WHERE i.credential_id = credentials.id);
 )sql"},
 }};
 

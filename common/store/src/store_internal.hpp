@@ -45,7 +45,8 @@ Error credential_not_found(std::string_view id);
 inline constexpr const char* kCredentialColumns =
     "id, system, kind, label, owner, generation, renewed_on, issued, limit_override, "
     "lifetime_override, document_path, not_after, certificate_sha256, certificate_location, "
-    "source";
+    "source, (SELECT COUNT(*) FROM issuances i WHERE i.credential_id = credentials.id AND "
+    "i.how != 'stated' AND i.imported_from = '')";
 [[nodiscard]] Result<Credential> read_credential(const sql::Statement& s, const sql::Connection& c);
 // The renewed_on column `col` of credential `id`'s row; a stored text that is no date is an error.
 [[nodiscard]] Result<std::optional<Date>> read_renewed_on(const sql::Statement& s, int col,
@@ -62,8 +63,14 @@ inline constexpr const char* kCredentialColumns =
                                      std::string_view id, TimePoint removed_at,
                                      std::string_view os_user);
 [[nodiscard]] Status insert_issuance(const sql::Connection& c, std::string_view what,
-                                     std::string_view credential_id, TimePoint at,
-                                     std::string_view os_user, std::string_view note);
+                                     const Issuance& row);
+// The columns id, credential_id, at, how, certificate_sha256, subject, not_before, total,
+// os_user, note, imported_from.
+Issuance read_issuance(const sql::Statement& s);
+// Raises credential `id`'s count to what its ledger rows say (docs/issuances.md); never lowers
+// it. Returns the count.
+[[nodiscard]] Result<int> recount_issued(const sql::Connection& c, std::string_view what,
+                                         std::string_view id);
 
 // The columns read_reminder reads, first in a SELECT (more may follow).
 inline constexpr const char* kReminderColumns =

@@ -6,6 +6,7 @@
 // outbox (mail already sent or queued there) and passwords (never recorded anywhere).
 
 #include "credwatch/base/clock.hpp"
+#include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
 
 #include <cstddef>
@@ -33,12 +34,9 @@ struct LedgerTombstone {
     std::string os_user;
 };
 
-struct LedgerIssuance {
-    std::string credential_id;
-    TimePoint at;
-    std::string os_user;
-    std::string note;
-};
+// An issuance ledger row; the fields after `note` are optional in the file (version-1 files
+// without them import as rows recorded on the exporting PC).
+using LedgerIssuance = Issuance;
 
 // A reminder fired (or superseded) for one credential generation and key, with its
 // acknowledgement and snooze. Reminder::id is the exporting database's, informative only.

@@ -1,6 +1,7 @@
 #pragma once
 // Which certificate in the inventory belongs to which tracked credential.
 
+#include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
 
@@ -32,5 +33,11 @@ std::optional<FoundCertificate> best_match(const Credential& credential, const C
 // Distinct certificates (by SHA-256) ever matched for a kind: a floor for an issuance count.
 int count_matching(const Credential& credential, const CredentialKind& kind,
                    const std::vector<InventoryEntry>& inventory);
+
+// The same certificates, one per SHA-256 (the earliest first sighting of its copies), oldest
+// notBefore first: each is an issuance for the issuance ledger.
+std::vector<CountedCertificate> counted_certificates(const Credential& credential,
+                                                     const CredentialKind& kind,
+                                                     const std::vector<InventoryEntry>& inventory);
 
 }  // namespace credwatch

@@ -106,6 +106,13 @@ struct Credential {
     std::string certificate_location;
     std::string source = "user";  // "config" when it came from the site configuration
     std::string store_user;       // overrides the kind's store_user (site configuration)
+    // issuance_quota, from the site configuration (not kept in the store): the facility's
+    // account (利用者ID) the limit belongs to, and the account's count known when this PC was
+    // set up (a floor: the count never goes below it).
+    std::string account;
+    std::optional<int> issued_floor;
+    // issuance_quota: the ledger rows recorded or seen on this PC (not imported, not stated).
+    int issued_here = 0;
 };
 
 // What a credential's deadline looks like at one instant.

@@ -33,6 +33,8 @@ struct StatusRow {
     // Present only for issuance quotas (null in the JSON for every other rule).
     std::optional<int> issued;
     std::optional<int> limit;
+    std::optional<int> issued_here;  // the ledger rows recorded or seen on this PC
+    std::string account;             // the facility's account (site configuration); may be empty
     // The certificate currently matched; both empty when none is.
     std::string certificate_sha256;
     std::string certificate_location;

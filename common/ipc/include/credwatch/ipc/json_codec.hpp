@@ -3,6 +3,7 @@
 // Field names are documented in docs/ipc-protocol.md; times are ISO 8601 UTC.
 
 #include "credwatch/domain/certificate.hpp"
+#include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
 #include "credwatch/domain/status_row.hpp"
@@ -23,6 +24,8 @@ boost::json::object to_json(const InventoryEntry& entry);
 boost::json::object to_json(const InventoryFailure& failure);
 boost::json::object to_json(const Reminder& reminder);
 boost::json::object to_json(const AuditEntry& entry);
+// A row of the issuance ledger (the `issuances` reply).
+boost::json::object to_json(const Issuance& issuance);
 boost::json::object to_json(const Procedure& procedure);
 
 // An instant as these shapes write it: ISO 8601 UTC ("2026-04-01T00:00:00Z"), or null.

@@ -77,11 +77,26 @@ class Store {
     [[nodiscard]] Result<bool> is_removed(std::string_view id);
     // Password changed / document obtained on `on`: starts a new generation.
     [[nodiscard]] Status record_renewal(std::string_view id, Date on, const Actor& actor);
-    // One more certificate issued; returns the new count. Never decremented.
+    // Issuance ledger (docs/issuances.md). A row is never deleted; the count never falls.
+    // One more certificate issued, recorded by a person: a "recorded" row; returns the count.
     [[nodiscard]] Result<int> record_issuance(std::string_view id, const Actor& actor,
                                               std::string_view note = {});
-    // Set the count (e.g. issuances made before credwatch was installed); refuses to lower it.
-    [[nodiscard]] Result<int> set_issued(std::string_view id, int total, const Actor& actor);
+    // A total stated by the call centre or the site file (issuances made before credwatch was
+    // installed): a "stated" row; refuses to lower the count.
+    [[nodiscard]] Result<int> set_issued(std::string_view id, int total, const Actor& actor,
+                                         std::string_view note = {});
+    // A stated total that is only a floor (the site file's count): a "stated" row when the count
+    // is below `floor`, nothing otherwise. Returns the count.
+    [[nodiscard]] Result<int> raise_issued(std::string_view id, int floor, const Actor& actor,
+                                           std::string_view note);
+    // The certificates counted for a quota credential: each one not in its ledger yet either
+    // completes a recorded row without a certificate (kIssuanceLinkWindow) or is a new "seen"
+    // row. Writes nothing when all are known. Returns the rows added or linked.
+    [[nodiscard]] Result<int> record_seen_issuances(
+        std::string_view id, const std::vector<CountedCertificate>& certificates,
+        const Actor& actor);
+    // The ledger rows, oldest first; of one credential when `credential_id` is not empty.
+    [[nodiscard]] Result<std::vector<Issuance>> issuances(std::string_view credential_id = {});
     // The certificate matched for a certificate_validity credential. A different certificate
     // with a later notAfter starts a new generation; none found clears it.
     [[nodiscard]] Status bind_certificate(std::string_view id,
