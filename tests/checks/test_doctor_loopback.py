@@ -94,7 +94,7 @@ def closed_port(kind=socket.SOCK_STREAM):
     return port
 
 
-def site_file(folder, dns_port, mio_port, sec_port, sntp_port):
+def site_file(folder, dns_port, mio_port, sec_port, sntp_port, min_mb=1):
     text = f"""
 [checks."cancer-registry".resolve-mio]
 resolver = "127.0.0.1:{dns_port}"
@@ -115,6 +115,29 @@ enabled = true
 server = "127.0.0.1"
 port = {sntp_port}
 timeout_ms = 2000
+[[check]]
+system = "gtol"
+id = "disk-here"
+kind = "disk_free"
+path = "{folder}"
+min_mb = {min_mb}
+title_ja = "空き容量"
+title_en = "Free space here"
+fix_ja = "空けてください。"
+fix_en = "Free some space."
+manual = "site"
+[[check]]
+system = "gtol"
+id = "direct-portal"
+kind = "proxy"
+severity = "recommended"
+host = "portal.internal.gtol.ncc.go.jp"
+expect = "direct"
+title_ja = "ポータルへ直接"
+title_en = "Portal reached directly"
+fix_ja = "no_proxy に入れてください。"
+fix_en = "Add it to no_proxy."
+manual = "site"
 """
     path = os.path.join(folder, "site.toml")
     with open(path, "w", encoding="utf-8") as f:
@@ -174,6 +197,9 @@ def main():
             expect("[ok]" in block_of(out, "clock-distribution-base"), "2 s is within 60 s", p)
             expect("[cannot check]" in block_of(out, "udp-sec-500") and "IKE" in out,
                    "UDP 500 is 'cannot check' with the reason", p)
+            expect("[ok]" in block_of(out, "disk-here") and "MB" in block_of(out, "disk-here"),
+                   "a site's own disk_free check", p)
+            expect("[ok]" in block_of(out, "direct-portal"), "no proxy: direct", p)
             expect("[not applicable]" in block_of(out, "scheduled-tasks"),
                    "the Windows-only checks do not apply here", p)
             ja, _ = run_doctor(cli, site, "--lang", "ja")
@@ -182,7 +208,8 @@ def main():
         elif case in ("failures", "json_pure"):
             dns, dns_port = start_dns({"mio.ccr.ncc.go.jp": "133.162.82.105"})
             sntp, sntp_port = start_sntp(600)
-            site = site_file(folder, dns_port, closed_port(), tcp_port, sntp_port)
+            site = site_file(folder, dns_port, closed_port(), tcp_port, sntp_port,
+                             min_mb=100000000)
             proxy = {"https_proxy": "http://staff:pr0xy-secret@127.0.0.1:3128"}
             if case == "failures":
                 p, _ = run_doctor(cli, site, "--lang", "en", env_extra=proxy)
@@ -202,7 +229,13 @@ def main():
                 clock = block_of(out, "clock-distribution-base")
                 expect("[FAILED]" in clock and "+600" in clock and "ntp.base.oqs-pdl.org" in clock,
                        "600 s off fails, with the manual's fix", p)
-                expect("summary: FAILED 3," in out, "the summary counts the failures", p)
+                expect("[FAILED]" in block_of(out, "disk-here")
+                       and "not enough free space" in block_of(out, "disk-here"),
+                       "100 TB needed: failed", p)
+                expect("[warning]" in block_of(out, "direct-portal")
+                       and "127.0.0.1:3128" in block_of(out, "direct-portal"),
+                       "a recommended check that finds a proxy: warning", p)
+                expect("summary: FAILED 4, warning 2," in out, "the summary counts them", p)
             else:
                 p, _ = run_doctor(cli, site, "--json", "--lang", "ja", env_extra=proxy)
                 expect(p.returncode == 1, "a failed check: exit 1 with --json too", p)
@@ -217,7 +250,7 @@ def main():
                 expect(states[("cancer-registry", "udp-sec-4500")] == "cannot_check", "udp", p)
                 expect(states[("online-eligibility", "clock-distribution-base")] == "failed",
                        "clock failed", p)
-                expect(doc["failed"] is True and doc["summary"]["failed"] == 3, "summary", p)
+                expect(doc["failed"] is True and doc["summary"]["failed"] == 4, "summary", p)
                 expect(doc["lang"] == "ja" and "VPN" in
                        next(c["fix"] for c in doc["checks"] if c["id"] == "resolve-sec"),
                        "Japanese fix text", p)

@@ -142,8 +142,10 @@ std::string_view current_platform() {
 CheckReport run_check(const CheckDefinition& check, const CheckContext& context) {
     CheckReport report{check, {}};
     if (!check.enabled) {
-        report.result = result(CheckState::not_applicable, "サイト設定で無効にされています。",
-                               "disabled in the site configuration.");
+        report.result =
+            result(CheckState::not_applicable,
+                   "無効にされています（カタログの既定、またはサイト設定の enabled = false）。",
+                   "disabled (by the catalog's default or the site's enabled = false).");
         return report;
     }
     if (!check.platforms.empty() && std::find(check.platforms.begin(), check.platforms.end(),
