@@ -272,6 +272,22 @@ def main():
             expect("[FAILED]" in block_of(p.stdout, "clock-distribution-base"),
                    "no time server: failed", p)
             expect(took < 15, f"bounded by the timeouts (took {took:.1f} s)", p)
+        elif case == "silent_servers":
+            # Bound but never answering: each wait ends at its timeout_ms (2 s).
+            quiet_dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            quiet_dns.bind(("127.0.0.1", 0))
+            quiet_ntp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            quiet_ntp.bind(("127.0.0.1", 0))
+            site = site_file(folder, quiet_dns.getsockname()[1], tcp_port, tcp_port,
+                             quiet_ntp.getsockname()[1])
+            p, took = run_doctor(cli, site, "--lang", "en", "cancer-registry",
+                                 "online-eligibility")
+            expect(p.returncode == 1, "silent servers: exit 1", p)
+            for check_id in ("resolve-mio", "resolve-sec", "clock-distribution-base"):
+                block = block_of(p.stdout, check_id)
+                expect("[FAILED]" in block and "no answer within 2000 ms" in block,
+                       f"{check_id} fails at its timeout", p)
+            expect(6 <= took < 12, f"three 2 s timeouts, one after another (took {took:.1f} s)", p)
         else:
             expect(False, "unknown case " + case)
     print("ok:", case)
