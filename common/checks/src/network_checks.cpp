@@ -88,8 +88,9 @@ Result<udp::endpoint> parse_endpoint(std::string_view text, unsigned short defau
     } else if (const auto colon = host.find(':');
                colon != std::string::npos && host.find(':', colon + 1) == std::string::npos) {
         const std::string p = host.substr(colon + 1);
-        if (p.empty() || !std::all_of(p.begin(), p.end(), ::isdigit) || p.size() > 5 ||
-            std::stoi(p) < 1 || std::stoi(p) > 65535)
+        if (p.empty() ||
+            !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            p.size() > 5 || std::stoi(p) < 1 || std::stoi(p) > 65535)
             return make_error(Errc::invalid_argument,
                               "\"" + std::string(text) + "\": the port must be 1-65535");
         port = static_cast<unsigned short>(std::stoi(p));
