@@ -13,6 +13,7 @@ packages=(
     libsystemd-dev  # sd_notify: Type=notify and WatchdogSec in config/credwatch.service
     tzdata locales faketime  # faketime: the clock-jump fault test
     python3 python3-aiosmtpd python3-icalendar prometheus
+    python3-dnslib  # tests/checks: the DNS server on loopback that the doctor test starts
     prometheus-alertmanager prometheus-node-exporter
     # tray companion (tray/) and its GUI smoke test (tests/integration/tray_smoke.sh)
     libwxgtk3.2-dev gettext xvfb x11-apps imagemagick fonts-noto-cjk xdotool

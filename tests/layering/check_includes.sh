@@ -7,14 +7,15 @@ common=$(cd "$(dirname "$0")/../../common" && pwd)
 status=0
 # layer: the credwatch headers and third-party headers it must not include
 declare -A forbidden=(
-    [base]='credwatch/(platform|domain|certs|store|ipc|notify|catalog)/|sqlite3|boost/json|openssl/|toml\+\+|curl/'
-    [platform]='credwatch/(domain|certs|store|ipc|notify|catalog)/|sqlite3|boost/json|openssl/|toml\+\+|curl/'
-    [domain]='credwatch/(platform|certs|store|ipc|notify|catalog)/|sqlite3|boost/json|openssl/|toml\+\+|curl/|spdlog'
+    [base]='credwatch/(platform|domain|certs|store|ipc|notify|catalog|checks)/|sqlite3|boost/json|openssl/|toml\+\+|curl/'
+    [platform]='credwatch/(domain|certs|store|ipc|notify|catalog|checks)/|sqlite3|boost/json|openssl/|toml\+\+|curl/'
+    [domain]='credwatch/(platform|certs|store|ipc|notify|catalog|checks)/|sqlite3|boost/json|openssl/|toml\+\+|curl/|spdlog'
     [certs]='credwatch/(store|ipc|notify|catalog)/|sqlite3|boost/json|toml\+\+|curl/'
     [store]='credwatch/(certs|ipc|notify|catalog)/|boost/json|openssl/|toml\+\+|curl/'
     [ipc]='credwatch/(certs|store|notify|catalog)/|sqlite3|openssl/|toml\+\+|curl/'
     [notify]='credwatch/(certs|store|ipc|catalog)/|boost/json|sqlite3|openssl/|toml\+\+'
-    [catalog]='credwatch/(certs|store|ipc)/|sqlite3|boost/json|openssl/|curl/'
+    [catalog]='credwatch/(certs|store|ipc|checks)/|sqlite3|boost/json|openssl/|curl/'
+    [checks]='credwatch/(certs|store|ipc|notify|catalog)/|sqlite3|boost/json|openssl/|toml\+\+|curl/'
 )
 for layer in "${!forbidden[@]}"; do
     if hits=$(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"](${forbidden[$layer]})" \

@@ -449,9 +449,10 @@ struct Origin {
 // Keys accepted in each table. Adding a field: add it here and read it below.
 
 constexpr std::array<std::string_view, 3> kCatalogKeys{"format", "system", "procedure"};
-constexpr std::array<std::string_view, 6> kSystemKeys{
-    "id", "name_ja", "name_en", "description_ja", "description_en", "kind"};
-constexpr std::array<std::string_view, 2> kSystemExtensionKeys{"id", "kind"};
+// "check": [[system.check]], read by checks_config.cpp.
+constexpr std::array<std::string_view, 7> kSystemKeys{
+    "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check"};
+constexpr std::array<std::string_view, 3> kSystemExtensionKeys{"id", "kind", "check"};
 constexpr std::array<std::string_view, 15> kKindKeys{
     "id",      "rule",          "name_ja",    "name_en",     "note_ja",
     "note_en", "lifetime_days", "limit",      "thresholds",  "overdue_repeat_days",
@@ -988,6 +989,8 @@ class SiteReader {
     // [service] systems names systems that [[system]] of the site file may define: checked
     // once every section is read.
     void check_systems();
+    // [[check]] and [checks.<system>.<id>]: read by checks_config.cpp.
+    void checks(const toml::node&) {}
 
     struct Section {
         std::string_view key;
@@ -995,7 +998,7 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 9> kSiteSections{{
+    static constexpr std::array<Section, 11> kSiteSections{{
         {"service", &SiteReader::service},
         {"email", &SiteReader::email},
         {"metrics", &SiteReader::metrics},
@@ -1005,6 +1008,8 @@ class SiteReader {
         {"system", &SiteReader::system},
         {"kind", &SiteReader::kind},
         {"credential", &SiteReader::credential},
+        {"check", &SiteReader::checks},
+        {"checks", &SiteReader::checks},
     }};
 
     Configuration& config_;

@@ -1,0 +1,25 @@
+#pragma once
+// The checks of the catalog ([[system.check]]) with the site's additions ([[check]]) and
+// tunings ([checks.<system>.<id>]) applied. Read beside the rest of the configuration from the
+// same two files; format in docs/doctor.md.
+
+#include "credwatch/base/error.hpp"
+#include "credwatch/domain/checks.hpp"
+
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+namespace credwatch {
+
+// Errc::catalog_invalid with every problem, one per line, "file:line: context: message".
+[[nodiscard]] Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
+                                                                std::string_view catalog_name,
+                                                                std::string_view site_text,
+                                                                std::string_view site_name);
+
+// Empty paths: the embedded catalog and site file (as load_configuration).
+[[nodiscard]] Result<std::vector<CheckDefinition>> load_checks(
+    const std::filesystem::path& catalog_file, const std::filesystem::path& site_file);
+
+}  // namespace credwatch
