@@ -111,6 +111,7 @@ std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
         std::string owner = r.owner;
         if (owner == "machine") owner = ja ? "端末" : "machine";
         std::string deadline = r.deadline_date ? format_date(*r.deadline_date) : std::string();
+        if (r.estimated && !deadline.empty()) deadline += ja ? "（推定）" : " (estimated)";
         std::string left;
         if (r.issued && r.limit) {
             left = ja ? fmt::format("{}/{} 発行済", *r.issued, *r.limit)
@@ -146,6 +147,7 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
     std::string what = row.label;
     if (what.empty()) what = ja ? row.kind_name_ja : row.kind_name_en;
     std::string deadline = row.deadline_date ? format_date(*row.deadline_date) : std::string();
+    if (row.estimated && !deadline.empty()) deadline += ja ? "（推定）" : " (estimated)";
     ReminderText text;
     std::string status;
     switch (reminder.state) {
