@@ -1165,3 +1165,31 @@ TEST_F(StoreTest, ARenewalMarksTheOldCertificateReplacedAndExtendedKeyUsageIsKep
         }
     }
 }
+
+TEST_F(StoreTest, ALearntMatchMovesToANewPcWithTheLedger) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    LearntMatch m;
+    m.system = "cancer-registry";
+    m.kind = "service-certificate";
+    m.issuer = "CN=Registry Private CA,O=Soliton-like";
+    m.subject_contains = "04500001";
+    m.learnt_from = std::string(64, 'a');
+    ASSERT_OK(store->learn_match(m, yamada));
+    auto ledger = store->export_ledger("pc-1");
+    ASSERT_OK(ledger);
+    ASSERT_EQ(ledger->learnt_matches.size(), 1U);
+
+    test::TempDir other{"credwatch-store-new-pc"};
+    auto fresh = Store::open(other / "credwatch.db", clock);
+    ASSERT_OK(fresh);
+    auto summary = (*fresh)->import_ledger(*ledger, yamada);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->learnt_matches_added, 1U);
+    auto learnt = (*fresh)->learnt_matches();
+    ASSERT_EQ(learnt->size(), 1U);
+    EXPECT_EQ(learnt->front().issuer, m.issuer);
+    EXPECT_EQ(learnt->front().subject_contains, "04500001");
+    // Again: nothing more; a match learnt on this PC is kept.
+    EXPECT_EQ((*fresh)->import_ledger(*ledger, yamada)->learnt_matches_added, 0U);
+}
