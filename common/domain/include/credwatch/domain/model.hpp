@@ -70,7 +70,7 @@ struct CredentialKind {
     // certificate_validity: the documented validity of a newly issued certificate; while none
     // is bound, a recorded issuance gives an estimated deadline. 0 = none documented.
     int expected_lifetime_days = 0;
-    int limit = 0;          // issuance_quota
+    int limit = 0;  // issuance_quota
     // Days before the deadline at which a reminder fires (descending), or for a quota the
     // remaining issuances at which it fires (e.g. {1, 0}).
     std::vector<int> thresholds;
