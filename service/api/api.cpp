@@ -39,6 +39,8 @@ constexpr std::array kMethods{
     // The caller's own certificates only: the owner is the peer, whatever the message says.
     Method{"report_certificates", P::staff_change, report_certificates},
     Method{"bind", P::staff_change, bind},
+    Method{"candidates", P::anyone, candidates},
+    Method{"reset_match", P::administrator, reset_match, "reset a learnt certificate match"},
     Method{"catalog", P::anyone, catalog},
     Method{"audit", P::own_entries, audit},
     // Recipients, bodies and SMTP errors.

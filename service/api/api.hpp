@@ -110,6 +110,8 @@ Reply inventory(Context&, const Params&, const Peer&);
 Reply rescan(Context&, const Params&, const Peer&);
 Reply report_certificates(Context&, const Params&, const Peer&);
 Reply bind(Context&, const Params&, const Peer&);
+Reply candidates(Context&, const Params&, const Peer&);
+Reply reset_match(Context&, const Params&, const Peer&);
 // --- mail.cpp ---
 Reply outbox(Context&, const Params&, const Peer&);
 Reply send_test_mail(Context&, const Params&, const Peer&);

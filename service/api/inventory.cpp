@@ -1,8 +1,9 @@
-// inventory, rescan, report_certificates, bind.
+// inventory, rescan, report_certificates, bind, candidates, reset_match.
 
 #include "api.hpp"
 
 #include "credwatch/certs/certificate.hpp"
+#include "credwatch/domain/candidates.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 
 #include <fmt/format.h>
@@ -142,9 +143,103 @@ Reply bind(Context& context, const Params& params, const Peer& peer) {
     }
     if (auto st = context.store.bind_inventory(*sha, *id, actor_of(peer, params)); !st)
         return st.error();
+    // The first certificate confirmed for a kind the catalog cannot describe teaches its match
+    // for this site; a later one changes nothing until an administrator resets it.
+    json::value learnt_json = nullptr;
+    const CredentialKind* kind = context.config.catalog.kind(c->system, c->kind);
+    if (kind && takes_candidates(*kind)) {
+        auto learnt = context.store.learnt_matches();
+        if (!learnt) return learnt.error();
+        if (!with_learnt_match(*kind, *learnt).match.learnt) {
+            auto entries = context.store.inventory();
+            if (!entries) return entries.error();
+            std::string wanted = *sha;
+            std::transform(wanted.begin(), wanted.end(), wanted.begin(),
+                           [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+            auto entry = std::find_if(
+                entries->begin(), entries->end(),
+                [&](const InventoryEntry& e) { return e.certificate.info.sha256 == wanted; });
+            if (entry != entries->end()) {
+                LearntMatch match = learn_match(*kind, entry->certificate.info);
+                if (auto st = context.store.learn_match(match, actor_of(peer, params)); !st)
+                    return st.error();
+                match.os_user = peer.user;
+                match.learnt_at = context.clock.now();
+                learnt_json = to_json(match);
+            }
+        }
+    }
     context.pass.inventory_changed();
     evaluate_after_change(context, "certificate bound");
-    return json::value(json::object{{"bound", *sha}, {"credential", *id}});
+    return json::value(
+        json::object{{"bound", *sha}, {"credential", *id}, {"learnt", std::move(learnt_json)}});
+}
+
+namespace {
+
+// The kinds named by the optional "system" and "kind" parameters (all when neither is given).
+bool selected(const CredentialKind& kind, const std::optional<std::string>& system,
+              const std::optional<std::string>& kind_id) {
+    return (!system || *system == kind.system) && (!kind_id || *kind_id == kind.id);
+}
+
+}  // namespace
+
+Reply candidates(Context& context, const Params& params, const Peer&) {
+    auto system = protocol::optional_string(params, "system");
+    if (!system) return system.error();
+    auto kind_id = protocol::optional_string(params, "kind");
+    if (!kind_id) return kind_id.error();
+    auto entries = context.store.inventory();
+    if (!entries) return entries.error();
+    auto learnt = context.store.learnt_matches();
+    if (!learnt) return learnt.error();
+    std::vector<CredentialKind> effective;
+    for (const auto& sys : context.config.catalog.systems)
+        for (const auto& k : sys.kinds) effective.push_back(with_learnt_match(k, *learnt));
+    bool any = false;
+    json::array kinds;
+    for (const auto& k : effective) {
+        if (!selected(k, *system, *kind_id)) continue;
+        any = true;
+        if (!takes_candidates(k) && !k.match.learnt) continue;
+        json::object o{{"system", k.system},
+                       {"kind", k.id},
+                       {"name_ja", k.name_ja},
+                       {"name_en", k.name_en},
+                       {"learnt", nullptr}};
+        json::array found;
+        if (k.match.learnt) {
+            for (const auto& l : *learnt)
+                if (l.system == k.system && l.kind == k.id) o["learnt"] = to_json(l);
+        } else {
+            for (const auto& cert :
+                 certificate_candidates(k, effective, *entries, context.clock.now()))
+                found.push_back(to_json(cert));
+        }
+        o["candidates"] = std::move(found);
+        kinds.push_back(std::move(o));
+    }
+    if ((*system || *kind_id) && !any)
+        return make_error(Errc::not_found,
+                          fmt::format("no credential kind {}/{} in the catalog",
+                                      system->value_or("*"), kind_id->value_or("*")));
+    return json::value(json::object{{"kinds", std::move(kinds)}});
+}
+
+Reply reset_match(Context& context, const Params& params, const Peer& peer) {
+    auto system = protocol::required_string(params, "system");
+    if (!system) return system.error();
+    auto kind = protocol::required_string(params, "kind");
+    if (!kind) return kind.error();
+    if (!context.config.catalog.kind(*system, *kind))
+        return make_error(Errc::not_found,
+                          fmt::format("no credential kind {}/{} in the catalog", *system, *kind));
+    auto reset = context.store.reset_learnt_match(*system, *kind, actor_of(peer, params));
+    if (!reset) return reset.error();
+    context.pass.inventory_changed();
+    evaluate_after_change(context, "learnt match reset");
+    return json::value(json::object{{"system", *system}, {"kind", *kind}, {"reset", *reset}});
 }
 
 }  // namespace credwatch::api

@@ -45,6 +45,7 @@ Reply import_ledger(Context& context, const Params& params, const Peer& peer) {
                                   {"reminders_added", s.reminders_added},
                                   {"reminders_updated", s.reminders_updated},
                                   {"bindings_added", s.bindings_added},
+                                  {"learnt_matches_added", s.learnt_matches_added},
                                   {"audit_added", s.audit_added},
                                   {"audit_already_present", s.audit_already_present}}}});
 }

@@ -62,7 +62,12 @@ Reply list(Context& context, const Params&, const Peer&) {
     if (!rows) return rows.error();
     json::array out;
     for (const auto& r : *rows) out.push_back(to_json(r));
-    return json::value(json::object{{"credentials", std::move(out)}});
+    auto learnt = context.store.learnt_matches();
+    if (!learnt) return learnt.error();
+    json::array matches;
+    for (const auto& m : *learnt) matches.push_back(to_json(m));
+    return json::value(
+        json::object{{"credentials", std::move(out)}, {"learnt_matches", std::move(matches)}});
 }
 
 Reply subscribe(Context&, const Params&, const Peer&) {

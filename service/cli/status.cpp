@@ -65,6 +65,18 @@ class ListCommand final : public Command {
                                        str(o, ja ? "kind_name_ja" : "kind_name_en"),
                                        str(o, "owner"));
             }
+            if (const auto* learnt = v.as_object().if_contains("learnt_matches");
+                learnt && learnt->is_array()) {
+                for (const auto& m : learnt->as_array()) {
+                    const auto& o = m.as_object();
+                    std::string text = "issuer \"" + str(o, "issuer") + "\"";
+                    if (auto subject = str(o, "subject_contains"); !subject.empty())
+                        text += ", subject contains \"" + subject + "\"";
+                    ctx.out << fmt::format("{} {}/{}: {}\n",
+                                           ja ? "学習した照合:" : "learnt match:", str(o, "system"),
+                                           str(o, "kind"), text);
+                }
+            }
         });
     }
 };

@@ -2,6 +2,7 @@
 
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/certs/cert_store.hpp"
+#include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/matching.hpp"
 #include "credwatch/domain/reminders.hpp"
 #include "credwatch/domain/rules.hpp"
@@ -22,6 +23,28 @@
 namespace credwatch {
 
 namespace json = boost::json;
+
+namespace {
+
+// The last issuance recorded on a quota that counts this certificate credential's kind: where
+// an estimated deadline starts while no certificate is bound.
+std::optional<TimePoint> issued_at_for(const Credential& credential,
+                                       const std::vector<Credential>& credentials,
+                                       const std::map<std::string, TimePoint>& latest,
+                                       const Catalog& catalog) {
+    std::optional<TimePoint> at;
+    for (const auto& quota : credentials) {
+        if (quota.system != credential.system) continue;
+        const CredentialKind* kind = catalog.kind(quota.system, quota.kind);
+        if (!kind || kind->rule != Rule::issuance_quota || kind->counts_kind != credential.kind)
+            continue;
+        if (auto it = latest.find(quota.id); it != latest.end() && (!at || it->second > *at))
+            at = it->second;
+    }
+    return at;
+}
+
+}  // namespace
 
 const StatusRow* PassResult::row(std::string_view id) const {
     for (const auto& r : rows)
@@ -189,6 +212,8 @@ Status EvaluationPass::match_certificates() {
     const std::vector<InventoryEntry>& inventory = *inventory_;
     auto credentials = store_.credentials();
     if (!credentials) return credentials.error();
+    auto learnt = store_.learnt_matches();
+    if (!learnt) return learnt.error();
     Actor actor{platform::current_user(), "service"};
     bool rebound = false;
     for (auto& c : *credentials) {
@@ -198,7 +223,8 @@ Status EvaluationPass::match_certificates() {
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
         if (!kind) continue;
         if (kind->rule == Rule::certificate_validity) {
-            auto best = best_match(c, *kind, inventory);
+            // A kind the catalog cannot describe matches by what a confirmation taught.
+            auto best = best_match(c, with_learnt_match(*kind, *learnt), inventory);
             bool same =
                 best ? best->info.sha256 == c.certificate_sha256 : c.certificate_sha256.empty();
             if (!same) {
@@ -251,12 +277,15 @@ StatusRow EvaluationPass::row_of(const Credential& c, const Evaluation* e) const
 Result<std::vector<StatusRow>> EvaluationPass::rows_at(TimePoint at) {
     auto credentials = store_.credentials();
     if (!credentials) return credentials.error();
+    auto latest = store_.latest_issuances();
+    if (!latest) return latest.error();
     std::vector<StatusRow> rows;
     rows.reserve(credentials->size());
     for (const auto& c : *credentials) {
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
         if (kind) {
-            const Evaluation e = evaluate(c, *kind, at);
+            const Evaluation e = evaluate_with_estimate(
+                c, *kind, issued_at_for(c, *credentials, *latest, config_->catalog), at);
             rows.push_back(row_of(c, &e));
         } else {
             rows.push_back(row_of(c, nullptr));
@@ -277,6 +306,8 @@ Result<PassResult> EvaluationPass::evaluate_and_publish() {
     if (auto st = match_certificates(); !st) return st.error();
     auto credentials = store_.credentials();
     if (!credentials) return credentials.error();
+    auto latest = store_.latest_issuances();
+    if (!latest) return latest.error();
     PassResult result;
     result.at = clock_.now();
     const Date today = local_date(result.at);
@@ -296,7 +327,8 @@ Result<PassResult> EvaluationPass::evaluate_and_publish() {
             result.rows.push_back(row_of(c, nullptr));
             continue;
         }
-        const Evaluation e = evaluate(c, *kind, result.at);
+        const Evaluation e = evaluate_with_estimate(
+            c, *kind, issued_at_for(c, *credentials, *latest, config_->catalog), result.at);
         result.worst = std::max(result.worst, severity(e.state));
         result.rows.push_back(row_of(c, &e));
         auto fired = store_.fired_keys(c.id, c.generation);

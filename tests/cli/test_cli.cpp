@@ -298,6 +298,33 @@ TEST(CliService, CommandsAgainstTheRealService) {
     const CliResult no_such = run_cli(with({"issuances", "no/such-credential"}));
     EXPECT_EQ(no_such.code, 1) << no_such;
     EXPECT_NE(no_such.err.find("no/such-credential"), std::string::npos) << no_such;
+
+    // The service certificate takes candidates (none reported yet) until a match is learnt.
+    EXPECT_TRUE(v.at("learnt_matches").as_array().empty()) << list.out;
+    const CliResult candidates = run_cli(with({"candidates", "--json"}));
+    ASSERT_EQ(candidates.code, 0) << candidates;
+    const json::value kinds = json::parse(candidates.out);
+    bool service_certificate = false;
+    for (const auto& k : kinds.at("kinds").as_array())
+        if (k.at("kind").as_string() == "service-certificate") {
+            service_certificate = true;
+            EXPECT_TRUE(k.at("learnt").is_null());
+            EXPECT_TRUE(k.at("candidates").as_array().empty());
+        }
+    EXPECT_TRUE(service_certificate) << candidates.out;
+    const CliResult text = run_cli(with({"candidates", "cancer-registry/service-certificate"}));
+    EXPECT_EQ(text.code, 0) << text;
+    EXPECT_NE(text.out.find("no candidates"), std::string::npos) << text;
+    const CliResult unknown_kind = run_cli(with({"candidates", "no-such-kind"}));
+    EXPECT_EQ(unknown_kind.code, 1) << unknown_kind;
+    const CliResult reset =
+        run_cli(with({"match", "reset", "cancer-registry/service-certificate"}));
+    EXPECT_EQ(reset.code, 0) << reset;
+    EXPECT_EQ(reset.out, "nothing learnt\n");
+    const CliResult bare = run_cli(with({"match", "reset", "service-certificate"}));
+    EXPECT_EQ(bare.code, 1) << bare;
+    EXPECT_NE(bare.err.find("system/kind"), std::string::npos) << bare;
+    EXPECT_EQ(run_cli(with({"match", "forget", "cancer-registry/service-certificate"})).code, 2);
 }
 #endif
 

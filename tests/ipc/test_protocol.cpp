@@ -162,6 +162,7 @@ TEST(JsonCodec, StatusRowHasTheProtocolShape) {
         {"limit", nullptr},
         {"certificate", nullptr},
         {"procedures", json::array{"cancer-registry/password-change"}},
+        {"estimated", false},
     };
     EXPECT_EQ(o, expected) << json::serialize(o);
 

@@ -299,3 +299,30 @@ TEST(ReminderText, TheDeadlineIsWrittenAsTheTrayWritesIt) {
                   .subject.find("期限切れです（期限 2026年12月11日）"),
               std::string::npos);
 }
+
+// --- an estimated deadline in the text (notify/text.hpp) ------------------------------------
+
+TEST(ReminderText, AnEstimatedDeadlineSaysSoInBothLanguages) {
+    StatusRow row;
+    row.id = "alice/service-certificate";
+    row.system_name_ja = "全国がん登録";
+    row.system_name_en = "Cancer registry";
+    row.kind_name_ja = "サービス利用証明書";
+    row.kind_name_en = "Service-use certificate";
+    row.rule = Rule::certificate_validity;
+    row.state = State::due_soon;
+    row.deadline_date = Date{std::chrono::year{2027}, std::chrono::month{3}, std::chrono::day{1}};
+    row.days_left = 30;
+    row.estimated = true;
+    Reminder r;
+    r.key = "d30";
+    r.state = State::due_soon;
+    r.days_left = 30;
+    EXPECT_NE(reminder_text(r, row, {}, Lang::ja, "").body.find("（推定）"), std::string::npos);
+    EXPECT_NE(reminder_text(r, row, {}, Lang::en, "").subject.find("(estimated)"),
+              std::string::npos);
+    EXPECT_NE(format_status_table({row}, Lang::en).find("(estimated)"), std::string::npos);
+    row.estimated = false;
+    EXPECT_EQ(reminder_text(r, row, {}, Lang::ja, "").body.find("（推定）"), std::string::npos);
+    EXPECT_EQ(format_status_table({row}, Lang::ja).find("（推定）"), std::string::npos);
+}

@@ -1687,3 +1687,150 @@ TEST_F(ServiceCoreTest, StatusCarriesTheLastCompletedEvaluationForTheTraysHeartb
     json::object after = core->ok("status");
     EXPECT_EQ(str(after["evaluation"].as_object()["last"]), str(after["now"]));
 }
+
+// --- the service certificate: candidates, a learnt match, renewals followed -----------------
+
+class ServiceCoreDiscoveryTest : public ServiceCoreReportTest {
+  protected:
+    fs::path write_discovery_site() {
+        fs::path site = write_site();
+        std::string text = test::read_file(site);
+        text +=
+            "\n[[credential]]\n"
+            "id = \"cancer-registry/certificate-issuance\"\n"
+            "system = \"cancer-registry\"\n"
+            "kind = \"certificate-issuance\"\n";
+        write_file(site, text);
+        return site;
+    }
+
+    void add_service_certificate(Core& core, const std::string& owner) {
+        core.ok("add", {{"credential", owner + "/service-certificate"},
+                        {"system", "cancer-registry"},
+                        {"kind", "service-certificate"},
+                        {"owner", owner}});
+    }
+
+    // A Soliton-like client certificate: the private CA's, for the account, clientAuth.
+    test::TestCert registry_cert(const std::string& cn, const std::string& serial, int from_days,
+                                 int to_days, std::vector<std::string> eku = {"clientAuth"}) {
+        test::CertSpec spec;
+        spec.common_name = cn;
+        spec.organization = "Clinic";
+        spec.serial_hex = serial;
+        spec.key_usage = {"digitalSignature", "keyEncipherment"};
+        spec.extended_key_usage = std::move(eku);
+        spec.not_before =
+            std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() + from_days * 24h);
+        spec.not_after =
+            std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() + to_days * 24h);
+        return test::make_issued(spec, ca_);
+    }
+
+    std::vector<std::string> candidate_shas(Core& core, const Peer& peer) {
+        json::object reply = core.ok(
+            "candidates", {{"system", "cancer-registry"}, {"kind", "service-certificate"}}, peer);
+        std::vector<std::string> out;
+        for (const auto& k : reply["kinds"].as_array())
+            for (const auto& c : k.at("candidates").as_array()) out.push_back(str(c.at("sha256")));
+        return out;
+    }
+
+    test::TestCert ca_ = test::make_self_signed({.common_name = "Registry Private CA",
+                                                 .organization = "Soliton-like",
+                                                 .is_ca = true,
+                                                 .key_usage = {"keyCertSign", "cRLSign"}});
+};
+
+TEST_F(ServiceCoreDiscoveryTest,
+       AConfirmedCertificateTeachesTheMatchAndRenewalsFollowByThemselves) {
+    auto core = make(write_discovery_site());
+    ASSERT_STARTED(core);
+    add_service_certificate(*core, "alice");
+    add_service_certificate(*core, "bob");
+
+    test::TestCert alices = registry_cert("04500001", "a1", -30, 335);
+    test::TestCert server = registry_cert("clinic.example", "5e", -30, 335, {"serverAuth"});
+    test::TestCert stale = registry_cert("04500001", "01", -800, -400);
+    const std::string alice_sha = test::sha256_hex(alices.der());
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(alices.der()), der_record(ca_.der()),
+                                           der_record(server.der()), der_record(stale.der())}}},
+             alice_);
+    // Not found by itself: the catalog names no issuer. Only the client certificate is a
+    // candidate (not the CA, the server certificate or the one expired over a year ago).
+    EXPECT_TRUE(core->row("alice/service-certificate")["certificate"].is_null());
+    EXPECT_EQ(candidate_shas(*core, alice_), std::vector<std::string>{alice_sha});
+
+    json::object bound = core->ok(
+        "bind", {{"sha256", alice_sha}, {"credential", "alice/service-certificate"}}, alice_);
+    ASSERT_TRUE(bound["learnt"].is_object()) << json::serialize(bound);
+    EXPECT_EQ(str(bound["learnt"].at("subject_contains")), "04500001");
+    EXPECT_NE(str(bound["learnt"].at("issuer")).find("Registry Private CA"), std::string::npos);
+    json::object row = core->row("alice/service-certificate");
+    ASSERT_TRUE(row["certificate"].is_object()) << json::serialize(row);
+    EXPECT_EQ(str(row["certificate"].at("sha256")), alice_sha);
+    EXPECT_EQ(str(row["state"]), "ok");
+    const std::int64_t generation = row["generation"].as_int64();
+    json::object listed = core->ok("list");
+    ASSERT_EQ(listed["learnt_matches"].as_array().size(), 1U) << json::serialize(listed);
+    EXPECT_TRUE(candidate_shas(*core, alice_).empty()) << "the kind's match is learnt";
+
+    // bob's certificate from the same CA for the same account is found without a click.
+    test::TestCert bobs = registry_cert("04500001 bob", "b1", -10, 355);
+    core->ok("report_certificates", {{"certificates", json::array{der_record(bobs.der())}}}, bob_);
+    json::object bob_row = core->row("bob/service-certificate");
+    ASSERT_TRUE(bob_row["certificate"].is_object()) << json::serialize(bob_row);
+    EXPECT_EQ(str(bob_row["certificate"].at("sha256")), test::sha256_hex(bobs.der()));
+
+    // A year later alice's renewal appears beside the old one: the credential follows it, a
+    // new generation, and the old certificate stays listed as replaced.
+    clock_.advance(std::chrono::days(330));
+    test::TestCert renewal = registry_cert("04500001", "a2", -1, 365);
+    const std::string renewal_sha = test::sha256_hex(renewal.der());
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(alices.der()), der_record(renewal.der())}}},
+             alice_);
+    json::object renewed = core->row("alice/service-certificate");
+    EXPECT_EQ(str(renewed["certificate"].at("sha256")), renewal_sha) << json::serialize(renewed);
+    EXPECT_EQ(renewed["generation"].as_int64(), generation + 1);
+    auto old = inventory_records(*core, alice_sha);
+    ASSERT_EQ(old.size(), 1U);
+    EXPECT_EQ(str(old[0]["replaced_by"]), renewal_sha);
+    EXPECT_TRUE(inventory_records(*core, renewal_sha).at(0)["replaced_by"].is_null());
+
+    // Only an administrator resets the learnt match.
+    EXPECT_EQ(core->error("reset_match",
+                          {{"system", "cancer-registry"}, {"kind", "service-certificate"}}, alice_),
+              "permission_denied");
+    json::object reset =
+        core->ok("reset_match", {{"system", "cancer-registry"}, {"kind", "service-certificate"}});
+    EXPECT_TRUE(reset["reset"].as_bool());
+    EXPECT_TRUE(core->ok("list")["learnt_matches"].as_array().empty());
+    EXPECT_EQ(candidate_shas(*core, kAdmin).size(), 0U) << "every certificate is tracked";
+}
+
+TEST_F(ServiceCoreDiscoveryTest, ARecordedIssuanceEstimatesTheDeadlineUntilACertificateIsBound) {
+    auto core = make(write_discovery_site());
+    ASSERT_STARTED(core);
+    add_service_certificate(*core, "alice");
+    json::object before = core->row("alice/service-certificate");
+    EXPECT_TRUE(before["deadline"].is_null());
+    EXPECT_FALSE(before["estimated"].as_bool());
+
+    core->ok("record_issuance", {{"credential", "cancer-registry/certificate-issuance"}});
+    json::object estimated = core->row("alice/service-certificate");
+    EXPECT_TRUE(estimated["estimated"].as_bool()) << json::serialize(estimated);
+    EXPECT_EQ(str(estimated["deadline"]), format_utc(clock_.now() + std::chrono::days(365)));
+    EXPECT_EQ(str(estimated["state"]), "ok");
+
+    test::TestCert alices = registry_cert("04500001", "a1", 0, 200);
+    const std::string sha = test::sha256_hex(alices.der());
+    core->ok("report_certificates", {{"certificates", json::array{der_record(alices.der())}}},
+             alice_);
+    core->ok("bind", {{"sha256", sha}, {"credential", "alice/service-certificate"}}, alice_);
+    json::object real = core->row("alice/service-certificate");
+    EXPECT_FALSE(real["estimated"].as_bool());
+    EXPECT_EQ(str(real["deadline"]), format_utc(std::chrono::time_point_cast<std::chrono::seconds>(
+                                         clock_.now() + std::chrono::days(200))));
+}

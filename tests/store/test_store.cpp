@@ -1250,3 +1250,97 @@ TEST_F(StoreTest, SentMailIsForgottenAfter180Days) {
 }
 
 }  // namespace
+
+// --- learnt matches, replaced certificates ---------------------------------------------------
+
+TEST_F(StoreTest, ALearntMatchIsKeptAuditedAndReset) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    EXPECT_TRUE(store->learnt_matches()->empty());
+    LearntMatch m;
+    m.system = "cancer-registry";
+    m.kind = "service-certificate";
+    m.issuer = "CN=Registry Private CA,O=Soliton-like";
+    m.subject_contains = "04500001";
+    m.learnt_from = std::string(64, 'A');
+    ASSERT_OK(store->learn_match(m, yamada));
+    store.reset();
+    store = open_store();  // kept across a restart
+    auto learnt = store->learnt_matches();
+    ASSERT_OK(learnt);
+    ASSERT_EQ(learnt->size(), 1U);
+    EXPECT_EQ(learnt->front().issuer, m.issuer);
+    EXPECT_EQ(learnt->front().subject_contains, "04500001");
+    EXPECT_EQ(learnt->front().learnt_from, std::string(64, 'a'));
+    EXPECT_EQ(learnt->front().os_user, "yamada");
+    EXPECT_EQ(learnt->front().learnt_at, kStart);
+    EXPECT_EQ(store->audit(1)->front().action, "match-learnt");
+
+    auto reset = store->reset_learnt_match("cancer-registry", "service-certificate", yamada);
+    ASSERT_OK(reset);
+    EXPECT_TRUE(*reset);
+    EXPECT_TRUE(store->learnt_matches()->empty());
+    auto audit = store->audit(1);
+    EXPECT_EQ(audit->front().action, "match-reset");
+    EXPECT_EQ(audit->front().target, "cancer-registry/service-certificate");
+    EXPECT_FALSE(*store->reset_learnt_match("cancer-registry", "service-certificate", yamada));
+    m.issuer.clear();
+    EXPECT_FALSE(store->learn_match(m, yamada));
+}
+
+TEST_F(StoreTest, ARenewalMarksTheOldCertificateReplacedAndExtendedKeyUsageIsKept) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const std::string id = "oqs/electronic-certificate";
+    ASSERT_OK(store->add_credential(make_credential(id), yamada));
+    auto old_cert = make_cert('a', sys_days{2027y / March / 31}, "CurrentUser\\My");
+    auto new_cert = make_cert('b', sys_days{2028y / March / 31}, "CurrentUser\\My");
+    old_cert.info.extended_key_usage = {"clientAuth", "1.2.3.4"};
+    ScanResult scan;
+    scan.certificates = {old_cert, new_cert};
+    ASSERT_OK(store->replace_inventory("user:yamada", scan));
+    ASSERT_OK(store->bind_certificate(id, old_cert, service));
+    ASSERT_OK(store->bind_certificate(id, new_cert, service));
+    EXPECT_EQ(store->credential(id)->generation, 2);
+    auto inventory = store->inventory();
+    ASSERT_OK(inventory);
+    ASSERT_EQ(inventory->size(), 2U);
+    for (const auto& e : *inventory) {
+        if (e.certificate.info.sha256 == std::string(64, 'a')) {
+            EXPECT_EQ(e.replaced_by, std::string(64, 'b'));
+            EXPECT_EQ(e.certificate.info.extended_key_usage,
+                      (std::vector<std::string>{"clientAuth", "1.2.3.4"}));
+        } else {
+            EXPECT_EQ(e.replaced_by, "");
+            EXPECT_TRUE(e.certificate.info.extended_key_usage.empty());
+        }
+    }
+}
+
+TEST_F(StoreTest, ALearntMatchMovesToANewPcWithTheLedger) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    LearntMatch m;
+    m.system = "cancer-registry";
+    m.kind = "service-certificate";
+    m.issuer = "CN=Registry Private CA,O=Soliton-like";
+    m.subject_contains = "04500001";
+    m.learnt_from = std::string(64, 'a');
+    ASSERT_OK(store->learn_match(m, yamada));
+    auto ledger = store->export_ledger("pc-1");
+    ASSERT_OK(ledger);
+    ASSERT_EQ(ledger->learnt_matches.size(), 1U);
+
+    test::TempDir other{"credwatch-store-new-pc"};
+    auto fresh = Store::open(other / "credwatch.db", clock);
+    ASSERT_OK(fresh);
+    auto summary = (*fresh)->import_ledger(*ledger, yamada);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->learnt_matches_added, 1U);
+    auto learnt = (*fresh)->learnt_matches();
+    ASSERT_EQ(learnt->size(), 1U);
+    EXPECT_EQ(learnt->front().issuer, m.issuer);
+    EXPECT_EQ(learnt->front().subject_contains, "04500001");
+    // Again: nothing more; a match learnt on this PC is kept.
+    EXPECT_EQ((*fresh)->import_ledger(*ledger, yamada)->learnt_matches_added, 0U);
+}

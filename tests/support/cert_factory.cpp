@@ -195,6 +195,12 @@ TestCert build(const CertSpec& spec, const TestCert* issuer) {
         for (const auto& usage : spec.key_usage) value += "," + usage;
         add_extension(x, &ctx, NID_key_usage, value);
     }
+    if (!spec.extended_key_usage.empty()) {
+        std::string value;
+        for (const auto& usage : spec.extended_key_usage)
+            value += (value.empty() ? "" : ",") + usage;
+        add_extension(x, &ctx, NID_ext_key_usage, value);
+    }
     add_extension(x, &ctx, NID_subject_key_identifier, "hash");
 
     EVP_PKEY* signer = issuer != nullptr ? issuer->key().get() : key.get();

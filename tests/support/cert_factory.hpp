@@ -70,6 +70,8 @@ struct CertSpec {
     // "keyEncipherment", "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign",
     // "encipherOnly", "decipherOnly"); empty: no keyUsage extension.
     std::vector<std::string> key_usage{};
+    // extendedKeyUsage names as OpenSSL spells them ("clientAuth", "serverAuth"); empty: none.
+    std::vector<std::string> extended_key_usage{};
     KeyType key_type = KeyType::ec_p256;  // for the fresh key, when `key` is empty
     std::optional<TestKey> key{};         // reuse this key (e.g. many certs made quickly)
 };

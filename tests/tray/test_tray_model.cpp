@@ -403,3 +403,17 @@ TEST_F(TrayModel, BannerWhenTheDatabaseWasRecoveredOrIsDamaged) {
             .find("EMPTY"),
         std::string::npos);
 }
+
+TEST(TrayModelEstimate, AnEstimatedDeadlineIsShownAsEstimated) {
+    StatusRow row;
+    row.id = "alice/service-certificate";
+    row.rule = Rule::certificate_validity;
+    row.deadline_date = Date{std::chrono::year{2027}, std::chrono::month{3}, std::chrono::day{1}};
+    row.estimated = true;
+    CredentialView view = credential_view(row, Lang::en);
+    EXPECT_TRUE(view.estimated);
+    const std::string date = date_label(*row.deadline_date);
+    EXPECT_EQ(cell_text(view, Column::expires), date + " (estimated)");
+    row.estimated = false;
+    EXPECT_EQ(cell_text(credential_view(row, Lang::en), Column::expires), date);
+}

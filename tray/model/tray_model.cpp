@@ -130,6 +130,7 @@ CredentialView credential_view(const StatusRow& row, Lang lang) {
     c.rule = row.rule.value_or(Rule::password_rotation);
     c.state = row.state;
     c.deadline_date = row.deadline_date;
+    c.estimated = row.estimated;
     c.days_left = row.days_left;
     c.issued = row.issued;
     c.limit = row.limit;
@@ -443,6 +444,8 @@ std::string cell_text(const CredentialView& row, Column column) {
         case Column::owner:
             return row.owner == "machine" ? u8(_("this PC")) : row.owner;
         case Column::expires:
+            if (row.estimated && row.deadline_date)
+                return date_label(row.deadline_date) + u8(_(" (estimated)"));
             return date_label(row.deadline_date);
         case Column::days_left:
             return days_left_label(row);

@@ -45,6 +45,7 @@ struct CredentialView {
     Rule rule = Rule::password_rotation;
     State state = State::unknown;
     std::optional<Date> deadline_date;
+    bool estimated = false;  // the deadline is estimated from a recorded issuance
     std::optional<int> days_left;
     std::optional<int> issued, limit;  // issuance quota only
     std::string reason;                // English, from the service

@@ -453,10 +453,22 @@ constexpr std::array<std::string_view, 3> kCatalogKeys{"format", "system", "proc
 constexpr std::array<std::string_view, 7> kSystemKeys{
     "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check"};
 constexpr std::array<std::string_view, 3> kSystemExtensionKeys{"id", "kind", "check"};
-constexpr std::array<std::string_view, 15> kKindKeys{
-    "id",      "rule",          "name_ja",    "name_en",     "note_ja",
-    "note_en", "lifetime_days", "limit",      "thresholds",  "overdue_repeat_days",
-    "per",     "match",         "procedures", "counts_kind", "store_user"};
+constexpr std::array<std::string_view, 16> kKindKeys{"id",
+                                                     "rule",
+                                                     "name_ja",
+                                                     "name_en",
+                                                     "note_ja",
+                                                     "note_en",
+                                                     "lifetime_days",
+                                                     "limit",
+                                                     "thresholds",
+                                                     "overdue_repeat_days",
+                                                     "per",
+                                                     "match",
+                                                     "procedures",
+                                                     "counts_kind",
+                                                     "store_user",
+                                                     "expected_lifetime_days"};
 constexpr std::array<std::string_view, 12> kKindOverrideKeys{
     "name_ja",       "name_en", "note_ja",    "note_en",
     "lifetime_days", "limit",   "thresholds", "overdue_repeat_days",
@@ -778,6 +790,15 @@ class CatalogReader {
             }
         } else if (is_new && rule && uses_lifetime(*rule)) {
             f.missing("lifetime_days", "rule " + rule_name + " needs it");
+        }
+
+        if (f.has("expected_lifetime_days")) {
+            if (auto v = f.integer("expected_lifetime_days", false, 1, kMaxDays)) {
+                if (rule && *rule != Rule::certificate_validity)
+                    not_used("expected_lifetime_days");
+                else
+                    k.expected_lifetime_days = *v;
+            }
         }
 
         if (f.has("limit")) {

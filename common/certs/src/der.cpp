@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,6 +118,28 @@ std::vector<std::string> key_usage_names(std::uint32_t bits) {
     return names;
 }
 
+// OpenSSL's short names ("clientAuth"), or the dotted OID of a purpose it has no name for.
+std::vector<std::string> extended_key_usage_names(void* decoded) {
+    std::unique_ptr<EXTENDED_KEY_USAGE, void (*)(EXTENDED_KEY_USAGE*)> usage(
+        static_cast<EXTENDED_KEY_USAGE*>(decoded), &EXTENDED_KEY_USAGE_free);
+    std::vector<std::string> names;
+    if (!usage) return names;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(usage.get()); ++i) {
+        const ASN1_OBJECT* purpose = sk_ASN1_OBJECT_value(usage.get(), i);
+        const int nid = OBJ_obj2nid(purpose);
+        if (nid != NID_undef) {
+            if (const char* name = OBJ_nid2sn(nid)) {
+                names.emplace_back(name);
+                continue;
+            }
+        }
+        std::array<char, 128> dotted{};
+        if (OBJ_obj2txt(dotted.data(), static_cast<int>(dotted.size()), purpose, 1) > 0)
+            names.emplace_back(dotted.data());
+    }
+    return names;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One parsed certificate
 
@@ -167,6 +190,8 @@ Result<CertificateInfo> describe(X509* cert, std::string_view name) {
     info.is_ca = (flags & EXFLAG_CA) != 0;
     const std::uint32_t usage = X509_get_key_usage(cert);
     if (usage != UINT32_MAX) info.key_usage = key_usage_names(usage);
+    info.extended_key_usage =
+        extended_key_usage_names(X509_get_ext_d2i(cert, NID_ext_key_usage, nullptr, nullptr));
     ERR_clear_error();  // extension caching may queue notes about odd extensions
     return info;
 }
@@ -395,6 +420,8 @@ std::optional<CertificateInfo> describe_fields(const CertificateFields& fields) 
         const ossl::Asn1BitStringPtr usage(static_cast<ASN1_BIT_STRING*>(
             X509V3_get_d2i(extensions.get(), NID_key_usage, &critical, nullptr)));
         if (usage) info.key_usage = key_usage_names(key_usage_bits(usage.get()));
+        info.extended_key_usage = extended_key_usage_names(
+            X509V3_get_d2i(extensions.get(), NID_ext_key_usage, &critical, nullptr));
     }
 
     const Digests& md = digests();

@@ -104,7 +104,21 @@ std::optional<FoundCertificate> best_match(const Credential& credential, const C
     };
     for (const auto& entry : inventory)
         if (bound_to(entry, credential, kind)) consider(entry.certificate);
-    if (!best) {
+    if (best) {
+        // A binding names a certificate, not a year of it: its renewal (same issuer and
+        // subject) follows it, and under a learnt match so does any newer matching one.
+        const FoundCertificate bound = *best;
+        for (const auto& entry : inventory) {
+            const FoundCertificate& c = entry.certificate;
+            if (!entry.bound_credential.empty() && entry.bound_credential != credential.id)
+                continue;
+            if (c.info.not_after <= bound.info.not_after || !may_satisfy(credential, kind, c))
+                continue;
+            const bool renewal =
+                c.info.issuer == bound.info.issuer && c.info.subject == bound.info.subject;
+            if (renewal || (kind.match.learnt && matches(kind.match, c))) consider(c);
+        }
+    } else {
         for (const auto& entry : inventory) {
             if (entry.bound_credential.empty() &&
                 may_satisfy(credential, kind, entry.certificate) &&

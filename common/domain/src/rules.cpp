@@ -83,4 +83,18 @@ Evaluation evaluate(const Credential& credential, const CredentialKind& kind, Ti
     return e;
 }
 
+Evaluation evaluate_with_estimate(const Credential& credential, const CredentialKind& kind,
+                                  std::optional<TimePoint> issued_at, TimePoint now) {
+    if (kind.rule != Rule::certificate_validity || credential.not_after || !issued_at ||
+        kind.expected_lifetime_days <= 0)
+        return evaluate(credential, kind, now);
+    Credential estimated = credential;
+    estimated.not_after = *issued_at + std::chrono::days(kind.expected_lifetime_days);
+    Evaluation e = evaluate(estimated, kind, now);
+    e.estimated = true;
+    e.reason = e.state == State::ok ? "estimated from the recorded issuance"
+                                    : e.reason + " (estimated from the recorded issuance)";
+    return e;
+}
+
 }  // namespace credwatch

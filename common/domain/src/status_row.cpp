@@ -30,6 +30,7 @@ StatusRow make_status_row(const Credential& c, const System* system, const Crede
     row.days_left = e.days_left;
     row.state = e.state;
     row.reason = e.reason;
+    row.estimated = e.estimated;
     row.generation = c.generation;
     row.renewed_on = c.renewed_on;
     if (!c.certificate_sha256.empty()) {

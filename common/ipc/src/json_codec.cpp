@@ -59,7 +59,8 @@ json::object to_json(const FoundCertificate& cert) {
             {"sha1", i.sha1},
             {"sha256", i.sha256},
             {"is_ca", i.is_ca},
-            {"key_usage", strings(i.key_usage)}};
+            {"key_usage", strings(i.key_usage)},
+            {"extended_key_usage", strings(i.extended_key_usage)}};
 }
 
 json::object to_json(const ScanFailure& failure) {
@@ -73,7 +74,20 @@ json::object to_json(const InventoryEntry& entry) {
     o["last_seen"] = format_utc(entry.last_seen);
     o["tracked_as"] =
         entry.bound_credential.empty() ? json::value(nullptr) : json::value(entry.bound_credential);
+    o["replaced_by"] =
+        entry.replaced_by.empty() ? json::value(nullptr) : json::value(entry.replaced_by);
     return o;
+}
+
+json::object to_json(const LearntMatch& m) {
+    return {{"system", m.system},
+            {"kind", m.kind},
+            {"issuer", m.issuer},
+            {"subject_contains",
+             m.subject_contains.empty() ? json::value(nullptr) : json::value(m.subject_contains)},
+            {"learnt_from", m.learnt_from},
+            {"learnt_at", format_utc(m.learnt_at)},
+            {"by", m.os_user}};
 }
 
 json::object to_json(const InventoryFailure& failure) {
@@ -162,6 +176,7 @@ json::object to_json(const StatusRow& r) {
             json::object{{"sha256", r.certificate_sha256}, {"location", r.certificate_location}};
     }
     if (!r.document_path.empty()) o["document_path"] = r.document_path;
+    o["estimated"] = r.estimated;
     return o;
 }
 
@@ -247,6 +262,8 @@ Result<StatusRow> status_row_from_json(const json::value& value) {
     if (auto st = read_int(o, "days_left", r.days_left); !st) return st.error();
     if (auto st = read_int(o, "issued", r.issued); !st) return st.error();
     if (auto st = read_int(o, "limit", r.limit); !st) return st.error();
+    if (const auto* estimated = o.if_contains("estimated"); estimated && estimated->is_bool())
+        r.estimated = estimated->as_bool();
     std::optional<std::int64_t> generation;
     if (auto st = read_int(o, "generation", generation); !st) return st.error();
     r.generation = generation.value_or(1);
@@ -323,6 +340,7 @@ Result<FoundCertificate> found_certificate_from_json(const json::value& value) {
         return make_error(Errc::invalid_argument, "field \"sha256\" must be 64 hex digits");
     if (const auto* ca = o.if_contains("is_ca"); ca && ca->is_bool()) c.info.is_ca = ca->as_bool();
     c.info.key_usage = string_array_field(o, "key_usage");
+    c.info.extended_key_usage = string_array_field(o, "extended_key_usage");
     return c;
 }
 
@@ -417,6 +435,7 @@ Result<InventoryEntry> inventory_entry_from_json(const json::value& value) {
     e.first_seen = first.value_or(TimePoint{});
     e.last_seen = last.value_or(TimePoint{});
     if (auto st = read_text(o, "tracked_as", e.bound_credential); !st) return st.error();
+    if (auto st = read_text(o, "replaced_by", e.replaced_by); !st) return st.error();
     return e;
 }
 

@@ -266,6 +266,18 @@ Result<LedgerBinding> read_binding(const Fields& f) {
     return b;
 }
 
+Result<LearntMatch> read_learnt_match(const Fields& f) {
+    LearntMatch m;
+    CW_TRY(take(m.system, f.identifier("system")));
+    CW_TRY(take(m.kind, f.identifier("kind")));
+    CW_TRY(take(m.issuer, f.identifier("issuer")));
+    CW_TRY(take(m.subject_contains, f.text("subject_contains")));
+    CW_TRY(take(m.learnt_from, f.text("learnt_from")));
+    CW_TRY(take(m.learnt_at, f.instant("learnt_at")));
+    CW_TRY(take(m.os_user, f.text("os_user")));
+    return m;
+}
+
 Result<AuditEntry> read_audit(const Fields& f) {
     AuditEntry e;
     CW_TRY_ASSIGN(id, f.optional_integer("id", 0, std::numeric_limits<std::int64_t>::max()));
@@ -310,12 +322,22 @@ json::object ledger_to_json(const Ledger& ledger) {
                                         {"credential", b.credential_id},
                                         {"bound_at", format_utc(b.bound_at)},
                                         {"os_user", b.os_user}});
+    json::array learnt;
+    for (const auto& m : ledger.learnt_matches)
+        learnt.push_back(json::object{{"system", m.system},
+                                      {"kind", m.kind},
+                                      {"issuer", m.issuer},
+                                      {"subject_contains", m.subject_contains},
+                                      {"learnt_from", m.learnt_from},
+                                      {"learnt_at", format_utc(m.learnt_at)},
+                                      {"os_user", m.os_user}});
     for (const auto& e : ledger.audit) audit.push_back(to_json(e));
     out["credentials"] = std::move(credentials);
     out["tombstones"] = std::move(tombstones);
     out["issuances"] = std::move(issuances);
     out["reminders"] = std::move(reminders);
     out["bindings"] = std::move(bindings);
+    out["learnt_matches"] = std::move(learnt);
     out["audit"] = std::move(audit);
     return out;
 }
@@ -357,6 +379,8 @@ Result<Ledger> ledger_from_json(const json::value& value, std::string_view sourc
     CW_TRY(take(ledger.issuances, rows<LedgerIssuance>(top, doc, "issuances", read_issuance)));
     CW_TRY(take(ledger.reminders, rows<LedgerReminder>(top, doc, "reminders", read_reminder)));
     CW_TRY(take(ledger.bindings, rows<LedgerBinding>(top, doc, "bindings", read_binding)));
+    CW_TRY(take(ledger.learnt_matches,
+                rows<LearntMatch>(top, doc, "learnt_matches", read_learnt_match)));
     CW_TRY(take(ledger.audit, rows<AuditEntry>(top, doc, "audit", read_audit)));
     return ledger;
 }

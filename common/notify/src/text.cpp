@@ -112,6 +112,7 @@ std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
         std::string owner = r.owner;
         if (owner == "machine") owner = ja ? "端末" : "machine";
         std::string deadline = r.deadline_date ? format_date(*r.deadline_date) : std::string();
+        if (r.estimated && !deadline.empty()) deadline += ja ? "（推定）" : " (estimated)";
         std::string left;
         if (r.issued && r.limit) {
             left = ja ? fmt::format("{}/{} 発行済", *r.issued, *r.limit)
@@ -148,6 +149,7 @@ ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
     if (what.empty()) what = ja ? row.kind_name_ja : row.kind_name_en;
     // As the tray writes it (base/date_text.hpp); the CLI's table keeps ISO above.
     std::string deadline = row.deadline_date ? date_text(*row.deadline_date, lang) : std::string();
+    if (row.estimated && !deadline.empty()) deadline += ja ? "（推定）" : " (estimated)";
     ReminderText text;
     std::string status;
     switch (reminder.state) {

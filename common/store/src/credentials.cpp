@@ -516,6 +516,19 @@ Status Store::bind_certificate(std::string_view id, const std::optional<FoundCer
         u.bind(1, id).bind(2, cert->info.not_after).bind(3, sha).bind(4, cert->location);
         u.bind(5, renewed ? 1 : 0).bind(6, new_reference);
         CW_TRY(u.run());
+        if (renewed) {
+            // The old certificate stays in the inventory, marked as the one this renewal
+            // replaced.
+            CW_TRY_ASSIGN(m, c.prepare("bind certificate",
+                                       "INSERT INTO certificate_replacements (sha256, "
+                                       "credential_id, replaced_by, replaced_at) "
+                                       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO UPDATE "
+                                       "SET credential_id = excluded.credential_id, "
+                                       "replaced_by = excluded.replaced_by, "
+                                       "replaced_at = excluded.replaced_at"));
+            m.bind(1, ref_sha).bind(2, id).bind(3, sha).bind(4, now);
+            CW_TRY(m.run());
+        }
         return write_audit(c, now, actor, "certificate-bound", id, old_text,
                            describe_certificate(cert->info.not_after, sha));
     });

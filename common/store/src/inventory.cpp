@@ -57,8 +57,8 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
             ins, c.prepare("replace inventory",
                            "INSERT INTO inventory (origin, location, source, owner, subject, "
                            "issuer, serial, not_before, not_after, sha1, sha256, is_ca, key_usage, "
-                           "first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                           "?10, ?11, ?12, ?13, ?14, ?15) "
+                           "first_seen, last_seen, extended_key_usage) VALUES (?1, ?2, ?3, ?4, "
+                           "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
                            "ON CONFLICT (origin, location, sha256) DO NOTHING"));
         for (const auto& found : scan.certificates) {
             const auto& info = found.info;
@@ -70,6 +70,7 @@ Status Store::replace_inventory(std::string_view origin, const ScanResult& scan)
             ins.bind(7, info.serial).bind(8, info.not_before).bind(9, info.not_after);
             ins.bind(10, lower_ascii(info.sha1)).bind(11, sha).bind(12, info.is_ca);
             ins.bind(13, join(info.key_usage, ",")).bind(14, first).bind(15, now);
+            ins.bind(16, join(info.extended_key_usage, ","));
             CW_TRY(ins.run());
             ins.reset();
         }
@@ -99,7 +100,9 @@ Result<std::vector<InventoryEntry>> Store::inventory() {
                          "         (SELECT c.id FROM credentials c "
                          "          WHERE c.certificate_sha256 = i.sha256 ORDER BY c.id LIMIT 1), "
                          "         ''), "
-                         "substr(i.origin, 1, 5) = 'user:' "
+                         "substr(i.origin, 1, 5) = 'user:', i.extended_key_usage, "
+                         "COALESCE((SELECT r.replaced_by FROM certificate_replacements r "
+                         "          WHERE r.sha256 = i.sha256), '') "
                          "FROM inventory i ORDER BY i.origin, i.location, i.sha256"));
         return collect_rows(s, [](const Statement& row) {
             InventoryEntry e;
@@ -122,6 +125,8 @@ Result<std::vector<InventoryEntry>> Store::inventory() {
             // Origins "user:<name>" hold reports (EvaluationPass::replace_reported_inventory).
             e.certificate.provenance =
                 row.int64(15) != 0 ? Provenance::reported : Provenance::scanned;
+            info.extended_key_usage = split(row.text(16), ',');
+            e.replaced_by = row.text(17);
             return e;
         });
     });

@@ -108,17 +108,18 @@ class Importer {
         for (const auto& i : ledger_.issuances) CW_TRY(issuance(i));
         for (const auto& r : ledger_.reminders) CW_TRY(reminder(r));
         for (const auto& b : ledger_.bindings) CW_TRY(binding(b));
+        for (const auto& m : ledger_.learnt_matches) CW_TRY(learnt_match(m));
         CW_TRY(audit());
         CW_TRY(write_audit(
             c_, now_, actor_, "ledger-import", ledger_.machine, "",
             fmt::format("{}: credentials {} added, {} updated; tombstones {}; issuances {}; "
-                        "reminders {} added, {} updated; bindings {}; audit rows {} added, {} "
-                        "already present",
+                        "reminders {} added, {} updated; bindings {}; learnt matches {}; "
+                        "audit rows {} added, {} already present",
                         marker(), summary_.credentials_added, summary_.credentials_updated,
                         summary_.tombstones_added, summary_.issuances_added,
                         summary_.reminders_added, summary_.reminders_updated,
-                        summary_.bindings_added, summary_.audit_added,
-                        summary_.audit_already_present)));
+                        summary_.bindings_added, summary_.learnt_matches_added,
+                        summary_.audit_added, summary_.audit_already_present)));
         return summary_;
     }
 
@@ -308,6 +309,19 @@ class Importer {
         return {};
     }
 
+    // A match this PC learnt itself is kept; one it does not have yet is taken.
+    Status learnt_match(const LearntMatch& m) {
+        CW_TRY_ASSIGN(u, c_.prepare("import ledger",
+                                    "INSERT INTO learnt_matches (system, kind, issuer, "
+                                    "subject_contains, learnt_from, learnt_at, os_user) VALUES "
+                                    "(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"));
+        u.bind(1, m.system).bind(2, m.kind).bind(3, m.issuer).bind(4, m.subject_contains);
+        u.bind(5, lower_ascii(m.learnt_from)).bind(6, m.learnt_at).bind(7, m.os_user);
+        CW_TRY(u.run());
+        if (sqlite3_changes(c_.db()) == 1) ++summary_.learnt_matches_added;
+        return {};
+    }
+
     Status audit() {
         CW_TRY_ASSIGN(present, existing_audit(c_));
         CW_TRY_ASSIGN(u, c_.prepare("import ledger",
@@ -378,6 +392,22 @@ Result<Ledger> Store::export_ledger(std::string_view machine) {
                            return LedgerBinding{row.text(0), row.text(1), row.time(2), row.text(3)};
                        }));
         out.bindings = std::move(bindings);
+        CW_TRY_ASSIGN(learnt, select_all(c, "export ledger",
+                                         "SELECT system, kind, issuer, subject_contains, "
+                                         "learnt_from, learnt_at, os_user FROM learnt_matches "
+                                         "ORDER BY system, kind",
+                                         [](const Statement& row) {
+                                             LearntMatch m;
+                                             m.system = row.text(0);
+                                             m.kind = row.text(1);
+                                             m.issuer = row.text(2);
+                                             m.subject_contains = row.text(3);
+                                             m.learnt_from = row.text(4);
+                                             m.learnt_at = row.time(5);
+                                             m.os_user = row.text(6);
+                                             return m;
+                                         }));
+        out.learnt_matches = std::move(learnt);
         CW_TRY_ASSIGN(audit,
                       select_all(c, "export ledger",
                                  fmt::format("SELECT {} FROM audit ORDER BY id", kAuditColumns),

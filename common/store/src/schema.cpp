@@ -30,7 +30,7 @@ struct Migration {
 
 // Ordered migration steps. A released step is never edited: append a new one instead.
 // Each runs in its own BEGIN IMMEDIATE transaction together with `PRAGMA user_version = N`.
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "credentials, tombstones, issuances, reminders, audit", R"sql(
 CREATE TABLE credentials (
     id                   TEXT PRIMARY KEY NOT NULL,
@@ -189,6 +189,29 @@ INSERT INTO issuances (credential_id, at, os_user, note, how, total)
            'stated', issued
     FROM credentials
     WHERE issued > (SELECT COUNT(*) FROM issuances i WHERE i.credential_id = credentials.id);
+)sql"},
+    {5, "extended key usage, learnt certificate matches, replaced certificates", R"sql(
+ALTER TABLE inventory ADD COLUMN extended_key_usage TEXT NOT NULL DEFAULT '';
+
+-- A kind's match learnt from one confirmed certificate (the catalog names no issuer for it).
+CREATE TABLE learnt_matches (
+    system           TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    issuer           TEXT NOT NULL,
+    subject_contains TEXT NOT NULL DEFAULT '',
+    learnt_from      TEXT NOT NULL DEFAULT '',
+    learnt_at        INTEGER NOT NULL,
+    os_user          TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (system, kind)
+) STRICT;
+
+-- A certificate a renewal took over from (by SHA-256), kept while it is in the inventory.
+CREATE TABLE certificate_replacements (
+    sha256        TEXT PRIMARY KEY NOT NULL,
+    credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+    replaced_by   TEXT NOT NULL,
+    replaced_at   INTEGER NOT NULL
+) STRICT;
 )sql"},
 }};
 

@@ -21,6 +21,9 @@ struct CertificateInfo {
     std::string sha256;    // lowercase hex of the DER encoding
     bool is_ca = false;
     std::vector<std::string> key_usage;  // "digitalSignature", "keyEncipherment", ...
+    // extendedKeyUsage: "clientAuth", "serverAuth", ... (OpenSSL's short names), or the dotted
+    // OID of a purpose without one; empty when the extension is absent.
+    std::vector<std::string> extended_key_usage;
 };
 
 // Who found a certificate. The service trusts a user's report only as far as that user goes:

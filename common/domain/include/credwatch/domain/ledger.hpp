@@ -6,6 +6,7 @@
 // outbox (mail already sent or queued there) and passwords (never recorded anywhere).
 
 #include "credwatch/base/clock.hpp"
+#include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
 
@@ -62,6 +63,9 @@ struct Ledger {
     std::vector<LedgerIssuance> issuances;
     std::vector<LedgerReminder> reminders;
     std::vector<LedgerBinding> bindings;
+    // Matches learnt from confirmed certificates (candidates.hpp): the same site on a new PC
+    // finds its certificates without a click. Optional in the file.
+    std::vector<LearntMatch> learnt_matches;
     std::vector<AuditEntry> audit;  // oldest first; AuditEntry::id is informative only
 };
 
@@ -75,6 +79,7 @@ struct LedgerImportSummary {
     std::size_t reminders_added = 0;
     std::size_t reminders_updated = 0;
     std::size_t bindings_added = 0;
+    std::size_t learnt_matches_added = 0;
     std::size_t audit_added = 0;
     std::size_t audit_already_present = 0;
 };

@@ -24,9 +24,11 @@ bool matches(const CertificateMatch& match, const FoundCertificate& cert);
 bool may_satisfy(const Credential& credential, const CredentialKind& kind,
                  const FoundCertificate& cert);
 
-// The certificate a credential is tracked as: an explicit binding wins; otherwise the matching
-// certificate that may satisfy it (may_satisfy) with the latest notAfter. A binding to a
-// reported certificate counts only where may_satisfy allows it.
+// The certificate a credential is tracked as: an explicit binding wins, unless a certificate
+// that may satisfy it lasts longer and is its renewal (same issuer and subject) or, under a
+// learnt match, matches; otherwise the matching certificate that may satisfy it (may_satisfy)
+// with the latest notAfter. A binding to a reported certificate counts only where may_satisfy
+// allows it.
 std::optional<FoundCertificate> best_match(const Credential& credential, const CredentialKind& kind,
                                            const std::vector<InventoryEntry>& inventory);
 

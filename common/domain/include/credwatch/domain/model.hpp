@@ -41,6 +41,9 @@ struct CertificateMatch {
     std::vector<std::string> issuer_contains;   // substrings of the issuer DN
     std::vector<std::string> subject_contains;  // substrings of the subject DN
     std::vector<std::string> stores;            // "CurrentUser\\My", "LocalMachine\\Root", "file"
+    // Learnt from a confirmed certificate (candidates.hpp), not written in the catalog: a newer
+    // matching certificate then takes over from an explicitly bound one.
+    bool learnt = false;
     bool empty() const {
         return file_patterns.empty() && issuer_contains.empty() && subject_contains.empty();
     }
@@ -64,7 +67,10 @@ struct CredentialKind {
     std::string name_ja, name_en;
     std::string note_ja, note_en;
     int lifetime_days = 0;  // password_rotation, document_age
-    int limit = 0;          // issuance_quota
+    // certificate_validity: the documented validity of a newly issued certificate; while none
+    // is bound, a recorded issuance gives an estimated deadline. 0 = none documented.
+    int expected_lifetime_days = 0;
+    int limit = 0;  // issuance_quota
     // Days before the deadline at which a reminder fires (descending), or for a quota the
     // remaining issuances at which it fires (e.g. {1, 0}).
     std::vector<int> thresholds;
@@ -124,6 +130,9 @@ struct Evaluation {
     int issued = 0;
     int limit = 0;
     std::string reason;  // short English explanation for logs ("no change recorded")
+    // The deadline is an estimate (issue date + the kind's expected lifetime), not a
+    // certificate's notAfter.
+    bool estimated = false;
 };
 
 struct Reminder {

@@ -67,6 +67,8 @@ struct InventoryEntry {
     TimePoint first_seen;
     TimePoint last_seen;
     std::string bound_credential;  // credential id it is tracked as, or empty
+    // A renewal took over from it: the SHA-256 of the newer certificate, else empty.
+    std::string replaced_by;
 };
 
 struct InventoryFailure {

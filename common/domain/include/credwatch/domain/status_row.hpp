@@ -40,6 +40,8 @@ struct StatusRow {
     std::string certificate_location;
     std::vector<std::string> procedures;  // ids, the main one first
     std::string document_path;            // empty: none
+    // The deadline is estimated from a recorded issuance, no certificate is bound yet.
+    bool estimated = false;
 
     bool has_certificate() const { return !certificate_sha256.empty(); }
 };

@@ -2,6 +2,7 @@
 // JSON shapes shared by the CLI's --json output, the IPC protocol and the exports.
 // Field names are documented in docs/ipc-protocol.md; times are ISO 8601 UTC.
 
+#include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/certificate.hpp"
 #include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
@@ -21,6 +22,7 @@ namespace credwatch {
 boost::json::object to_json(const FoundCertificate& cert);
 boost::json::object to_json(const ScanFailure& failure);
 boost::json::object to_json(const InventoryEntry& entry);
+boost::json::object to_json(const LearntMatch& match);
 boost::json::object to_json(const InventoryFailure& failure);
 boost::json::object to_json(const Reminder& reminder);
 boost::json::object to_json(const AuditEntry& entry);

@@ -5,6 +5,7 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/base/error.hpp"
+#include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/certificate.hpp"
 #include "credwatch/domain/ledger.hpp"
 #include "credwatch/domain/model.hpp"
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -127,6 +129,16 @@ class Store {
     // Bind an inventory certificate (by sha256) to a credential: recorded, and used by matching.
     [[nodiscard]] Status bind_inventory(std::string_view sha256, std::string_view credential_id,
                                         const Actor& actor);
+
+    // Learnt matches (domain/candidates.hpp) ----------------------------------------------
+    [[nodiscard]] Result<std::vector<LearntMatch>> learnt_matches();
+    // Records (or replaces) a kind's learnt match, audited as "match-learnt".
+    [[nodiscard]] Status learn_match(const LearntMatch& match, const Actor& actor);
+    // Forgets a kind's learnt match, audited as "match-reset"; false when there was none.
+    [[nodiscard]] Result<bool> reset_learnt_match(std::string_view system, std::string_view kind,
+                                                  const Actor& actor);
+    // The last recorded issuance of each issuance credential (its id), for estimated deadlines.
+    [[nodiscard]] Result<std::map<std::string, TimePoint>> latest_issuances();
 
     // Outbox (e-mail) -----------------------------------------------------------------------
     // Queues one message (a test mail); returns its id. Due at once unless held.
