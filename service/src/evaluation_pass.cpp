@@ -239,7 +239,9 @@ Status EvaluationPass::match_certificates() {
                                           : config_->catalog.kind(c.system, kind->counts_kind);
             if (cert_kind) {
                 auto seen = store_.record_seen_issuances(
-                    c.id, counted_certificates(c, *cert_kind, inventory), actor);
+                    c.id,
+                    counted_certificates(c, with_learnt_match(*cert_kind, *learnt), inventory),
+                    actor);
                 if (!seen) return seen.error();
             }
             // The account's count the site file states (a second PC): never below it.

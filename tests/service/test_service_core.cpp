@@ -1810,6 +1810,46 @@ TEST_F(ServiceCoreDiscoveryTest,
     EXPECT_EQ(candidate_shas(*core, kAdmin).size(), 0U) << "every certificate is tracked";
 }
 
+// The issuance quota counts the certificates its kind's learnt match finds (the catalog names no
+// issuer for the service certificate): alice's store holds the clinic's issuances.
+TEST_F(ServiceCoreDiscoveryTest, TheIssuanceCountSeesCertificatesFoundByTheLearntMatch) {
+    fs::path site = write_discovery_site();
+    write_file(site, test::read_file(site) + "store_user = \"alice\"\n");
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    add_service_certificate(*core, "alice");
+    const std::string quota = "cancer-registry/certificate-issuance";
+    test::TestCert first = registry_cert("04500001", "c1", -30, 335);
+    core->ok("report_certificates", {{"certificates", json::array{der_record(first.der())}}},
+             alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 0) << "nothing is known to be one yet";
+    core->ok(
+        "bind",
+        {{"sha256", test::sha256_hex(first.der())}, {"credential", "alice/service-certificate"}},
+        alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 1);
+    // The renewal a year later is a second issuance, found without a click.
+    clock_.advance(std::chrono::days(330));
+    test::TestCert renewal = registry_cert("04500001", "c2", -1, 365);
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(first.der()), der_record(renewal.der())}}},
+             alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 2);
+}
+
+// A total the call centre states says nothing of when the last certificate was issued: no
+// estimated deadline comes of it, only of an issuance a person records.
+TEST_F(ServiceCoreDiscoveryTest, AStatedTotalGivesNoEstimatedDeadline) {
+    auto core = make(write_discovery_site());
+    ASSERT_STARTED(core);
+    add_service_certificate(*core, "alice");
+    core->ok("record_issuance",
+             {{"credential", "cancer-registry/certificate-issuance"}, {"total", 3}});
+    json::object row = core->row("alice/service-certificate");
+    EXPECT_FALSE(row["estimated"].as_bool()) << json::serialize(row);
+    EXPECT_TRUE(row["deadline"].is_null()) << json::serialize(row);
+}
+
 TEST_F(ServiceCoreDiscoveryTest, ARecordedIssuanceEstimatesTheDeadlineUntilACertificateIsBound) {
     auto core = make(write_discovery_site());
     ASSERT_STARTED(core);

@@ -87,7 +87,7 @@ Result<std::map<std::string, TimePoint>> Store::latest_issuances() {
         "read latest issuances", Tx::read, [&]() -> Result<std::map<std::string, TimePoint>> {
             CW_TRY_ASSIGN(s, c.prepare("read latest issuances",
                                        "SELECT credential_id, MAX(at) FROM issuances "
-                                       "GROUP BY credential_id"));
+                                       "WHERE how != 'stated' GROUP BY credential_id"));
             CW_TRY_ASSIGN(rows, collect_rows(s, [](const Statement& row) {
                               return std::pair(row.text(0), row.time(1));
                           }));
