@@ -17,7 +17,9 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 namespace credwatch {
@@ -216,6 +218,10 @@ Status EvaluationPass::match_certificates() {
     if (!learnt) return learnt.error();
     Actor actor{platform::current_user(), "service"};
     bool rebound = false;
+    // What each certificate kind's credentials track in this pass (system, kind → SHA-256s), and
+    // the quotas counting them, which are done last so that they see this pass's certificates.
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> tracked;
+    std::vector<const Credential*> quotas;
     for (auto& c : *credentials) {
         // store_user is site configuration, not kept in the store: read it as configured now.
         for (const auto& configured : config_->credentials)
@@ -231,26 +237,9 @@ Status EvaluationPass::match_certificates() {
                 if (auto st = store_.bind_certificate(c.id, best, actor); !st) return st;
                 rebound = true;
             }
+            if (best) tracked[{c.system, c.kind}].insert(best->info.sha256);
         } else if (kind->rule == Rule::issuance_quota) {
-            // Each certificate of the counted kind is a row of the issuance ledger (a new one,
-            // or the certificate of an issuance a person recorded): docs/issuances.md.
-            const CredentialKind* cert_kind =
-                kind->counts_kind.empty() ? nullptr
-                                          : config_->catalog.kind(c.system, kind->counts_kind);
-            if (cert_kind) {
-                auto seen = store_.record_seen_issuances(
-                    c.id,
-                    counted_certificates(c, with_learnt_match(*cert_kind, *learnt), inventory),
-                    actor);
-                if (!seen) return seen.error();
-            }
-            // The account's count the site file states (a second PC): never below it.
-            for (const auto& configured : config_->credentials)
-                if (configured.id == c.id && configured.issued_floor)
-                    if (auto st = store_.raise_issued(c.id, *configured.issued_floor, actor,
-                                                      "site configuration");
-                        !st)
-                        return st.error();
+            quotas.push_back(&c);
         } else if (kind->rule == Rule::document_age && !c.document_path.empty()) {
             auto mtime = platform::modification_time(platform::from_utf8(c.document_path));
             if (!mtime) continue;  // not downloaded yet: the credential stays "to record"
@@ -258,6 +247,30 @@ Status EvaluationPass::match_certificates() {
             if (!c.renewed_on || *c.renewed_on < obtained)
                 if (auto st = store_.record_renewal(c.id, obtained, actor); !st) return st;
         }
+    }
+    for (const Credential* quota : quotas) {
+        const Credential& c = *quota;
+        const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
+        // Each certificate of the counted kind is a row of the issuance ledger (a new one, or
+        // the certificate of an issuance a person recorded): docs/issuances.md.
+        const CredentialKind* cert_kind = kind->counts_kind.empty()
+                                              ? nullptr
+                                              : config_->catalog.kind(c.system, kind->counts_kind);
+        if (cert_kind) {
+            auto seen = store_.record_seen_issuances(
+                c.id,
+                counted_certificates(c, with_learnt_match(*cert_kind, *learnt), inventory,
+                                     tracked[{c.system, kind->counts_kind}]),
+                actor);
+            if (!seen) return seen.error();
+        }
+        // The account's count the site file states (a second PC): never below it.
+        for (const auto& configured : config_->credentials)
+            if (configured.id == c.id && configured.issued_floor)
+                if (auto st = store_.raise_issued(c.id, *configured.issued_floor, actor,
+                                                  "site configuration");
+                    !st)
+                    return st.error();
     }
     // The inventory's "tracked as" follows the credentials' certificates.
     if (rebound) inventory_.reset();

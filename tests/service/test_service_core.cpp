@@ -1837,6 +1837,38 @@ TEST_F(ServiceCoreDiscoveryTest, TheIssuanceCountSeesCertificatesFoundByTheLearn
     EXPECT_EQ(core->row(quota)["issued"].as_int64(), 2);
 }
 
+// A fresh install: the quota is the machine's, the service certificates are in each user's own
+// store. What the users' credentials track is the clinic's issuances, and stays counted.
+TEST_F(ServiceCoreDiscoveryTest, EveryUsersServiceCertificateIsAnIssuanceOfTheClinicsQuota) {
+    auto core = make(write_discovery_site());
+    ASSERT_STARTED(core);
+    add_service_certificate(*core, "alice");
+    add_service_certificate(*core, "bob");
+    const std::string quota = "cancer-registry/certificate-issuance";
+    test::TestCert alices = registry_cert("04500001", "d1", -30, 335);
+    core->ok("report_certificates", {{"certificates", json::array{der_record(alices.der())}}},
+             alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 0) << "a candidate is not yet an issuance";
+    core->ok(
+        "bind",
+        {{"sha256", test::sha256_hex(alices.der())}, {"credential", "alice/service-certificate"}},
+        alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 1);
+    test::TestCert bobs = registry_cert("04500001 bob", "d2", -10, 355);
+    core->ok("report_certificates", {{"certificates", json::array{der_record(bobs.der())}}}, bob_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 2) << "found without a click, counted";
+    // bob deletes his certificate: the issuance is not given back.
+    core->ok("report_certificates", {{"certificates", json::array{}}}, bob_);
+    EXPECT_TRUE(core->row("bob/service-certificate")["certificate"].is_null());
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 2);
+    clock_.advance(std::chrono::days(330));
+    test::TestCert renewal = registry_cert("04500001", "d3", -1, 365);
+    core->ok("report_certificates",
+             {{"certificates", json::array{der_record(alices.der()), der_record(renewal.der())}}},
+             alice_);
+    EXPECT_EQ(core->row(quota)["issued"].as_int64(), 3);
+}
+
 // A total the call centre states says nothing of when the last certificate was issued: no
 // estimated deadline comes of it, only of an issuance a person records.
 TEST_F(ServiceCoreDiscoveryTest, AStatedTotalGivesNoEstimatedDeadline) {

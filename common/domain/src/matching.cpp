@@ -144,11 +144,12 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
 
 std::vector<CountedCertificate> counted_certificates(const Credential& credential,
                                                      const CredentialKind& kind,
-                                                     const std::vector<InventoryEntry>& inventory) {
+                                                     const std::vector<InventoryEntry>& inventory,
+                                                     const std::set<std::string>& tracked) {
     std::map<std::string, CountedCertificate> by_sha;
     for (const auto& entry : inventory) {
         const FoundCertificate& cert = entry.certificate;
-        if (!(bound_to(entry, credential, kind) ||
+        if (!(bound_to(entry, credential, kind) || tracked.contains(cert.info.sha256) ||
               (may_satisfy(credential, kind, cert) && matches(kind.match, cert))))
             continue;
         auto [it, added] = by_sha.try_emplace(

@@ -6,6 +6,7 @@
 #include "credwatch/domain/records.hpp"
 
 #include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -37,9 +38,12 @@ int count_matching(const Credential& credential, const CredentialKind& kind,
                    const std::vector<InventoryEntry>& inventory);
 
 // The same certificates, one per SHA-256 (the earliest first sighting of its copies), oldest
-// notBefore first: each is an issuance for the issuance ledger.
+// notBefore first: each is an issuance for the issuance ledger. `tracked` adds the certificates
+// (by SHA-256) the counted kind's own credentials track: a user's service certificate, found in
+// that user's store, is an issuance of the clinic's quota although the quota is the machine's.
 std::vector<CountedCertificate> counted_certificates(const Credential& credential,
                                                      const CredentialKind& kind,
-                                                     const std::vector<InventoryEntry>& inventory);
+                                                     const std::vector<InventoryEntry>& inventory,
+                                                     const std::set<std::string>& tracked = {});
 
 }  // namespace credwatch
