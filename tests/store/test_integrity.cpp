@@ -185,19 +185,23 @@ TEST_F(IntegrityTest, BackupBeforeAMigration) {
         auto store = open_store();
         ASSERT_TRUE(store);
     }
-    // Back to schema version 2 (the outbox came with 3): the next open migrates, backup first.
+    // Back to schema version 4 (learnt matches and replaced certificates came with 5): the next
+    // open migrates, backup first.
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(db.string().c_str(), &raw), SQLITE_OK);
-    ASSERT_EQ(
-        sqlite3_exec(raw, "DROP TABLE outbox; PRAGMA user_version = 2;", nullptr, nullptr, nullptr),
-        SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "DROP TABLE learnt_matches; DROP TABLE certificate_replacements; "
+                           "ALTER TABLE inventory DROP COLUMN extended_key_usage; "
+                           "PRAGMA user_version = 4;",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
     sqlite3_close(raw);
     clock.advance(1h);
     auto store = open_store();
     ASSERT_TRUE(store);
     auto found = list_backups(backups);
     ASSERT_EQ(found.size(), 1u);
-    EXPECT_EQ(query(found.front().path, "PRAGMA user_version"), "2");
+    EXPECT_EQ(query(found.front().path, "PRAGMA user_version"), "4");
     EXPECT_TRUE(check_integrity(found.front().path, IntegrityLevel::full).ok);
 }
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -325,8 +326,11 @@ CheckResult run_clock(const CheckDefinition& check, const CheckContext& context)
     }
     const auto offset = sntp_offset(t1, *reply, t4);
     const auto magnitude = offset < milliseconds(0) ? -offset : offset;
-    const std::string figures =
-        (offset.count() >= 0 ? "+" : "") + std::to_string(offset.count()) + " ms";
+    // Seconds to a tenth: the round trip makes the last milliseconds noise.
+    char figures_buffer[32];
+    std::snprintf(figures_buffer, sizeof figures_buffer, "%+.1f s",
+                  static_cast<double>(offset.count()) / 1000.0);
+    const std::string figures = figures_buffer;
     const std::string limit_text = std::to_string(limit.count()) + " s";
     if (magnitude > limit)
         return result(problem_state(check.severity),
