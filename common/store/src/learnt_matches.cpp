@@ -9,25 +9,27 @@ namespace credwatch {
 using namespace sql;
 using namespace store_detail;
 
+LearntMatch store_detail::read_learnt_match(const Statement& row) {
+    LearntMatch m;
+    m.system = row.text(0);
+    m.kind = row.text(1);
+    m.issuer = row.text(2);
+    m.subject_contains = row.text(3);
+    m.learnt_from = row.text(4);
+    m.learnt_at = row.time(5);
+    m.os_user = row.text(6);
+    return m;
+}
+
 Result<std::vector<LearntMatch>> Store::learnt_matches() {
     auto& c = impl_->conn;
     return c.transaction(
         "list learnt matches", Tx::read, [&]() -> Result<std::vector<LearntMatch>> {
             CW_TRY_ASSIGN(
-                s, c.prepare("list learnt matches",
-                             "SELECT system, kind, issuer, subject_contains, learnt_from, "
-                             "learnt_at, os_user FROM learnt_matches ORDER BY system, kind"));
-            return collect_rows(s, [](const Statement& row) {
-                LearntMatch m;
-                m.system = row.text(0);
-                m.kind = row.text(1);
-                m.issuer = row.text(2);
-                m.subject_contains = row.text(3);
-                m.learnt_from = row.text(4);
-                m.learnt_at = row.time(5);
-                m.os_user = row.text(6);
-                return m;
-            });
+                s, c.prepare("list learnt matches", fmt::format("SELECT {} FROM learnt_matches "
+                                                                "ORDER BY system, kind",
+                                                                kLearntMatchColumns)));
+            return collect_rows(s, read_learnt_match);
         });
 }
 

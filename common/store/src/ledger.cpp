@@ -392,21 +392,11 @@ Result<Ledger> Store::export_ledger(std::string_view machine) {
                            return LedgerBinding{row.text(0), row.text(1), row.time(2), row.text(3)};
                        }));
         out.bindings = std::move(bindings);
-        CW_TRY_ASSIGN(learnt, select_all(c, "export ledger",
-                                         "SELECT system, kind, issuer, subject_contains, "
-                                         "learnt_from, learnt_at, os_user FROM learnt_matches "
-                                         "ORDER BY system, kind",
-                                         [](const Statement& row) {
-                                             LearntMatch m;
-                                             m.system = row.text(0);
-                                             m.kind = row.text(1);
-                                             m.issuer = row.text(2);
-                                             m.subject_contains = row.text(3);
-                                             m.learnt_from = row.text(4);
-                                             m.learnt_at = row.time(5);
-                                             m.os_user = row.text(6);
-                                             return m;
-                                         }));
+        CW_TRY_ASSIGN(learnt,
+                      select_all(c, "export ledger",
+                                 fmt::format("SELECT {} FROM learnt_matches ORDER BY system, kind",
+                                             kLearntMatchColumns),
+                                 read_learnt_match));
         out.learnt_matches = std::move(learnt);
         CW_TRY_ASSIGN(audit,
                       select_all(c, "export ledger",

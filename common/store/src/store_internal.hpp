@@ -72,6 +72,11 @@ Issuance read_issuance(const sql::Statement& s);
 [[nodiscard]] Result<int> recount_issued(const sql::Connection& c, std::string_view what,
                                          std::string_view id);
 
+// The columns read_learnt_match reads, first in a SELECT.
+inline constexpr const char* kLearntMatchColumns =
+    "system, kind, issuer, subject_contains, learnt_from, learnt_at, os_user";
+LearntMatch read_learnt_match(const sql::Statement& s);
+
 // The columns read_reminder reads, first in a SELECT (more may follow).
 inline constexpr const char* kReminderColumns =
     "id, credential_id, generation, key, state, days_left, deadline, issued, quota_limit, "
