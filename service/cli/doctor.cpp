@@ -71,6 +71,8 @@ class DoctorCommand final : public Command {
                 return kExitUsage;
             }
 
+        // Without systems on the command line: the ones the site uses ([service] systems).
+        if (systems_.empty() && config->service.systems) systems_ = *config->service.systems;
         SystemClock clock;
         checks::CheckContext context{clock};
         const auto reports = checks::run_checks(*checks, systems_, context);

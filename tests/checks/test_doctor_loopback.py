@@ -205,6 +205,16 @@ def main():
             ja, _ = run_doctor(cli, site, "--lang", "ja")
             expect(ja.returncode == 0 and "[正常] mio.ccr.ncc.go.jp の名前解決" in ja.stdout
                    and "確認不可" in ja.stdout, "Japanese output", ja)
+            # Without systems on the command line, the ones the site uses.
+            with open(site, encoding="utf-8") as f:
+                text = f.read()
+            used = os.path.join(folder, "site-gtol.toml")
+            with open(used, "w", encoding="utf-8") as f:
+                f.write('[service]\nsystems = ["gtol"]\n' + text)
+            only, _ = run_doctor(cli, used, "--lang", "en")
+            expect(only.returncode == 0 and "(disk-here)" in only.stdout
+                   and "(resolve-mio)" not in only.stdout,
+                   "[service] systems chooses the systems checked", only)
         elif case in ("failures", "json_pure"):
             dns, dns_port = start_dns({"mio.ccr.ncc.go.jp": "133.162.82.105"})
             sntp, sntp_port = start_sntp(600)
