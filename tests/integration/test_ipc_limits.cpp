@@ -326,7 +326,9 @@ TEST_F(IpcLimitsTest, ConnectionsPastThePerUserLimitAreRefusedAndOtherUsersStill
         // refusal line is in the socket all the same, so only a taken connection must accept it.
         const bool sent = c->send(request(i + 1, "hello"));
         auto line = c->read_line();
-        if (!sent) ASSERT_TRUE(line && contains(*line, "\"error\"")) << "send " << i + 1;
+        if (!sent) {
+            ASSERT_TRUE(line && contains(*line, "\"error\"")) << "send " << i + 1;
+        }
         ASSERT_TRUE(line.has_value()) << "no answer to connection " << i + 1;
         if (contains(*line, "\"error\"")) {
             refusal = *line;
