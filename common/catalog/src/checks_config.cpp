@@ -481,8 +481,10 @@ void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDe
             }
             for (auto&& [id, tune] : *by_id) {
                 const auto* t = tune.as_table();
+                // Named copies: clang 14 cannot capture structured bindings.
+                const std::string_view system_id = system.str(), check_id = id.str();
                 const auto it = std::find_if(checks.begin(), checks.end(), [&](const auto& c) {
-                    return c.system == system.str() && c.id == id.str();
+                    return c.system == system_id && c.id == check_id;
                 });
                 const Line l = id.source().begin.line ? id.source().begin.line : line_of(tune);
                 if (it == checks.end()) {
