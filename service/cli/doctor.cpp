@@ -3,7 +3,6 @@
 
 #include "command.hpp"
 #include "credwatch/catalog/catalog.hpp"
-#include "credwatch/catalog/checks_config.hpp"
 #include "credwatch/checks/checks.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "output.hpp"
@@ -56,9 +55,6 @@ class DoctorCommand final : public Command {
         auto config =
             load_configuration(platform::from_utf8(catalog_file_), platform::from_utf8(site_file_));
         if (!config) return ctx.fail(config.error());
-        auto checks =
-            load_checks(platform::from_utf8(catalog_file_), platform::from_utf8(site_file_));
-        if (!checks) return ctx.fail(checks.error());
         for (const auto& s : systems_)
             if (!config->catalog.system(s)) {
                 std::string known;
@@ -75,7 +71,7 @@ class DoctorCommand final : public Command {
         if (systems_.empty() && config->service.systems) systems_ = *config->service.systems;
         SystemClock clock;
         checks::CheckContext context{clock};
-        const auto reports = checks::run_checks(*checks, systems_, context);
+        const auto reports = checks::run_checks(config->checks, systems_, context);
         std::map<CheckState, int> counts;
         for (const auto& r : reports) ++counts[r.result.state];
         const bool failed = counts[CheckState::failed] > 0;

@@ -13,7 +13,8 @@
 
 #include <toml++/toml.h>
 
-#include "toml_guard.hpp"
+#include "checks_reader.hpp"
+#include "toml_reading.hpp"
 
 #include <algorithm>
 #include <array>
@@ -65,9 +66,11 @@ std::string kind_path(std::string_view system_id, std::string_view kind_id) {
 
 namespace {
 
-using Line = std::size_t;
-
-constexpr std::size_t kMaxReportedErrors = 30;
+using detail::Diagnostics;
+using detail::Line;
+using detail::line_of;
+using detail::parse_toml;
+using detail::q;
 
 // Limits that catch typos (an extra zero) without restricting any real use.
 constexpr int kMaxDays = 36500;
@@ -78,28 +81,6 @@ constexpr int kMaxStaffSnoozeDays = 365;  // the longest snooze the service gran
 
 // ------------------------------------------------------------------------------------------
 // Small helpers
-
-// Quotes a name for a message; control characters become '?', so a message stays one line.
-std::string q(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out += '"';
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f)
-            out += '?';
-        else if (c == '"')
-            out += "\\\"";
-        else
-            out += c;
-    }
-    out += '"';
-    return out;
-}
-
-Line line_of(const toml::node& node) {
-    return node.source().begin.line;
-}
 
 std::string found(const toml::node& node) {
     switch (node.type()) {
@@ -174,84 +155,6 @@ std::vector<int> default_thresholds(Rule rule) {
 bool uses_lifetime(Rule rule) {
     return rule == Rule::password_rotation || rule == Rule::document_age;
 }
-
-// The first line that is not UTF-8, or 0 when the text is UTF-8 (then toml++ takes over).
-// Sites in Japan often save in Shift_JIS: say so plainly instead of a parser message.
-Line first_non_utf8_line(std::string_view text) {
-    Line line = 1;
-    for (std::size_t i = 0; i < text.size();) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') ++line;
-        std::size_t extra = 0;
-        if (c < 0x80)
-            extra = 0;
-        else if (c >= 0xC2 && c <= 0xDF)
-            extra = 1;
-        else if (c >= 0xE0 && c <= 0xEF)
-            extra = 2;
-        else if (c >= 0xF0 && c <= 0xF4)
-            extra = 3;
-        else
-            return line;
-        for (std::size_t k = 1; k <= extra; ++k) {
-            if (i + k >= text.size()) return line;
-            const auto cc = static_cast<unsigned char>(text[i + k]);
-            if ((cc & 0xC0) != 0x80) return line;
-        }
-        i += extra + 1;
-    }
-    return 0;
-}
-
-std::string_view strip_bom(std::string_view text) {
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    return text;
-}
-
-// ------------------------------------------------------------------------------------------
-// Diagnostics: every problem found, formatted "source:line: context: message".
-
-class Diagnostics {
-  public:
-    void add(std::string_view source, Line line, std::string_view context,
-             std::string_view message) {
-        std::string text(source);
-        if (line > 0) {
-            text += ':';
-            text += std::to_string(line);
-        }
-        text += ": ";
-        if (!context.empty()) {
-            text += context;
-            text += ": ";
-        }
-        text += message;
-        add_raw(line, std::move(text));
-    }
-    void add_raw(Line line, std::string text) {
-        ++total_;
-        if (entries_.size() < kMaxReportedErrors) entries_.emplace_back(line, std::move(text));
-    }
-    bool empty() const { return total_ == 0; }
-    // One problem per line, in file order (problems found after reading come last otherwise).
-    Error error() const {
-        auto sorted = entries_;
-        std::stable_sort(sorted.begin(), sorted.end(),
-                         [](const auto& a, const auto& b) { return a.first < b.first; });
-        std::string text;
-        for (const auto& [line, l] : sorted) {
-            if (!text.empty()) text += '\n';
-            text += l;
-        }
-        if (total_ > entries_.size())
-            text += "\n(" + std::to_string(total_ - entries_.size()) + " more problems not shown)";
-        return make_error(Errc::catalog_invalid, std::move(text));
-    }
-
-  private:
-    std::vector<std::pair<Line, std::string>> entries_;
-    std::size_t total_ = 0;
-};
 
 // ------------------------------------------------------------------------------------------
 // Fields: typed, reported access to the keys of one table. Unknown keys are reported when the
@@ -938,35 +841,6 @@ class CatalogReader {
     std::map<std::string, Origin, std::less<>> system_origin_;
 };
 
-// ------------------------------------------------------------------------------------------
-// TOML parsing with the error as a diagnostic.
-
-std::optional<toml::table> parse_toml(std::string_view text, std::string_view source,
-                                      Diagnostics& diag) {
-    text = strip_bom(text);
-    if (const Line bad = first_non_utf8_line(text)) {
-        diag.add(source, bad, "",
-                 "the file is not UTF-8 (save it as UTF-8, not Shift_JIS or another encoding)");
-        return std::nullopt;
-    }
-    if (const Line bare = detail::first_line_with_bare_non_ascii(text)) {
-        diag.add(source, bare, "",
-                 "a non-ASCII character outside a quoted string or a comment: TOML allows "
-                 "them only there (put the key or the value in quotes)");
-        return std::nullopt;
-    }
-    try {
-        return toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        const auto& where = e.source().begin;
-        std::string message(source);
-        message += ':' + std::to_string(where.line) + ':' + std::to_string(where.column) +
-                   ": TOML syntax error: " + std::string(e.description());
-        diag.add_raw(where.line, std::move(message));
-        return std::nullopt;
-    }
-}
-
 void read_catalog(const toml::table& root, std::string_view source, Catalog& catalog,
                   Diagnostics& diag) {
     Fields top(root, diag, source, "", kCatalogKeys, {}, 1);
@@ -1414,15 +1288,21 @@ Result<Catalog> parse_catalog(std::string_view toml_text, std::string_view sourc
 Result<Configuration> parse_configuration(std::string_view catalog_text,
                                           std::string_view catalog_name, std::string_view site_text,
                                           std::string_view site_name) {
-    auto catalog = parse_catalog(catalog_text, catalog_name);
-    if (!catalog) return catalog.error();
-
     Diagnostics diag;
+    auto catalog_root = parse_toml(catalog_text, catalog_name, diag);
+    if (!catalog_root) return diag.error();
+    Configuration config;
+    read_catalog(*catalog_root, catalog_name, config.catalog, diag);
+    if (!diag.empty()) return diag.error();
+
     auto root = parse_toml(site_text, site_name, diag);
     if (!root) return diag.error();
-    Configuration config;
-    config.catalog = std::move(*catalog);
     SiteReader(config, diag, site_name).read(*root);
+    if (!diag.empty()) return diag.error();
+    // Checks are read last, with the site's own systems known, so a check never changes how
+    // credentials are read.
+    detail::read_checks(*catalog_root, catalog_name, *root, site_name, config.catalog,
+                        config.checks, diag);
     if (!diag.empty()) return diag.error();
     config.sources = {std::string(catalog_name), std::string(site_name)};
     return config;

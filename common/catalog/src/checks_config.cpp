@@ -1,14 +1,15 @@
 // [[system.check]] of the catalog, [[check]] and [checks.<system>.<id>] of the site file
-// (docs/doctor.md). Read apart from the rest of the catalog so that a check never changes how
-// credentials are read; the same problems are reported the same way ("file:line: ...").
+// (docs/doctor.md). parse_configuration runs this reader last, on the documents it parsed, so a
+// check never changes how credentials are read; problems are reported the same way
+// ("file:line: ...").
 
 #include "credwatch/catalog/checks_config.hpp"
 
 #include "credwatch/base/strings.hpp"
 #include "credwatch/catalog/catalog.hpp"
-#include "credwatch/platform/files.hpp"
 
-#include <toml++/toml.h>
+#include "checks_reader.hpp"
+#include "toml_reading.hpp"
 
 #include <algorithm>
 #include <array>
@@ -21,10 +22,10 @@ namespace credwatch {
 
 namespace {
 
-using Line = std::size_t;
-
-constexpr std::size_t kMaxReportedErrors = 30;
-constexpr std::size_t kMaxConfigBytes = 4u << 20;
+using detail::Diagnostics;
+using detail::Line;
+using detail::line_of;
+using detail::q;
 
 enum class ParamType { text, number, list };
 
@@ -126,19 +127,6 @@ std::span<const ParamSpec> params_of(CheckKind kind) {
     return {};
 }
 
-std::string q(std::string_view text) {
-    std::string out = "\"";
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        out += (u < 0x20 || u == 0x7f) ? '?' : c;
-    }
-    return out + "\"";
-}
-
-Line line_of(const toml::node& node) {
-    return node.source().begin.line;
-}
-
 bool is_check_id(std::string_view id) {
     if (id.empty()) return false;
     const auto ok = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -146,39 +134,9 @@ bool is_check_id(std::string_view id) {
     return std::all_of(id.begin(), id.end(), [&](char c) { return ok(c) || c == '-'; });
 }
 
-class Problems {
-  public:
-    void add(std::string_view source, Line line, std::string_view context,
-             std::string_view message) {
-        ++total_;
-        if (entries_.size() >= kMaxReportedErrors) return;
-        std::string text(source);
-        if (line > 0) text += ":" + std::to_string(line);
-        text += ": ";
-        if (!context.empty()) text += std::string(context) + ": ";
-        text += message;
-        entries_.push_back(std::move(text));
-    }
-    bool empty() const { return total_ == 0; }
-    Error error() const {
-        std::string text;
-        for (const auto& e : entries_) {
-            if (!text.empty()) text += '\n';
-            text += e;
-        }
-        if (total_ > entries_.size())
-            text += "\n(" + std::to_string(total_ - entries_.size()) + " more problems not shown)";
-        return make_error(Errc::catalog_invalid, std::move(text));
-    }
-
-  private:
-    std::vector<std::string> entries_;
-    std::size_t total_ = 0;
-};
-
 class CheckReader {
   public:
-    CheckReader(Problems& problems, std::string_view source)
+    CheckReader(Diagnostics& problems, std::string_view source)
         : problems_(problems), source_(source) {}
 
     void fail(Line line, std::string_view context, const std::string& message) {
@@ -381,21 +339,9 @@ class CheckReader {
     }
 
   private:
-    Problems& problems_;
+    Diagnostics& problems_;
     std::string_view source_;
 };
-
-std::optional<toml::table> parse_toml(std::string_view text, std::string_view source,
-                                      Problems& problems) {
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    try {
-        return toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        problems.add(source, e.source().begin.line, "",
-                     "TOML syntax error: " + std::string(e.description()));
-        return std::nullopt;
-    }
-}
 
 void add_unique(std::vector<CheckDefinition>& checks, CheckDefinition c, CheckReader& reader,
                 Line line) {
@@ -506,53 +452,38 @@ void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDe
 
 }  // namespace
 
+namespace detail {
+
+void read_checks(const toml::table& catalog_root, std::string_view catalog_name,
+                 const toml::table& site_root, std::string_view site_name, const Catalog& catalog,
+                 std::vector<CheckDefinition>& checks, Diagnostics& diag) {
+    // The systems a site's [[check]] may name: the catalog's and the site's own.
+    std::vector<std::string> systems;
+    for (const auto& s : catalog.systems) systems.push_back(s.id);
+    {
+        CheckReader reader(diag, catalog_name);
+        read_system_checks(catalog_root, reader, checks);
+    }
+    CheckReader reader(diag, site_name);
+    read_site(site_root, reader, checks, systems);
+}
+
+}  // namespace detail
+
 Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
                                                   std::string_view catalog_name,
                                                   std::string_view site_text,
                                                   std::string_view site_name) {
-    // The systems a site's [[check]] may name: the catalog's and the site's own.
     auto config = parse_configuration(catalog_text, catalog_name, site_text, site_name);
     if (!config) return config.error();
-    std::vector<std::string> systems;
-    for (const auto& s : config->catalog.systems) systems.push_back(s.id);
-
-    Problems problems;
-    std::vector<CheckDefinition> checks;
-    {
-        auto root = parse_toml(catalog_text, catalog_name, problems);
-        if (!root) return problems.error();
-        CheckReader reader(problems, catalog_name);
-        read_system_checks(*root, reader, checks);
-    }
-    {
-        auto root = parse_toml(site_text, site_name, problems);
-        if (!root) return problems.error();
-        CheckReader reader(problems, site_name);
-        read_site(*root, reader, checks, systems);
-    }
-    if (!problems.empty()) return problems.error();
-    return checks;
+    return std::move(config->checks);
 }
 
 Result<std::vector<CheckDefinition>> load_checks(const std::filesystem::path& catalog_file,
                                                  const std::filesystem::path& site_file) {
-    std::string catalog_text = embedded::catalog_toml;
-    std::string catalog_name = "embedded catalog.toml";
-    if (!catalog_file.empty()) {
-        auto text = platform::read_file(catalog_file, kMaxConfigBytes);
-        if (!text) return text.error();
-        catalog_text = std::move(*text);
-        catalog_name = path_to_utf8(catalog_file);
-    }
-    std::string site_text = embedded::site_toml;
-    std::string site_name = "embedded site.toml";
-    if (!site_file.empty()) {
-        auto text = platform::read_file(site_file, kMaxConfigBytes);
-        if (!text) return text.error();
-        site_text = std::move(*text);
-        site_name = path_to_utf8(site_file);
-    }
-    return parse_checks(catalog_text, catalog_name, site_text, site_name);
+    auto config = load_configuration(catalog_file, site_file);
+    if (!config) return config.error();
+    return std::move(config->checks);
 }
 
 }  // namespace credwatch

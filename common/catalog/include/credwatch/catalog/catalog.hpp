@@ -5,6 +5,7 @@
 // runs on half a catalog. The format is described in docs/catalog.md.
 
 #include "credwatch/base/error.hpp"
+#include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/model.hpp"
 
 #include <filesystem>
@@ -101,6 +102,7 @@ struct Configuration {
     BackupSettings backup;
     RetentionSettings retention;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
+    std::vector<CheckDefinition> checks;  // the prerequisites (docs/doctor.md), catalog order
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };
 

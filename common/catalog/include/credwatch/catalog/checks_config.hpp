@@ -1,7 +1,8 @@
 #pragma once
 // The checks of the catalog ([[system.check]]) with the site's additions ([[check]]) and
-// tunings ([checks.<system>.<id>]) applied. Read beside the rest of the configuration from the
-// same two files; format in docs/doctor.md.
+// tunings ([checks.<system>.<id>]) applied: Configuration::checks, read with the rest of the
+// configuration from the same two files (format in docs/doctor.md). These two give the checks
+// alone.
 
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/checks.hpp"
