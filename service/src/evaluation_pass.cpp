@@ -66,6 +66,13 @@ EvaluationPass::~EvaluationPass() {
 void EvaluationPass::configure(const Configuration& config, Lang lang) {
     config_ = &config;
     lang_ = lang;
+    configured_.clear();
+    for (const auto& c : config.credentials) configured_.emplace(c.id, &c);
+}
+
+const Credential* EvaluationPass::configured(std::string_view id) const {
+    auto it = configured_.find(id);
+    return it == configured_.end() ? nullptr : it->second;
 }
 
 void EvaluationPass::add_listener(std::function<void(const RaisedReminder&)> listener) {
@@ -224,8 +231,7 @@ Status EvaluationPass::match_certificates() {
     std::vector<const Credential*> quotas;
     for (auto& c : *credentials) {
         // store_user is site configuration, not kept in the store: read it as configured now.
-        for (const auto& configured : config_->credentials)
-            if (configured.id == c.id) c.store_user = configured.store_user;
+        if (const Credential* site = configured(c.id)) c.store_user = site->store_user;
         const CredentialKind* kind = config_->catalog.kind(c.system, c.kind);
         if (!kind) continue;
         if (kind->rule == Rule::certificate_validity) {
@@ -265,12 +271,11 @@ Status EvaluationPass::match_certificates() {
             if (!seen) return seen.error();
         }
         // The account's count the site file states (a second PC): never below it.
-        for (const auto& configured : config_->credentials)
-            if (configured.id == c.id && configured.issued_floor)
-                if (auto st = store_.raise_issued(c.id, *configured.issued_floor, actor,
-                                                  "site configuration");
-                    !st)
-                    return st.error();
+        if (const Credential* site = configured(c.id); site && site->issued_floor)
+            if (auto st =
+                    store_.raise_issued(c.id, *site->issued_floor, actor, "site configuration");
+                !st)
+                return st.error();
     }
     // The inventory's "tracked as" follows the credentials' certificates.
     if (rebound) inventory_.reset();
@@ -284,8 +289,7 @@ StatusRow EvaluationPass::row_of(const Credential& c, const Evaluation* e) const
     StatusRow row = make_status_row(c, config_->catalog.system(c.system), kind, e ? *e : missing);
     // The account is site configuration, not kept in the store.
     if (row.issued_here)
-        for (const auto& configured : config_->credentials)
-            if (configured.id == c.id) row.account = configured.account;
+        if (const Credential* site = configured(c.id)) row.account = site->account;
     return row;
 }
 

@@ -127,6 +127,8 @@ class EvaluationPass {
     [[nodiscard]] Status replace_inventory(const std::string& source, const ScanResult& scan);
     [[nodiscard]] Status match_certificates();
     StatusRow row_of(const Credential& credential, const Evaluation* evaluation) const;
+    // The site file's credential of this id (store_user, account and issued are not stored).
+    const Credential* configured(std::string_view id) const;
     void publish(const PassResult& result);
     void print(const std::string& text);
 
@@ -135,6 +137,7 @@ class EvaluationPass {
     Notifier* notifier_;
     std::ostream* console_;
     const Configuration* config_ = nullptr;
+    std::map<std::string, const Credential*, std::less<>> configured_;  // id -> config_'s
     Lang lang_ = Lang::en;
     IpcServer* ipc_ = nullptr;
     CertificateScanner scanner_;
