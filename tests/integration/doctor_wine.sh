@@ -67,6 +67,7 @@ system = "online-eligibility"
 id = "account-wine-user"
 kind = "account"
 name = "$WIN_USER"
+group = "Administrators"
 title_ja = "テストのアカウント"
 title_en = "The test's account"
 fix_ja = "-"
@@ -200,8 +201,10 @@ if [ $SCHTASKS_OK = 1 ]; then
 fi
 check "account-oqscomapp: failed (no such account) or cannot_check with a reason" check_of clean \
     "(c['state'] == 'failed' and 'OqsComApp' in c['evidence']) or (c['state'] == 'cannot_check' and c['evidence'])" account-oqscomapp
-check "account of the Wine user ($WIN_USER): ok or cannot_check with a reason" check_of clean \
-    "c['state'] == 'ok' or (c['state'] == 'cannot_check' and c['evidence'])" account-wine-user
+# Wine's NetUserGetInfo knows the user Wine runs as, a member of Administrators (found by the
+# SID S-1-5-32-544's local name).
+check "account of the Wine user ($WIN_USER): exists and is a member of Administrators" check_of clean \
+    "c['state'] == 'ok' and 'Administrators' in c['evidence']" account-wine-user
 
 # ---- 4. certificates in the user's stores ----------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/ca.key" -out "$TMP/ca.der" -outform DER \

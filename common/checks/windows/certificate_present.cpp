@@ -102,9 +102,15 @@ CheckResult run_certificate_present(const CheckDefinition& check, const CheckCon
     std::string criteria;
     if (!subject_part.empty()) criteria += " subject ~ \"" + win::narrow(subject_part) + "\"";
     if (!issuer_part.empty()) criteria += " issuer ~ \"" + win::narrow(issuer_part) + "\"";
-    const std::string seen_en = (usable.empty() ? "" : "usable: " + join_names(usable)) +
-                                (usable.empty() || unusable.empty() ? "" : "; ") +
-                                (unusable.empty() ? "" : "not usable: " + join_names(unusable));
+    // "; " between certificates: an X.500 name has commas of its own.
+    auto listed = [](const std::vector<std::string>& names) {
+        std::string out;
+        for (const auto& n : names) out += (out.empty() ? "" : "; ") + n;
+        return out;
+    };
+    const std::string seen_en = (usable.empty() ? "" : "usable: " + listed(usable)) +
+                                (usable.empty() || unusable.empty() ? "" : ". ") +
+                                (unusable.empty() ? "" : "not usable: " + listed(unusable));
     const std::string where = store_text + criteria;
     const auto count = static_cast<long long>(usable.size());
     const bool fine = exactly > 0 ? count == exactly : count > 0;

@@ -86,7 +86,12 @@ void scan_services(const std::vector<std::string>& names, Findings& findings) {
     for (const auto& name : names) {
         win::UniqueScHandle service(
             OpenServiceW(manager.get(), win::widen(name).c_str(), SERVICE_QUERY_STATUS));
-        if (!service) continue;  // not installed
+        if (!service) {
+            const DWORD error = GetLastError();
+            if (error != ERROR_SERVICE_DOES_NOT_EXIST)
+                findings.unchecked.push_back("service " + name + ": " + win::error_text(error));
+            continue;
+        }
         SERVICE_STATUS status{};
         if (!QueryServiceStatus(service.get(), &status)) {
             findings.unchecked.push_back("service " + name + ": " +
