@@ -247,6 +247,23 @@ check "resolve localhost: a warning that the WinHTTP proxy applies" check_of win
     "c['state'] == 'warning' and 'WinHTTP' in c['evidence']" resolve-localhost
 check "the environment comes first (https_proxy)" bash -c \
     "https_proxy=http://user:pw@envproxy.test:3128 timeout 120 wine '$CLI_EXE' doctor online-eligibility --site '$SITE_WIN' --json --lang en >'$TMP/env.json' 2>/dev/null; python3 -c \"import json,sys; d=json.load(open('$TMP/env.json')); c=[c for c in d['checks'] if c['id']=='proxy-distribution-base'][0]; sys.exit(0 if 'https_proxy' in c['evidence'] and 'envproxy.test:3128' in c['evidence'] and 'pw' not in c['evidence'] else 1)\""
+# The user's Internet Settings: the DefaultConnectionSettings value inetcpl writes (version 0x46,
+# a counter, flags 2 = a named proxy, then the proxy and the bypass list, each length-prefixed).
+ie_settings() {  # ie_settings PROXY BYPASS: the value's hex
+    python3 -c 'import struct,sys
+p, b = sys.argv[1].encode(), sys.argv[2].encode()
+blob = struct.pack("<III", 0x46, 1, 2) + struct.pack("<I", len(p)) + p + struct.pack("<I", len(b)) + b + struct.pack("<I", 0) + bytes(32)
+print(blob.hex())' "$1" "$2"
+}
+W reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
+    /v DefaultConnectionSettings /t REG_BINARY /d "$(ie_settings ieproxy.test:8081 '<local>')" /f >/dev/null 2>&1
+doctor ie_settings
+check "Internet Settings' proxy applies before WinHTTP's (still set), the source named" check_of ie_settings \
+    "'ieproxy.test:8081' in c['evidence'] and 'WinHTTP' not in c['evidence'] and 'Internet Settings' in c['evidence']" proxy-distribution-base
+check "Internet Settings' bypass list <local> applies to localhost" check_of ie_settings \
+    "c['state'] == 'ok'" resolve-localhost
+W reg delete 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
+    /v DefaultConnectionSettings /f >/dev/null 2>&1
 fixture winhttp-proxy direct "" >/dev/null 2>&1
 
 # ---- 6. scan: .p7b in DER and PEM, a .p12 with a UTF-16 LE .pass (BOM) ------------------------------
