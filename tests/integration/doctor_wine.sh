@@ -260,8 +260,13 @@ W reg add 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Conn
 doctor ie_settings
 check "Internet Settings' proxy applies before WinHTTP's (still set), the source named" check_of ie_settings \
     "'ieproxy.test:8081' in c['evidence'] and 'WinHTTP' not in c['evidence'] and 'Internet Settings' in c['evidence']" proxy-distribution-base
-check "Internet Settings' bypass list <local> applies to localhost" check_of ie_settings \
-    "c['state'] == 'ok'" resolve-localhost
+# A bypass in one source does not hide another's proxy: WinHTTP's (no bypass) still applies.
+check "localhost bypassed by Internet Settings still gets WinHTTP's proxy note" check_of ie_settings \
+    "c['state'] == 'warning' and 'WinHTTP' in c['evidence']" resolve-localhost
+fixture winhttp-proxy direct "" >/dev/null 2>&1
+doctor ie_bypass
+check "Internet Settings' bypass list <local> applies to localhost (WinHTTP direct)" check_of ie_bypass \
+    "c['state'] == 'ok' and 'proxy' not in c['evidence']" resolve-localhost
 W reg delete 'HKCU\Software\Microsoft\Windows\CurrentVersion\Internet Settings\Connections' \
     /v DefaultConnectionSettings /f >/dev/null 2>&1
 fixture winhttp-proxy direct "" >/dev/null 2>&1
