@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317  # functions called through check and trap, not directly
 # `credwatch.exe doctor` and `credwatch.exe scan` under Wine: the Windows implementations of the
 # doctor's checks (common/checks/windows, docs/doctor.md) against what the test puts in place
 # with Windows' own APIs, and the certificate readers on .p7b (DER, PEM) and a .p12 whose .pass
@@ -17,15 +18,15 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build/windows}" && pwd)
-# shellcheck source=../../scripts/lib-test.sh
+# shellcheck source=SCRIPTDIR/../../scripts/lib-test.sh
 . "$ROOT/scripts/lib-test.sh"
 
 CLI_EXE=$BUILD/service/credwatch.exe
 FIXTURE=$(find "$BUILD" -name credwatch-check-fixture.exe -print -quit 2>/dev/null)
-[ -f "$CLI_EXE" ] && [ -n "$FIXTURE" ] || {
+if [ ! -f "$CLI_EXE" ] || [ -z "$FIXTURE" ]; then
     ko "credwatch.exe and credwatch-check-fixture.exe are built in $BUILD"
     finish
-}
+fi
 
 export WINEPREFIX=${CREDWATCH_DOCTOR_WINEPREFIX:-/tmp/credwatch-doctor-wine.$$}
 export WINEDEBUG=-all
