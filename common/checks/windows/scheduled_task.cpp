@@ -106,6 +106,11 @@ struct TaskFindings {
     std::vector<std::string> never_run;
     std::vector<std::string> fine;
     std::vector<std::string> unchecked;
+    std::vector<std::string> unchecked_ja;
+    void cannot(std::string en, std::string ja) {
+        unchecked.push_back(std::move(en));
+        unchecked_ja.push_back(std::move(ja));
+    }
 };
 
 void inspect_task(ITaskFolder& folder, const std::string& name, const std::wstring& run_as,
@@ -120,7 +125,7 @@ void inspect_task(ITaskFolder& folder, const std::string& name, const std::wstri
         return;
     }
     if (FAILED(hr) || !task.get()) {
-        out.unchecked.push_back(name + ": GetTask " + hresult_text(hr));
+        out.cannot(name + ": GetTask " + hresult_text(hr), name + ": GetTask " + hresult_text(hr));
         return;
     }
     VARIANT_BOOL enabled = VARIANT_FALSE;
@@ -139,7 +144,8 @@ void inspect_task(ITaskFolder& folder, const std::string& name, const std::wstri
         user = user_id.text();
     if (!run_as.empty()) {
         if (user.empty()) {
-            out.unchecked.push_back(name + ": the account it runs as cannot be read");
+            out.cannot(name + ": the account it runs as cannot be read",
+                       name + ": 実行ユーザーを読み取れません");
             return;
         }
         if (!equal_ignoring_case(account_name(user), account_name(run_as))) {
@@ -153,7 +159,8 @@ void inspect_task(ITaskFolder& folder, const std::string& name, const std::wstri
     LONG last = 0;
     hr = task->get_LastTaskResult(&last);
     if (FAILED(hr)) {
-        out.unchecked.push_back(name + ": LastTaskResult " + hresult_text(hr));
+        out.cannot(name + ": LastTaskResult " + hresult_text(hr),
+                   name + ": 前回の実行結果を読み取れません " + hresult_text(hr));
         return;
     }
     if (last == kTaskHasNotRun) {
@@ -200,13 +207,13 @@ CheckResult run_scheduled_task(const CheckDefinition& check) {
     if (!found.problems.empty()) {
         std::string ja = join_names(found.problems_ja), en = join_names(found.problems);
         if (!found.unchecked.empty()) {
-            ja += "。確認できないもの: " + join_names(found.unchecked);
+            ja += "。確認できないもの: " + join_names(found.unchecked_ja);
             en += "; cannot check: " + join_names(found.unchecked);
         }
         return result(problem_state(check.severity), ja + "。", en + ".");
     }
     if (!found.unchecked.empty())
-        return result(CheckState::cannot_check, "確認できません: " + join_names(found.unchecked),
+        return result(CheckState::cannot_check, "確認できません: " + join_names(found.unchecked_ja),
                       "cannot check: " + join_names(found.unchecked));
     const std::string as_ja = who.empty() ? "" : "、実行ユーザー " + who;
     const std::string as_en = who.empty() ? "" : ", run as " + who;
