@@ -19,6 +19,8 @@
 #   CREDWATCH_SKIP_UNIT=1       skip step 3;  CREDWATCH_SKIP_E2E=1  skip step 4
 #   CREDWATCH_SKIP_MSI=1        skip step 5 (scripts/test-msi.sh: the MSI, docs/deployment.md)
 #   CREDWATCH_SKIP_TRAY=1       skip step 6 (tests/integration/tray_smoke_wine.sh: the tray under Wine)
+#   CREDWATCH_SKIP_DOCTOR=1     skip step 7 (tests/integration/doctor_wine.sh: the doctor's Windows
+#                               checks and the .p7b/.p12 readers under Wine)
 #   CREDWATCH_KEEP_PREFIX=1     keep the Wine prefix (its path is printed) for inspection
 # See docs/windows-build.md.
 set -uo pipefail
@@ -207,6 +209,19 @@ if [ "${CREDWATCH_SKIP_TRAY:-0}" != 1 ] && [ -f "$TRAY_EXE" ]; then
         check "credwatch-tray (wxMSW): acknowledge, snooze, record, issued, track-as clicked against the service" \
             gui_run
         [ -e "$BUILD/tray-gui-retried" ] && log "the tray click test failed once and passed when run again"
+    fi
+fi
+
+# ---- 7. the doctor's Windows checks and scan: tests/integration/doctor_wine.sh (its own prefix) -----
+if [ "${CREDWATCH_SKIP_DOCTOR:-0}" != 1 ]; then
+    log "doctor and scan under Wine (tests/integration/doctor_wine.sh)"
+    timeout 900 "$ROOT/tests/integration/doctor_wine.sh" "$BUILD" 2>&1 | tee "$BUILD/doctor-wine.log"
+    read -r doc_pass doc_fail < <(tail -n 1 "$BUILD/doctor-wine.log" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
+    if [ -n "${doc_pass:-}" ]; then
+        PASS=$((PASS + doc_pass)); FAIL=$((FAIL + doc_fail))
+        [ "$doc_fail" -gt 0 ] && FAILED_CHECKS+=("doctor_wine.sh: $doc_fail failed (see $BUILD/doctor-wine.log)")
+    else
+        ko "tests/integration/doctor_wine.sh ran to the end" "see $BUILD/doctor-wine.log"
     fi
 fi
 

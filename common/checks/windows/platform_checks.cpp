@@ -1,7 +1,6 @@
-#include "platform_checks.hpp"
-
 #include "credwatch/checks/proxy_env.hpp"
 #include "credwatch/platform/win_util.hpp"
+#include "windows_checks.hpp"
 
 // After windows.h (win_util.hpp).
 #include <wincred.h>
@@ -14,17 +13,7 @@ namespace credwatch::checks::detail {
 namespace {
 
 CheckResult both(CheckState state, std::string ja, std::string en) {
-    CheckResult r;
-    r.state = state;
-    r.evidence_ja = std::move(ja);
-    r.evidence_en = std::move(en);
-    return r;
-}
-
-bool equal_ignoring_case(std::wstring_view a, std::wstring_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](wchar_t x, wchar_t y) { return std::towlower(x) == std::towlower(y); });
+    return result(state, std::move(ja), std::move(en));
 }
 
 // Credential Manager of the user running the check. Only TargetName and UserName are read: the
@@ -141,20 +130,28 @@ std::filesystem::path system_drive(const Environment& environment) {
     return std::filesystem::path(drive && !drive->empty() ? *drive : std::string("C:")) / "";
 }
 
-// WinHTTP (netsh winhttp) and the user's Internet Settings are not read yet: only the
-// environment, which programs such as curl follow (docs/doctor.md, not yet built).
+// The environment first (curl and most command-line programs follow it), then the user's
+// Internet Settings and WinHTTP's default (windows_proxy.cpp).
 std::optional<OsProxy> os_proxy_for(std::string_view host, const Environment& environment) {
     if (auto p = proxy_from_environment(host, /*https=*/true, environment))
         return OsProxy{p->variable, p->proxy};
-    return std::nullopt;
+    return windows_settings_proxy_for(host);
 }
 
-CheckResult run_windows_kind(const CheckDefinition& check, const CheckContext&) {
+CheckResult run_windows_kind(const CheckDefinition& check, const CheckContext& context) {
     switch (check.kind) {
         case CheckKind::credential_present:
             return credential_present(check);
         case CheckKind::os_version:
             return os_version(check);
+        case CheckKind::software_absent:
+            return run_software_absent(check);
+        case CheckKind::scheduled_task:
+            return run_scheduled_task(check);
+        case CheckKind::account:
+            return run_account(check);
+        case CheckKind::certificate_present:
+            return run_certificate_present(check, context);
         default:
             break;
     }
