@@ -26,7 +26,6 @@ class SystemdNotifier {
     // half of systemd's timeout, as sd_watchdog_enabled(3) recommends.
     void start_watchdog();
     void stop_watchdog();
-    std::optional<std::chrono::microseconds> watchdog_interval() const { return interval_; }
 
   private:
     void schedule_ping();

@@ -80,10 +80,6 @@ class Notifier {
     // A message was queued in the outbox: send it now.
     void mail_queued() { kick(); }
 
-    // Messages the SMTP server accepted whose sent mark could not be recorded yet (a locked,
-    // full or read-only database): they are never sent again while the process runs.
-    const std::set<std::int64_t>& delivered_unmarked() const { return delivered_unmarked_; }
-
   private:
     void kick();
     void pump();
@@ -120,6 +116,8 @@ class Notifier {
     std::string last_password_error_;  // logged once to the system log, not at every retry
     std::string last_metrics_error_;
     bool metrics_failing_ = false;  // one log line and one system log event per episode
+    // Accepted by the SMTP server, sent mark not recorded yet (a locked, full or read-only
+    // database): never sent again while the process runs.
     std::set<std::int64_t> delivered_unmarked_;
     int store_failures_ = 0;           // consecutive, for the backoff
     bool evaluation_failing_ = false;  // 1102/1204 written for this episode
