@@ -698,6 +698,10 @@ class GuiTestApp : public TrayApp {
   public:
     bool OnInit() override {
         if (!TrayApp::OnInit()) return false;
+        // A fresh user for the start-up prompts also where the configuration outlives a run (the
+        // registry of a reused Wine prefix); the prompts come after the first snapshot.
+        wxConfigBase::Get()->DeleteEntry("/FirstRun/SystemsAsked");
+        wxConfigBase::Get()->DeleteGroup("/Candidates");
         CallAfter([this] {
             g_result = RUN_ALL_TESTS();
             quit();
