@@ -4,6 +4,8 @@
 
 #include "credwatch/ipc/json_codec.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace credwatch::api {
@@ -31,13 +33,19 @@ Reply catalog(Context& context, const Params&, const Peer&) {
         systems.push_back(json::object{{"id", s.id},
                                        {"name_ja", s.name_ja},
                                        {"name_en", s.name_en},
+                                       {"description_ja", s.description_ja},
+                                       {"description_en", s.description_en},
                                        {"kinds", std::move(kinds)}});
     }
     json::array procedures;
     for (const auto& p : config.catalog.procedures) procedures.push_back(to_json(p));
+    // The site's [service] systems; null when not chosen (every system is tracked).
+    json::value site_systems = nullptr;
+    if (config.service.systems) site_systems = json::value_from(*config.service.systems);
     return json::value(json::object{{"systems", std::move(systems)},
                                     {"procedures", std::move(procedures)},
-                                    {"organisation", config.service.organisation}});
+                                    {"organisation", config.service.organisation},
+                                    {"site_systems", std::move(site_systems)}});
 }
 
 // The whole trail for an administrator; for anyone else the entries of their own actions only
@@ -62,6 +70,50 @@ Reply audit(Context& context, const Params& params, const Peer& peer) {
 Reply reload(Context& context, const Params&, const Peer&) {
     if (auto st = context.reload(); !st) return st.error();
     return json::value(json::object{{"reloaded", true}});
+}
+
+// The site's systems: [service] systems edited in the site file (as `configure --set` does),
+// the configuration reloaded (the chosen systems' credentials are seeded; those already in the
+// store stay), and the change audited.
+Reply set_systems(Context& context, const Params& params, const Peer& peer) {
+    const auto* given = params.if_contains("systems");
+    if (!given || !given->is_array())
+        return make_error(Errc::invalid_argument, "systems: an array of catalog system ids");
+    std::vector<std::string> systems;
+    for (const auto& v : given->as_array()) {
+        if (!v.is_string())
+            return make_error(Errc::invalid_argument, "systems: each entry is a system id");
+        const std::string id(v.as_string());
+        if (!context.config.catalog.system(id)) {
+            std::string known;
+            for (const auto& s : context.config.catalog.systems)
+                known += (known.empty() ? "" : ", ") + s.id;
+            return make_error(Errc::not_found, fmt::format("systems: unknown system \"{}\" "
+                                                           "(the catalog has {})",
+                                                           id, known));
+        }
+        if (std::find(systems.begin(), systems.end(), id) == systems.end()) systems.push_back(id);
+    }
+    if (!context.edit_site) return make_error(Errc::internal, "the site file cannot be edited");
+    const auto join = [](const std::vector<std::string>& ids) {
+        std::string out;
+        for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+        return out;
+    };
+    const std::string before =
+        context.config.service.systems ? join(*context.config.service.systems) : "(all)";
+    SiteEdits edits;
+    edits.systems = systems;
+    auto changed = context.edit_site(edits);
+    if (!changed) return changed.error();
+    if (*changed) {
+        if (auto st = context.store.audit_change("site-systems", "service.systems", before,
+                                                 join(systems), actor_of(peer, params));
+            !st)
+            return st.error();
+        if (auto st = context.reload(); !st) return st.error();
+    }
+    return json::value(json::object{{"systems", json::value_from(systems)}, {"changed", *changed}});
 }
 
 }  // namespace credwatch::api

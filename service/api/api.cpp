@@ -47,6 +47,7 @@ constexpr std::array kMethods{
     Method{"outbox", P::administrator, outbox, "read the outbox"},
     Method{"send_test_mail", P::administrator, send_test_mail, "send a test mail"},
     Method{"reload", P::administrator, reload, "reload the configuration"},
+    Method{"set_systems", P::administrator, set_systems, "choose the site's systems"},
     Method{"export_ledger", P::administrator, export_ledger, "export the ledger"},
     Method{"import_ledger", P::administrator, import_ledger, "import a ledger"},
     Method{"backup", P::administrator, backup, "back up the database"},

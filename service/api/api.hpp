@@ -10,6 +10,7 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/catalog/catalog.hpp"
+#include "credwatch/catalog/site_edit.hpp"
 #include "credwatch/ipc/protocol.hpp"
 #include "credwatch/store/store.hpp"
 
@@ -51,6 +52,9 @@ struct Context {
     std::function<void(Completion)> deferred = {};
     const StoreHealth* store_health = nullptr;
     StoreMaintenance* store_maintenance = nullptr;
+    // Edits the site file the service runs on (created in DATA_DIR when it runs on the bundled
+    // one); true when it changed. The caller reloads.
+    std::function<Result<bool>(const SiteEdits&)> edit_site = {};
 };
 
 using Params = boost::json::object;
@@ -118,6 +122,7 @@ Reply send_test_mail(Context&, const Params&, const Peer&);
 // --- admin.cpp ---
 Reply catalog(Context&, const Params&, const Peer&);
 Reply audit(Context&, const Params&, const Peer&);
+Reply set_systems(Context&, const Params&, const Peer&);
 Reply issuances(Context&, const Params&, const Peer&);
 Reply reload(Context&, const Params&, const Peer&);
 // --- ledger.cpp ---

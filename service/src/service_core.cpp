@@ -135,6 +135,15 @@ void ServiceCore::stop() {
     if (ipc_) ipc_->close();
 }
 
+Result<bool> ServiceCore::edit_site(const SiteEdits& edits) {
+    const auto file =
+        options_.site_file.empty() ? options_.data_dir / "site.toml" : options_.site_file;
+    auto changed = edit_site_file(file, edits, options_.catalog_file);
+    if (!changed) return changed.error();
+    options_.site_file = file;  // from the bundled file to DATA_DIR/site.toml, for the reload
+    return *changed;
+}
+
 Status ServiceCore::reload() {
     auto config = load_configuration(options_.catalog_file, options_.site_file);
     if (!config) {
@@ -238,7 +247,8 @@ HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
                              [this] { return reload(); },
                              {},
                              &store_health_,
-                             store_maintenance_.get()};
+                             store_maintenance_.get(),
+                             [this](const SiteEdits& edits) { return edit_site(edits); }};
         result = api::dispatch(context, *request, peer);
         if (context.deferred) {
             HandlerReply later;

@@ -13,6 +13,7 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/catalog/catalog.hpp"
+#include "credwatch/catalog/site_edit.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "credwatch/store/store.hpp"
 
@@ -52,6 +53,8 @@ class ServiceCore {
     void stop();
     // SIGHUP / PARAMCHANGE: reload the configuration; on error keep the running one.
     [[nodiscard]] Status reload();
+    // The site file's edit for set_systems (the one `configure --set` makes).
+    [[nodiscard]] Result<bool> edit_site(const SiteEdits& edits);
     // A wall-clock change (SCM time change, resume, detected jump): evaluate at once.
     void on_time_change(std::string_view why);
 

@@ -12,13 +12,17 @@
 
 #define wxTEST_DIALOG_HOOK_CLASS GTestModalHook
 
+#include "cert_factory.hpp"
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
 
+#include <wx/checkbox.h>
+#include <wx/config.h>
 #include <wx/stattext.h>
 #include <wx/testing.h>
+#include <wx/textctrl.h>
 #include <wx/uiaction.h>
 
 #include <gtest/gtest.h>
@@ -229,9 +233,12 @@ void click_credential_row(const std::string& credential) {
     ASSERT_NO_FATAL_FAILURE(click_row(list, item)) << credential;
 }
 
+void settle_startup_prompts();
+
 void open_status_window() {
     ASSERT_TRUE(wait_until([] { return app().snapshot().connected; }, 30s))
         << "the tray never reached the service: " << app().snapshot().error;
+    ASSERT_NO_FATAL_FAILURE(settle_startup_prompts());
     app().open_status();
     ASSERT_TRUE(wait_until([] { return status_frame() && status_frame()->IsShownOnScreen(); }))
         << "the status window did not appear";
@@ -270,7 +277,91 @@ void open_status_window() {
 #endif
 }
 
+// The service certificate candidates main() puts where the tray reads the user's certificates:
+// a Soliton-like chain (a private CA issuing a client certificate whose CN carries the account)
+// and a decoy client certificate of another CA, valid longer so that it is asked about first.
+constexpr const char* kServiceCertCn = "04500001 \u4f50\u85e4 \u82b1\u5b50";
+constexpr const char* kDecoyCn = "decoy client";
+const TimePoint kServiceCertNotAfter = test::utc(2027, 3, 14, 12);
+const TimePoint kDecoyNotAfter = test::utc(2028, 6, 1, 12);
+
+// A top-level window of the tray by name, shown (Destroy() only hides until idle time).
+template <class T = wxWindow>
+T* shown_window(const char* name) {
+    for (wxWindow* w : wxTopLevelWindows)
+        if (w->GetName() == name && w->IsShown()) return dynamic_cast<T*>(w);
+    return nullptr;
+}
+
+template <class T = wxWindow>
+T* child(wxWindow* parent, const std::string& name) {
+    return parent ? dynamic_cast<T*>(wxWindow::FindWindowByName(wx(name), parent)) : nullptr;
+}
+
+bool service_says_privileged() {
+    const json::object hello = service("hello");
+    const auto* p = hello.if_contains("privileged");
+    return p && p->is_bool() && p->as_bool();
+}
+
+// The start-up prompts the tray shows once it is connected: offered, and, for a test that is not
+// about them, put away ("Not now" / "Later") so that nothing covers the status window.
+// What they showed at start-up is kept for the tests about them.
+bool g_first_run_at_start = false;
+std::string g_first_candidate_at_start;  // the subject of the first certificate asked about
+
+std::string label_of(wxWindow* parent, const char* name);
+
+void settle_startup_prompts() {
+    ASSERT_TRUE(wait_until([] { return app().startup_prompts_offered(); }, 30s))
+        << "the tray did not offer its start-up prompts";
+    pump(200ms);
+    for (int i = 0; i < 10; ++i) {
+        wxWindow* first_run = shown_window("first-run");
+        wxWindow* candidate = shown_window("candidate-prompt");
+        if (!first_run && !candidate) return;
+        if (first_run) {
+            g_first_run_at_start = true;
+            first_run->Close();  // "Not now"
+        }
+        if (candidate) {
+            if (g_first_candidate_at_start.empty())
+                g_first_candidate_at_start = label_of(candidate, "subject");
+            candidate->Close();  // "Later"
+        }
+        pump(300ms);
+    }
+}
+
+std::string label_of(wxWindow* parent, const char* name) {
+    auto* text = child<wxStaticText>(parent, name);
+    return text ? u8(text->GetLabel()) : std::string();
+}
+
 }  // namespace
+
+TEST(TrayGui, TheIssuanceHistoryListsTheLedgerRows) {
+    ASSERT_NO_FATAL_FAILURE(settle_startup_prompts());
+    ASSERT_NO_FATAL_FAILURE(open_status_window());
+    click(widget("ledger"));
+    wxListCtrl* list = nullptr;
+    ASSERT_TRUE(wait_until([&] {
+        wxWindow* frame = shown_window("issuance-ledger");
+        list = child<wxListCtrl>(frame, "issuances");
+        return list && list->GetItemCount() > 0;
+    })) << "the issuance history shows no row";
+    // The fixture stated 5 issued: a "Stated" row with the total and one left of six.
+    bool stated = false;
+    for (long i = 0; i < list->GetItemCount(); ++i)
+        if (u8(list->GetItemText(i, 1)) == "Stated" && u8(list->GetItemText(i, 4)) == "5" &&
+            u8(list->GetItemText(i, 5)) == "1")
+            stated = true;
+    EXPECT_TRUE(stated) << "no stated row 5, 1 left";
+    EXPECT_EQ(static_cast<std::size_t>(list->GetItemCount()),
+              service("issuances").at("issuances").as_array().size());
+    shown_window("issuance-ledger")->Close();
+    pump(200ms);
+}
 
 TEST(TrayGui, StatusWindowListsWhatTheServiceTracks) {
     ASSERT_NO_FATAL_FAILURE(open_status_window());
@@ -408,6 +499,78 @@ TEST(TrayGui, IssuedButtonCountsTheLastIssuanceAndWarnsTheQuotaIsGone) {
     EXPECT_EQ(string_field(*after, "state"), "quota_exhausted");
 }
 
+// "No" is remembered and never asked again; "Later" is asked again; "Yes" binds the certificate
+// and the status shows its deadline. After the issuance tests: a bound service certificate is
+// an issuance of the clinic's quota (docs/issuances.md).
+TEST(TrayGui, TheCandidatePromptRemembersNoAndYesBindsTheServiceCertificate) {
+    ASSERT_NO_FATAL_FAILURE(settle_startup_prompts());
+    EXPECT_NE(g_first_candidate_at_start.find(kDecoyCn), std::string::npos)
+        << "no candidate prompt after the tray reported the certificates: \""
+        << g_first_candidate_at_start << "\"";
+    wxWindow* prompt = nullptr;
+    const auto next_prompt = [&] {
+        return wait_until([&] { return (prompt = shown_window("candidate-prompt")) != nullptr; });
+    };
+    app().ask_about_candidates();  // as at the next start: "Later" asks again
+    ASSERT_TRUE(next_prompt()) << "no candidate prompt";
+    EXPECT_NE(label_of(prompt, "question").find("Is this the Service-use certificate?"),
+              std::string::npos)
+        << label_of(prompt, "question");
+    ASSERT_NE(label_of(prompt, "subject").find(kDecoyCn), std::string::npos)
+        << "the longest-valid candidate first: " << label_of(prompt, "subject");
+    EXPECT_NE(label_of(prompt, "validity").find(date_label(local_date(kDecoyNotAfter))),
+              std::string::npos)
+        << label_of(prompt, "validity");
+    std::string decoy_sha;
+    const json::object offered = service("candidates");
+    for (const auto& k : offered.at("kinds").as_array())
+        for (const auto& c : k.at("candidates").as_array())
+            if (string_field(c.as_object(), "subject").find(kDecoyCn) != std::string::npos)
+                decoy_sha = string_field(c.as_object(), "sha256");
+    ASSERT_FALSE(decoy_sha.empty());
+    prompt->Raise();
+    pump(200ms);
+    click(child(prompt, "no"));
+    EXPECT_TRUE(declined_candidates().count(decoy_sha)) << "No is kept in the user's config";
+
+    ASSERT_TRUE(next_prompt()) << "the second candidate was not asked about";
+    ASSERT_NE(label_of(prompt, "subject").find(kServiceCertCn), std::string::npos)
+        << label_of(prompt, "subject");
+    prompt->Raise();
+    pump(200ms);
+    click(child(prompt, "later"));
+    ASSERT_TRUE(wait_until([] { return !shown_window("candidate-prompt"); }));
+
+    // Asked again (as at the next start): the declined one never, the postponed one again.
+    app().ask_about_candidates();
+    ASSERT_TRUE(next_prompt());
+    ASSERT_NE(label_of(prompt, "subject").find(kServiceCertCn), std::string::npos)
+        << "asked about a declined certificate: " << label_of(prompt, "subject");
+    prompt->Raise();
+    pump(200ms);
+    const auto press = [&] {
+        click(child(prompt, "yes"));
+        wait_until([] { return !shown_window("candidate-prompt"); });
+    };
+    press();
+    ASSERT_TRUE(wait_until([] { return !shown_window("candidate-prompt"); }));
+
+    std::string tracked_as;
+    const json::object inv = service("inventory");
+    for (const auto& c : inv.at("certificates").as_array())
+        if (string_field(c.as_object(), "subject").find(kServiceCertCn) != std::string::npos)
+            tracked_as = string_field(c.as_object(), "tracked_as");
+    ASSERT_FALSE(tracked_as.empty()) << "Yes did not bind the certificate";
+    const auto row = service_row(tracked_as);
+    ASSERT_TRUE(row);
+    EXPECT_EQ(string_field(*row, "kind"), "service-certificate");
+    const Date deadline = local_date(kServiceCertNotAfter);
+    EXPECT_TRUE(wait_until([&] {
+        const CredentialView* r = find_credential(app().snapshot(), tracked_as);
+        return r && r->deadline_date == deadline;
+    })) << "the tray does not show the certificate's deadline";
+}
+
 TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
     ASSERT_NO_FATAL_FAILURE(open_status_window());
     widget<wxNotebook>("pages")->SetSelection(1);  // reloads the inventory
@@ -455,6 +618,65 @@ TEST(TrayGui, TrackAsButtonBindsTheUsersOwnCertificate) {
     EXPECT_EQ(u8(inventory->GetItemText(item, 5)), tracked_as);
 }
 
+// As root (Linux) or an administrator (Windows) the tray's user is an administrator of the
+// service: a fresh site with no [service] systems gets the first-run dialog once, at start-up
+// (put away with "Not now" then, so that it covers nothing); shown again here as at the first
+// start, after the other tests, whose fixture dates it changes.
+TEST(TrayGui, TheFirstRunDialogSetsTheSitesSystemsAndWhatIsKnown) {
+    ASSERT_TRUE(wait_until([] { return app().snapshot().connected; }, 30s));
+    ASSERT_NO_FATAL_FAILURE(settle_startup_prompts());
+    if (!service_says_privileged()) {
+        EXPECT_FALSE(g_first_run_at_start) << "only an administrator is asked";
+        GTEST_SKIP() << "the test's user is not an administrator of the service";
+    }
+    EXPECT_TRUE(g_first_run_at_start) << "no first-run dialog at start-up";
+    bool asked = false;
+    wxConfigBase::Get()->Read("/FirstRun/SystemsAsked", &asked, false);
+    EXPECT_TRUE(asked) << "asked once: the tray remembers it";
+    EXPECT_FALSE(app().offer_first_run({})) << "asked again";
+    wxConfigBase::Get()->DeleteEntry("/FirstRun/SystemsAsked");  // as at the first start
+    ASSERT_TRUE(app().offer_first_run({}));
+    const int issued_before =
+        int_field(*service_row("cancer-registry/certificate-issuance"), "issued").value_or(0);
+    wxWindow* dialog = nullptr;
+    ASSERT_TRUE(wait_until([&] { return (dialog = shown_window("first-run")) != nullptr; }))
+        << "no first-run dialog for an administrator of a site without systems";
+    auto* cancer = child<wxCheckBox>(dialog, "system:cancer-registry");
+    auto* gtol = child<wxCheckBox>(dialog, "system:gtol");
+    ASSERT_NE(cancer, nullptr);
+    ASSERT_NE(gtol, nullptr);
+    EXPECT_NE(child(dialog, "system:orca-cloud"), nullptr);
+    EXPECT_NE(child(dialog, "system:online-eligibility"), nullptr);
+    dialog->Raise();
+    pump(200ms);
+    click(cancer);
+    ASSERT_TRUE(wait_until([&] { return cancer->GetValue(); }, 5s)) << "the click did not tick it";
+    gtol->SetValue(true);
+    const std::string changed_on =
+        format_date(local_date(std::chrono::system_clock::now() - std::chrono::days(70)));
+    auto* date = child<wxTextCtrl>(dialog, "changed:gtol/user-password");
+    ASSERT_NE(date, nullptr);
+    date->SetValue(wx(changed_on));
+    auto* issued = child<wxTextCtrl>(dialog, "issued:cancer-registry/certificate-issuance");
+    ASSERT_NE(issued, nullptr);
+    issued->SetValue(wxString::Format("%d", issued_before + 1));  // the call centre's count
+    click(child(dialog, "ok"));
+    ASSERT_TRUE(wait_until([] { return !shown_window("first-run"); })) << "the dialog stayed";
+
+    const json::object catalog = service("catalog");
+    EXPECT_EQ(json::serialize(catalog.at("site_systems")), R"(["cancer-registry","gtol"])");
+    std::ifstream in(data_dir() / "site.toml", std::ios::binary);
+    const std::string site((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(site.find("systems"), std::string::npos) << site;
+    EXPECT_NE(site.find("gtol"), std::string::npos) << site;
+    EXPECT_EQ(string_field(*service_row("gtol/user-password"), "renewed_on"), changed_on);
+    EXPECT_EQ(int_field(*service_row("cancer-registry/certificate-issuance"), "issued"),
+              issued_before + 1);
+    asked = false;
+    wxConfigBase::Get()->Read("/FirstRun/SystemsAsked", &asked, false);
+    EXPECT_TRUE(asked);
+}
+
 TEST(TrayGui, GreysOutWhenTheServiceStops) {
     ASSERT_NO_FATAL_FAILURE(open_status_window());
     ASSERT_NO_FATAL_FAILURE(click_credential_row("gtol/user-password"));
@@ -476,6 +698,10 @@ class GuiTestApp : public TrayApp {
   public:
     bool OnInit() override {
         if (!TrayApp::OnInit()) return false;
+        // A fresh user for the start-up prompts also where the configuration outlives a run (the
+        // registry of a reused Wine prefix); the prompts come after the first snapshot.
+        wxConfigBase::Get()->DeleteEntry("/FirstRun/SystemsAsked");
+        wxConfigBase::Get()->DeleteGroup("/Candidates");
         CallAfter([this] {
             g_result = RUN_ALL_TESTS();
             quit();
@@ -490,11 +716,14 @@ void gtest_assert_handler(const wxString& file, int line, const wxString& func,
                   << "): " << condition.utf8_str() << " " << message.utf8_str();
 }
 
+std::string read_bytes(const char* path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // Windows: the user's own certificate goes where the tray looks for it, CurrentUser\My.
-bool put_user_certificate(const char* der_path) {
+bool put_user_certificate(const std::string& der) {
 #ifdef _WIN32
-    std::ifstream in(der_path, std::ios::binary);
-    const std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     HCERTSTORE store =
         ::CertOpenStore(CERT_STORE_PROV_SYSTEM_W, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER, L"My");
     if (der.empty() || !store) return false;
@@ -504,8 +733,47 @@ bool put_user_certificate(const char* der_path) {
     ::CertCloseStore(store, 0);
     return added != FALSE;
 #else
-    (void)der_path;
+    (void)der;
     return false;
+#endif
+}
+
+// The candidates (see kServiceCertCn), made now: POSIX ~/.credwatch/certificates, Windows
+// CurrentUser\My; before the tray starts, which reports them when it connects.
+bool put_candidate_certificates() {
+    using namespace credwatch::test;
+    const TestCert ca = make_self_signed(
+        {.common_name = "Test Cloud CA", .organization = "Test Soliton", .is_ca = true});
+    const TestCert service_cert = make_issued({.common_name = kServiceCertCn,
+                                               .serial_hex = "4501",
+                                               .not_after = kServiceCertNotAfter,
+                                               .key_usage = {"digitalSignature"},
+                                               .extended_key_usage = {"clientAuth"}},
+                                              ca);
+    const TestCert other_ca = make_self_signed({.common_name = "Other CA", .is_ca = true});
+    const TestCert decoy = make_issued({.common_name = kDecoyCn,
+                                        .serial_hex = "77",
+                                        .not_after = kDecoyNotAfter,
+                                        .key_usage = {"digitalSignature"},
+                                        .extended_key_usage = {"clientAuth"}},
+                                       other_ca);
+#ifdef _WIN32
+    return put_user_certificate(service_cert.der()) && put_user_certificate(decoy.der());
+#else
+    const char* home = std::getenv("HOME");
+    if (!home) return false;
+    const std::filesystem::path folder =
+        std::filesystem::path(home) / ".credwatch" / "certificates";
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    const std::pair<const char*, const TestCert*> files[] = {{"service.crt", &service_cert},
+                                                             {"decoy.crt", &decoy}};
+    for (const auto& [name, cert] : files) {
+        std::ofstream out(folder / name, std::ios::binary);
+        out << cert->pem();
+        if (!out) return false;
+    }
+    return true;
 #endif
 }
 
@@ -522,8 +790,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (const char* cert = std::getenv("CREDWATCH_TEST_USER_CERT");
-        cert && !put_user_certificate(cert)) {
+        cert && !put_user_certificate(read_bytes(cert))) {
         std::cerr << "test_tray_gui: could not put " << cert << " into CurrentUser\\My\n";
+        return 2;
+    }
+    if (!put_candidate_certificates()) {
+        std::cerr << "test_tray_gui: could not put the candidate certificates in place\n";
         return 2;
     }
     std::vector<std::string> args = {argv[0], "--data-dir", dir, "--lang", "en"};

@@ -108,6 +108,10 @@ class StaffUserTest(unittest.TestCase):
         self.assertIn(PASSWORD, self.listed())
         self.assertEqual(self.staff_raw("outbox", {}), "permission_denied")
         self.assertEqual(self.staff_raw("reload", {}), "permission_denied")
+        self.assertEqual(self.staff_raw("set_systems", {"systems": ["gtol"]}), "permission_denied")
+        r = self.staff("systems", "set", "gtol")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("only an administrator may choose the site's systems", r.stderr.decode())
 
         # A reminder of the machine password: changed 50 days ago, 10 days left.
         self.admin_json("password-changed", PASSWORD, "--on", days_ago(50))

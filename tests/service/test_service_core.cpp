@@ -779,6 +779,72 @@ TEST_F(ServiceCoreTest, ASystemNoLongerUsedKeepsTheCredentialsAlreadyTrackedAndT
     EXPECT_EQ(status_ids(*core).size(), 8u) << "nothing tracked is removed silently";
 }
 
+// set_systems (the tray's first-run dialog, `credwatch systems set`): the service's own site
+// file is edited as `configure --set service.systems=...` does, the configuration reloads and
+// seeds the chosen systems' credentials; tracked ones stay (as a restart keeps them).
+TEST_F(ServiceCoreTest, SetSystemsEditsTheSiteFileReloadsAndSeedsTheChosenSystems) {
+    const fs::path site = dir_ / "site.toml";
+    write_file(site, site_with_systems(R"(["cancer-registry"])"));
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    ASSERT_FALSE(status_ids(*core).count("gtol/user-password"));
+
+    json::object reply =
+        core->ok("set_systems", {{"systems", json::array{"cancer-registry", "gtol"}}});
+    EXPECT_TRUE(reply["changed"].as_bool());
+    const std::string text = test::read_file(site);
+    EXPECT_NE(text.find("gtol"), std::string::npos) << text;
+    EXPECT_TRUE(status_ids(*core).count("gtol/user-password")) << "the reload seeds gtol";
+    EXPECT_TRUE(status_ids(*core).count(kPassword)) << "tracked credentials stay";
+    json::object catalog = core->ok("catalog");
+    EXPECT_EQ(json::serialize(catalog["site_systems"]), R"(["cancer-registry","gtol"])");
+
+    // Dropping a system removes nothing already tracked (as at a restart).
+    core->ok("set_systems", {{"systems", json::array{"cancer-registry"}}});
+    EXPECT_TRUE(status_ids(*core).count("gtol/user-password"));
+
+    bool audited = false;
+    json::object audit = core->ok("audit");
+    for (const auto& e : audit["audit"].as_array())
+        if (str(e.at("action")) == "site-systems" &&
+            str(e.at("new_value")) == "cancer-registry,gtol" &&
+            str(e.at("old_value")) == "cancer-registry")
+            audited = true;
+    EXPECT_TRUE(audited) << json::serialize(audit);
+}
+
+TEST_F(ServiceCoreTest, SetSystemsOnTheBundledSiteFileWritesOneInTheDataDirectory) {
+    auto core = make();  // the embedded site file: every system
+    ASSERT_STARTED(core);
+    EXPECT_TRUE(core->ok("catalog")["site_systems"].is_null());
+    core->ok("set_systems", {{"systems", json::array{"orca-cloud"}}});
+    const std::string text = test::read_file(data() / "site.toml");
+    EXPECT_NE(text.find("orca-cloud"), std::string::npos) << text;
+    EXPECT_EQ(json::serialize(core->ok("catalog")["site_systems"]), R"(["orca-cloud"])");
+    // The next reload reads the same file, not the bundled one.
+    core->ok("reload");
+    EXPECT_EQ(json::serialize(core->ok("catalog")["site_systems"]), R"(["orca-cloud"])");
+}
+
+TEST_F(ServiceCoreTest, SetSystemsRefusesStaffAndUnknownSystemIds) {
+    const fs::path site = dir_ / "site.toml";
+    write_file(site, site_with_systems(R"(["cancer-registry"])"));
+    const std::string before = test::read_file(site);
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    const Peer staff{"suzuki", false, {}};
+    json::object denied = core->request("set_systems", {{"systems", json::array{"gtol"}}}, staff);
+    EXPECT_EQ(Core::code_of(denied), "permission_denied");
+    json::object unknown =
+        core->request("set_systems", {{"systems", json::array{"gtol", "no-such-system"}}});
+    EXPECT_EQ(Core::code_of(unknown), "not_found");
+    EXPECT_NE(Core::message_of(unknown).find("no-such-system"), std::string::npos)
+        << Core::message_of(unknown);
+    EXPECT_EQ(core->error("set_systems", {{"systems", "gtol"}}), "invalid_argument");
+    EXPECT_EQ(test::read_file(site), before) << "a refused request leaves the file alone";
+    EXPECT_FALSE(status_ids(*core).count("gtol/user-password"));
+}
+
 // --- out-of-range values (see the report: these expose product bugs) -----------------------
 
 // service/src/service_core.cpp record_issuance() narrows the int64 "total" with

@@ -417,3 +417,58 @@ TEST(TrayModelEstimate, AnEstimatedDeadlineIsShownAsEstimated) {
     row.estimated = false;
     EXPECT_EQ(cell_text(credential_view(row, Lang::en), Column::expires), date);
 }
+
+// The issuance history: how each row came, the count after it and the quota left, in Japanese
+// (記録 / 検出 / 申告) with the dates as the tray writes them.
+TEST_F(TrayModel, IssuanceHistoryRowsCountAsTheLedgerDoes) {
+    use_japanese();
+    Snapshot s = snapshot(Lang::ja);  // its quota credential: 5 of 6
+    const auto ledger_row = [](std::string how, std::string at, json::value total,
+                               std::string subject, std::string who) {
+        return json::object{{"credential", "quota"}, {"at", at},           {"how", how},
+                            {"total", total},        {"subject", subject}, {"os_user", who}};
+    };
+    const json::object reply{
+        {"issuances",
+         json::array{ledger_row("stated", "2026-04-01T03:00:00Z", 3, "", "root"),
+                     ledger_row("recorded", "2026-05-01T03:00:00Z", nullptr, "", "yamada"),
+                     ledger_row("seen", "2026-05-02T03:00:00Z", nullptr, "CN=04500001", "")}}};
+    const auto rows = issuance_rows_from_json(reply, s);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].how, "申告");
+    EXPECT_EQ(rows[0].total, 3);
+    EXPECT_EQ(rows[0].left, 3);
+    EXPECT_EQ(rows[0].when, "2026年4月1日");
+    EXPECT_EQ(rows[0].subject, "\u2014");
+    EXPECT_EQ(rows[1].how, "記録");
+    EXPECT_EQ(rows[1].who, "yamada");
+    EXPECT_EQ(rows[1].total, 4);
+    EXPECT_EQ(rows[2].how, "検出");
+    EXPECT_EQ(rows[2].subject, "CN=04500001");
+    EXPECT_EQ(rows[2].who, "\u2014");
+    EXPECT_EQ(rows[2].total, 5);
+    EXPECT_EQ(rows[2].left, 1);
+    EXPECT_NE(dump_menu(build_menu(s)).find("発行履歴  -> issuance_ledger"), std::string::npos);
+}
+
+TEST_F(TrayModel, CandidatesAskInTheUsersLanguageWithJapaneseDates) {
+    use_japanese();
+    const json::object reply{
+        {"kinds",
+         json::array{json::object{
+             {"system", "cancer-registry"},
+             {"kind", "service-certificate"},
+             {"name_ja", "サービス利用証明書"},
+             {"name_en", "Service-use certificate"},
+             {"learnt", nullptr},
+             {"candidates", json::array{json::object{{"subject", "CN=04500001"},
+                                                     {"issuer", "CN=Test CA"},
+                                                     {"sha256", "ab12"},
+                                                     {"not_before", "2025-12-11T03:00:00Z"},
+                                                     {"not_after", "2026-12-11T03:00:00Z"}}}}}}}};
+    const auto candidates = candidates_from_json(reply, Lang::ja);
+    ASSERT_EQ(candidates.size(), 1u);
+    EXPECT_EQ(candidate_question(candidates[0]), "これはサービス利用証明書ですか？");
+    EXPECT_EQ(candidate_validity(candidates[0]), "有効期間: 2025年12月11日 〜 2026年12月11日");
+    EXPECT_EQ(candidates[0].sha256, "ab12");
+}

@@ -12,6 +12,7 @@
 #include <array>
 #include <cctype>
 #include <climits>
+#include <map>
 
 namespace json = boost::json;
 
@@ -220,6 +221,10 @@ std::string store_banner(const json::object& store) {
 void apply_catalog(Snapshot& snapshot, const json::object& catalog, Lang lang) {
     snapshot.procedures.clear();
     snapshot.kinds.clear();
+    snapshot.systems.clear();
+    snapshot.site_systems.reset();
+    if (const auto* site = catalog.if_contains("site_systems"); site && site->is_array())
+        snapshot.site_systems = string_array_field(catalog, "site_systems");
     if (const auto* procs = catalog.if_contains("procedures"); procs && procs->is_array()) {
         for (const auto& v : procs->as_array()) {
             if (!v.is_object()) continue;
@@ -243,6 +248,9 @@ void apply_catalog(Snapshot& snapshot, const json::object& catalog, Lang lang) {
             if (!sv.is_object()) continue;
             const auto& s = sv.as_object();
             const std::string system_name = localized(s, "name", lang);
+            snapshot.systems.push_back({str(s, "id"),
+                                        system_name.empty() ? str(s, "id") : system_name,
+                                        localized(s, "description", lang)});
             if (const auto* kinds = s.if_contains("kinds"); kinds && kinds->is_array()) {
                 for (const auto& kv : kinds->as_array()) {
                     if (!kv.is_object()) continue;
@@ -594,6 +602,11 @@ std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
     if (!procs.children.empty()) menu.push_back(std::move(procs));
 
     menu.push_back(separator());
+    if (std::any_of(snapshot.credentials.begin(), snapshot.credentials.end(),
+                    [](const CredentialView& r) { return r.counts_issuances(); }))
+        menu.push_back(
+            {MenuAction::issuance_ledger, {}, u8(_("Issuance history")), true, false, {}});
+
     menu.push_back({MenuAction::settings, {}, u8(_("Settings...")), true, false, {}});
     menu.push_back({MenuAction::quit, {}, u8(_("Quit")), true, false, {}});
     return menu;
@@ -612,7 +625,8 @@ void dump(const std::vector<MenuItem>& items, int depth, std::string& out) {
         if (i.children.empty() && i.action != MenuAction::none) {
             static const char* names[] = {"none",          "open_status",     "show_credential",
                                           "record_change", "record_issuance", "open_procedure",
-                                          "settings",      "start_service",   "quit"};
+                                          "settings",      "issuance_ledger", "start_service",
+                                          "quit"};
             out += "  -> ";
             out += names[static_cast<int>(i.action)];
             if (!i.argument.empty()) out += " " + i.argument;
@@ -651,6 +665,86 @@ bool is_web_url(std::string_view url) {
     for (unsigned char c : url)
         if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\') return false;
     return true;
+}
+
+std::vector<CandidateView> candidates_from_json(const json::object& reply, Lang lang) {
+    std::vector<CandidateView> out;
+    const auto* kinds = reply.if_contains("kinds");
+    if (!kinds || !kinds->is_array()) return out;
+    const auto day = [](const std::string& utc) -> std::optional<Date> {
+        if (auto t = parse_utc(utc)) return local_date(*t);
+        return std::nullopt;
+    };
+    for (const auto& kv : kinds->as_array()) {
+        if (!kv.is_object()) continue;
+        const auto& k = kv.as_object();
+        const auto* list = k.if_contains("candidates");
+        if (!list || !list->is_array()) continue;
+        for (const auto& cv : list->as_array()) {
+            if (!cv.is_object()) continue;
+            const auto& c = cv.as_object();
+            CandidateView view;
+            view.system = str(k, "system");
+            view.kind = str(k, "kind");
+            view.kind_name = localized(k, "name", lang);
+            if (view.kind_name.empty()) view.kind_name = view.kind;
+            view.subject = str(c, "subject");
+            view.issuer = str(c, "issuer");
+            view.sha256 = str(c, "sha256");
+            view.not_before = day(str(c, "not_before"));
+            view.not_after = day(str(c, "not_after"));
+            if (!view.sha256.empty()) out.push_back(std::move(view));
+        }
+    }
+    return out;
+}
+
+std::string candidate_question(const CandidateView& candidate) {
+    return u8(wxString::Format(_("Is this the %s?"), wxString::FromUTF8(candidate.kind_name)));
+}
+
+std::string candidate_validity(const CandidateView& candidate) {
+    return u8(wxString::Format(_("Valid from %s to %s"),
+                               wxString::FromUTF8(date_label(candidate.not_before)),
+                               wxString::FromUTF8(date_label(candidate.not_after))));
+}
+
+std::string issuance_how_label(std::string_view how) {
+    if (how == "recorded") return u8(_("Recorded"));
+    if (how == "seen") return u8(_("Seen"));
+    if (how == "stated") return u8(_("Stated"));
+    return std::string(how);
+}
+
+std::vector<IssuanceRowView> issuance_rows_from_json(const json::object& reply,
+                                                     const Snapshot& snapshot) {
+    std::vector<IssuanceRowView> out;
+    const auto* rows = reply.if_contains("issuances");
+    if (!rows || !rows->is_array()) return out;
+    std::map<std::string, int> counts;  // per credential: the ledger may hold several quotas
+    for (const auto& rv : rows->as_array()) {
+        if (!rv.is_object()) continue;
+        const auto& r = rv.as_object();
+        const std::string credential = str(r, "credential");
+        const std::string how = str(r, "how");
+        int& count = counts[credential];
+        if (how == "stated") {
+            if (const auto* t = r.if_contains("total"); t && t->is_int64())
+                count = std::max(count, static_cast<int>(t->as_int64()));
+        } else {
+            ++count;
+        }
+        IssuanceRowView view;
+        if (auto t = parse_utc(str(r, "at"))) view.when = date_label(local_date(*t));
+        view.how = issuance_how_label(how);
+        view.subject = str(r, "subject").empty() ? "\u2014" : str(r, "subject");
+        view.who = str(r, "os_user").empty() ? "\u2014" : str(r, "os_user");
+        view.total = count;
+        if (const CredentialView* c = find_credential(snapshot, credential); c && c->limit)
+            view.left = std::max(0, *c->limit - count);
+        out.push_back(std::move(view));
+    }
+    return out;
 }
 
 }  // namespace credwatch::tray

@@ -98,6 +98,13 @@ struct KindView {
     std::string per;  // "machine" or "user"
 };
 
+// A catalog system as the administrator's first-run dialog offers it.
+struct SystemView {
+    std::string id;
+    std::string name;         // in the UI language
+    std::string description;  // one paragraph from the catalog, in the UI language
+};
+
 // Everything the tray knows at one moment.
 struct Snapshot {
     bool connected = false;
@@ -113,6 +120,9 @@ struct Snapshot {
     std::vector<ReminderView> reminders;  // active ones
     std::vector<ProcedureView> procedures;
     std::vector<KindView> kinds;
+    std::vector<SystemView> systems;
+    // The site's [service] systems; nothing when the site has not chosen (every system).
+    std::optional<std::vector<std::string>> site_systems;
     // The database was damaged (recovered at start, or the daily check failed): shown on top of
     // the menu and the status window; empty when it is healthy.
     std::string store_banner;
@@ -165,6 +175,37 @@ struct NotificationText {
 };
 NotificationText notification_text(const ReminderView& reminder, const CredentialView* row);
 
+// --- the service certificate candidates (the "candidates" reply) ---
+// One certificate offered for a kind whose catalog cannot say what its certificate looks like.
+struct CandidateView {
+    std::string system, kind;
+    std::string kind_name;  // in the UI language
+    std::string subject, issuer, sha256;
+    std::optional<Date> not_before, not_after;  // local calendar dates
+};
+// Every candidate of every kind still without a learnt match, in the reply's order.
+std::vector<CandidateView> candidates_from_json(const boost::json::object& reply, Lang lang);
+// The question of the prompt: "Is this the Service certificate?" (the kind's name).
+std::string candidate_question(const CandidateView& candidate);
+// "Valid from 2026年1月1日 to 2026年12月11日".
+std::string candidate_validity(const CandidateView& candidate);
+
+// --- the issuance ledger window (the "issuances" reply) ---
+struct IssuanceRowView {
+    std::string when;         // local date of the row
+    std::string how;          // recorded / seen / stated, translated
+    std::string subject;      // the certificate's subject, or "—"
+    std::string who;          // the OS user, or "—" when the service hides it
+    int total = 0;            // the count after this row
+    std::optional<int> left;  // the quota left after it (when the credential's limit is known)
+};
+// "recorded" -> "Recorded" (記録), "seen" -> "Seen" (検出), "stated" -> "Stated" (申告).
+std::string issuance_how_label(std::string_view how);
+// The rows oldest first; total and left as the count goes: a recorded or seen row is one more,
+// a stated row raises the count to its total.
+std::vector<IssuanceRowView> issuance_rows_from_json(const boost::json::object& reply,
+                                                     const Snapshot& snapshot);
+
 // --- the status table ---
 enum class Column { system, credential, owner, expires, days_left, state, issuances };
 inline constexpr int kColumnCount = 7;
@@ -183,7 +224,8 @@ enum class MenuAction {
     record_issuance,  // argument: credential id
     open_procedure,   // argument: procedure id
     settings,
-    start_service,  // the service is down or silent: start it (asks for elevation)
+    issuance_ledger,  // the issuance ledger window
+    start_service,    // the service is down or silent: start it (asks for elevation)
     quit,
 };
 struct MenuItem {

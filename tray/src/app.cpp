@@ -173,6 +173,10 @@ void TrayApp::on_snapshot(Snapshot snapshot) {
     }
     if (!have_snapshot_) schedule_trim();  // start-up is over
     have_snapshot_ = true;
+    if (snapshot_.connected && startup_prompts_due_) {
+        startup_prompts_due_ = false;  // the user's certificates have been reported
+        CallAfter([this] { offer_startup_prompts(); });
+    }
     // Active reminders not yet shown (raised while the tray was not running, or missed).
     for (const auto& r : snapshot_.reminders)
         if (!shown_.count(r.id)) notify(r, find_credential(snapshot_, r.credential));
@@ -252,6 +256,9 @@ void TrayApp::perform(const MenuItem& item) {
             break;
         case MenuAction::settings:
             show_settings();
+            break;
+        case MenuAction::issuance_ledger:
+            open_issuance_ledger();
             break;
         case MenuAction::start_service:
             start_the_service();

@@ -54,8 +54,10 @@ StatusFrame::StatusFrame(TrayApp& app)
     issued_ = button(page, _("I issued a certificate"), "issued");
     ack_ = button(page, _("Acknowledge reminder"), "acknowledge");
     snooze_ = button(page, _("Snooze reminder..."), "snooze");
+    auto* ledger = button(page, _("Issuance history"), "ledger");
+    ledger->Bind(wxEVT_BUTTON, [this](wxCommandEvent&) { app_.open_issuance_ledger(); });
     auto* buttons = new wxBoxSizer(wxHORIZONTAL);
-    for (wxButton* b : {procedure_, record_, issued_, ack_, snooze_})
+    for (wxButton* b : {procedure_, record_, issued_, ledger, ack_, snooze_})
         buttons->Add(b, 0, wxRIGHT, FromDIP(6));
     // Named so that tests/gui can read it; hidden while nothing is to record.
     to_record_ = new wxStaticText(page, wxID_ANY, wxString(), wxDefaultPosition, wxDefaultSize, 0,

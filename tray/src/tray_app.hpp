@@ -129,6 +129,15 @@ class TrayApp : public wxApp {
     std::optional<boost::json::value> request(std::string_view method,
                                               boost::json::object params = {});
     void refresh_now();
+    // The issuance ledger window (issuance_ledger_frame.cpp).
+    void open_issuance_ledger();
+    // Once after the first connected snapshot: the administrator's first-run dialog
+    // (first_run_dialog.cpp), then the service certificate candidates (candidate_prompt.cpp).
+    void offer_startup_prompts();
+    void ask_about_candidates();
+    // Shows the first-run dialog when it is due; `then` runs once it is closed. False: not due.
+    bool offer_first_run(std::function<void()> then);
+    bool startup_prompts_offered() const { return startup_prompts_offered_; }
     // Gives idle pages back a few seconds after start-up, a menu action or a closed window.
     void schedule_trim();
     static constexpr std::chrono::seconds kTrimDelay{5};
@@ -157,6 +166,7 @@ class TrayApp : public wxApp {
     wxTranslations* translations_ = nullptr;
     std::unique_ptr<wxTimer> trim_timer_;
     std::set<wxNotificationMessage*> notifications_;  // shown and not dismissed yet
+    bool startup_prompts_due_ = true, startup_prompts_offered_ = false;
     friend class StatusFrame;
 };
 
@@ -172,6 +182,10 @@ struct Settings {
 Settings load_settings();
 bool settings_dialog(wxWindow* parent, Settings& settings);
 void save_settings(const Settings& settings);
+
+// Certificates this user answered "No" to in the candidate prompt (SHA-256, in wxConfig).
+std::set<std::string> declined_candidates();
+void decline_candidate(const std::string& sha256);
 
 // Screenshot mode (screenshot.cpp): capture a window or the whole screen into a PNG.
 bool capture_window(wxWindow* window, const wxString& path);

@@ -54,4 +54,13 @@ Result<std::vector<AuditEntry>> Store::audit(std::size_t limit) {
     });
 }
 
+Status Store::audit_change(std::string_view action, std::string_view target,
+                           std::string_view old_value, std::string_view new_value,
+                           const Actor& actor) {
+    auto& c = impl_->conn;
+    return c.transaction("write audit", Tx::write, [&]() -> Status {
+        return write_audit(c, impl_->clock.now(), actor, action, target, old_value, new_value);
+    });
+}
+
 }  // namespace credwatch

@@ -167,6 +167,10 @@ class Store {
 
     // Audit --------------------------------------------------------------------------------
     [[nodiscard]] Result<std::vector<AuditEntry>> audit(std::size_t limit = 100);
+    // A change outside the store (the site file's systems) written to the trail.
+    [[nodiscard]] Status audit_change(std::string_view action, std::string_view target,
+                                      std::string_view old_value, std::string_view new_value,
+                                      const Actor& actor);
 
     // Ledger (moving to a new PC: docs/ledger-format.md) ----------------------------------
     // Everything recorded, read in one transaction; `machine` names this PC in the file.
