@@ -4,6 +4,7 @@
 // cap), and any problem makes the whole load fail: the caller never sees a partial catalog.
 
 #include "credwatch/catalog/catalog.hpp"
+#include "credwatch/catalog/symptoms_config.hpp"
 
 #include "credwatch/base/strings.hpp"
 #include "credwatch/domain/identifiers.hpp"
@@ -449,10 +450,10 @@ struct Origin {
 // Keys accepted in each table. Adding a field: add it here and read it below.
 
 constexpr std::array<std::string_view, 3> kCatalogKeys{"format", "system", "procedure"};
-// "check": [[system.check]], read by checks_config.cpp.
-constexpr std::array<std::string_view, 7> kSystemKeys{
-    "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check"};
-constexpr std::array<std::string_view, 3> kSystemExtensionKeys{"id", "kind", "check"};
+// "check": [[system.check]], read by checks_config.cpp; "symptom" by symptoms_config.cpp.
+constexpr std::array<std::string_view, 8> kSystemKeys{
+    "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check", "symptom"};
+constexpr std::array<std::string_view, 4> kSystemExtensionKeys{"id", "kind", "check", "symptom"};
 constexpr std::array<std::string_view, 16> kKindKeys{"id",
                                                      "rule",
                                                      "name_ja",
@@ -1019,7 +1020,7 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 11> kSiteSections{{
+    static constexpr std::array<Section, 12> kSiteSections{{
         {"service", &SiteReader::service},
         {"email", &SiteReader::email},
         {"metrics", &SiteReader::metrics},
@@ -1031,6 +1032,7 @@ class SiteReader {
         {"credential", &SiteReader::credential},
         {"check", &SiteReader::checks},
         {"checks", &SiteReader::checks},
+        {"symptom", &SiteReader::checks},  // symptoms_config.cpp
     }};
 
     Configuration& config_;
@@ -1424,6 +1426,9 @@ Result<Configuration> parse_configuration(std::string_view catalog_text,
     config.catalog = std::move(*catalog);
     SiteReader(config, diag, site_name).read(*root);
     if (!diag.empty()) return diag.error();
+    auto symptoms = parse_symptoms(catalog_text, catalog_name, site_text, site_name, config);
+    if (!symptoms) return symptoms.error();
+    config.symptoms = std::move(*symptoms);
     config.sources = {std::string(catalog_name), std::string(site_name)};
     return config;
 }

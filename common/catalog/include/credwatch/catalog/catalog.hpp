@@ -6,6 +6,7 @@
 
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/model.hpp"
+#include "credwatch/domain/symptoms.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -101,6 +102,7 @@ struct Configuration {
     BackupSettings backup;
     RetentionSettings retention;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
+    std::vector<Symptom> symptoms;        // the symptom guide, catalog order (docs/doctor.md)
     std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
 };
 
