@@ -42,6 +42,7 @@ constexpr std::array kMethods{
     Method{"candidates", P::anyone, candidates},
     Method{"reset_match", P::administrator, reset_match, "reset a learnt certificate match"},
     Method{"catalog", P::anyone, catalog},
+    Method{"symptoms", P::anyone, symptoms},
     Method{"audit", P::own_entries, audit},
     // Recipients, bodies and SMTP errors.
     Method{"outbox", P::administrator, outbox, "read the outbox"},

@@ -125,6 +125,8 @@ Reply export_ledger(Context&, const Params&, const Peer&);
 Reply import_ledger(Context&, const Params&, const Peer&);
 // --- maintenance.cpp ---
 Reply backup(Context&, const Params&, const Peer&);
+// --- symptoms.cpp ---
+Reply symptoms(Context&, const Params&, const Peer&);
 // The "store" object of the status reply.
 boost::json::object store_status(const Context&);
 
