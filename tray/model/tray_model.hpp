@@ -184,6 +184,7 @@ enum class MenuAction {
     open_procedure,   // argument: procedure id
     settings,
     start_service,  // the service is down or silent: start it (asks for elevation)
+    open_checks,    // the 接続チェック window (checks_frame.cpp)
     quit,
 };
 struct MenuItem {
