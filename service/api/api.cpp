@@ -51,6 +51,9 @@ constexpr std::array kMethods{
     Method{"export_ledger", P::administrator, export_ledger, "export the ledger"},
     Method{"import_ledger", P::administrator, import_ledger, "import a ledger"},
     Method{"backup", P::administrator, backup, "back up the database"},
+    Method{"checks", P::anyone, checks},
+    // At most one run per 30 s; a second call answers the last results, "throttled".
+    Method{"run_checks", P::anyone, run_checks},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // dispatcher checks the privilege before it calls the handler. A new request is a handler in
 // the file of its group and a line in the table (api.cpp).
 
+#include "check_runs.hpp"
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
 #include "maintenance.hpp"
@@ -51,6 +52,7 @@ struct Context {
     std::function<void(Completion)> deferred = {};
     const StoreHealth* store_health = nullptr;
     StoreMaintenance* store_maintenance = nullptr;
+    CheckRuns* check_runs = nullptr;
 };
 
 using Params = boost::json::object;
@@ -127,6 +129,9 @@ Reply import_ledger(Context&, const Params&, const Peer&);
 Reply backup(Context&, const Params&, const Peer&);
 // --- symptoms.cpp ---
 Reply symptoms(Context&, const Params&, const Peer&);
+// --- checks.cpp ---
+Reply checks(Context&, const Params&, const Peer&);
+Reply run_checks(Context&, const Params&, const Peer&);
 // The "store" object of the status reply.
 boost::json::object store_status(const Context&);
 

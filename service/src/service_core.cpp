@@ -2,6 +2,7 @@
 
 #include "api.hpp"
 
+#include "credwatch/catalog/checks_config.hpp"
 #include "credwatch/ipc/protocol.hpp"
 #include "credwatch/notify/text.hpp"
 
@@ -51,6 +52,7 @@ void ServiceCore::configure_parts() {
     if (notifier_) notifier_->configure(*config_);
     if (pass_) pass_->configure(*config_, lang_);
     if (store_maintenance_) store_maintenance_->configure(config_->backup);
+    if (check_runs_) check_runs_->configure(*config_, check_config_, lang_);
 }
 
 void ServiceCore::start_maintenance(const RecoveryReport& recovery) {
@@ -87,7 +89,10 @@ Status ServiceCore::start() {
         options_.site_file = options_.data_dir / "site.toml";
     auto config = load_configuration(options_.catalog_file, options_.site_file);
     if (!config) return config.error();
+    auto checks = load_check_configuration(options_.catalog_file, options_.site_file);
+    if (!checks) return checks.error();
     config_ = std::make_unique<Configuration>(std::move(*config));
+    check_config_ = std::move(*checks);
     for (const auto& source : config_->sources) spdlog::info("configuration: {}", source);
 
     auto opened = open_store_with_recovery(options_.data_dir / "credwatch.db", clock_,
@@ -103,6 +108,9 @@ Status ServiceCore::start() {
     });
     configure_parts();
     start_maintenance(opened->report);
+    check_runs_ = std::make_unique<CheckRuns>(io_, *store_, clock_, *maintenance_, notifier_.get(),
+                                              options_.environment);
+    check_runs_->configure(*config_, check_config_, lang_);
 
     if (auto st = seed_configured_credentials(); !st) return st;
 
@@ -120,7 +128,9 @@ Status ServiceCore::start() {
     if (!server) return server.error();
     ipc_ = std::move(*server);
     pass_->set_ipc(ipc_.get());
+    check_runs_->set_ipc(ipc_.get());
     spdlog::info("listening on {}", ipc_options.endpoint);
+    if (auto st = check_runs_->start(); !st) return st;
 
     schedule_evaluation();
     watchdog_.start();
@@ -130,6 +140,7 @@ Status ServiceCore::start() {
 void ServiceCore::stop() {
     evaluation_timer_.cancel();
     watchdog_.stop();
+    if (check_runs_) check_runs_->stop();
     if (maintenance_) maintenance_->stop();
     if (notifier_) notifier_->stop();
     if (ipc_) ipc_->close();
@@ -142,7 +153,14 @@ Status ServiceCore::reload() {
                       config.error().message);
         return config.error();
     }
+    auto checks = load_check_configuration(options_.catalog_file, options_.site_file);
+    if (!checks) {
+        spdlog::error("reload refused, keeping the running configuration: {}",
+                      checks.error().message);
+        return checks.error();
+    }
     config_ = std::make_unique<Configuration>(std::move(*config));
+    check_config_ = std::move(*checks);
     spdlog::info("configuration reloaded");
     configure_parts();
     if (auto st = seed_configured_credentials(); !st) return st;
@@ -238,7 +256,8 @@ HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
                              [this] { return reload(); },
                              {},
                              &store_health_,
-                             store_maintenance_.get()};
+                             store_maintenance_.get(),
+                             check_runs_.get()};
         result = api::dispatch(context, *request, peer);
         if (context.deferred) {
             HandlerReply later;

@@ -3,7 +3,8 @@
 # disabled, so that the service's own check runs send no packet beyond 127.0.0.1.
 #   tray_checks_site FILE PORT   writes FILE; tcp-mio-443 checks 127.0.0.1:PORT (the GUI test
 #                                opens and closes a listener there)
-# A check added to the catalog that reaches the network must be tuned here too.
+# A check added to the catalog that reaches the network must be tuned here too. The service is
+# then started with CREDWATCH_SERVICE_CHECKS=on (the tests' default is off).
 
 tray_checks_site() {
     local file=$1 port=$2
@@ -11,6 +12,8 @@ tray_checks_site() {
     cat >>"$file" <<TOML
 
 # --- tests: no check leaves loopback ---
+[checks]
+first_run_after_minutes = 0
 [checks."cancer-registry".resolve-mio]
 enabled = false
 [checks."cancer-registry".resolve-sec]

@@ -58,7 +58,7 @@ tray_fixture_start() {
     check_port=$(free_loopback_port)
     export CREDWATCH_TEST_CHECK_PORT=$check_port
     tray_checks_site "$data/site.toml" "$check_port"
-    "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
+    CREDWATCH_SERVICE_CHECKS=on "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
     service_pid=$!
     pids+=($service_pid)
     wait_for_socket "$data/credwatch.sock" "" 100 || { echo "tray fixture: the service did not start"; cat "$work/service.log"; exit 1; }

@@ -90,7 +90,7 @@ mkdir -p "$(winepath -u "$data")"
 check_port=$(free_loopback_port)
 export CREDWATCH_TEST_CHECK_PORT=$check_port
 tray_checks_site "$(winepath -u "$data")/site.toml" "$check_port"
-wine "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 </dev/null &
+CREDWATCH_SERVICE_CHECKS=on wine "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 </dev/null &
 pids+=($!)
 up=0
 for _ in $(seq 60); do

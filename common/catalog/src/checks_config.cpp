@@ -440,8 +440,43 @@ void read_system_checks(const toml::table& root, CheckReader& reader,
     }
 }
 
+// The settings of [checks] itself, beside the [checks.<system>.<id>] tunings: true when `key`
+// is one of them (read, or refused with the reason).
+bool read_run_setting(std::string_view key, const toml::node& value, CheckReader& reader,
+                      CheckRunSettings& runs) {
+    const std::string context = "[checks]";
+    if (key == "in_service") {
+        if (const auto* b = value.as_boolean())
+            runs.in_service = b->get();
+        else
+            reader.fail(line_of(value), context, "field \"in_service\" must be true or false");
+        return true;
+    }
+    struct Bounded {
+        std::string_view name;
+        int* target;
+        long long low, high;
+    };
+    for (const Bounded& b : {Bounded{"every_hours", &runs.every_hours, 1, 24 * 7},
+                             Bounded{"first_run_after_minutes", &runs.first_run_after_minutes, 0,
+                                     24 * 60},
+                             Bounded{"network_change_quiet_seconds",
+                                     &runs.network_change_quiet_seconds, 1, 600}}) {
+        if (key != b.name) continue;
+        const auto* i = value.as_integer();
+        if (!i || i->get() < b.low || i->get() > b.high)
+            reader.fail(line_of(value), context,
+                        "field " + q(b.name) + " must be an integer from " +
+                            std::to_string(b.low) + " to " + std::to_string(b.high));
+        else
+            *b.target = static_cast<int>(i->get());
+        return true;
+    }
+    return false;
+}
+
 void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDefinition>& checks,
-               const std::vector<std::string>& known_systems) {
+               const std::vector<std::string>& known_systems, CheckRunSettings& runs) {
     read_system_checks(root, reader, checks);
     if (const toml::node* n = root.get("check")) {
         if (const auto* array = n->as_array()) {
@@ -472,6 +507,7 @@ void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDe
             return;
         }
         for (auto&& [system, value] : *by_system) {
+            if (read_run_setting(system.str(), value, reader, runs)) continue;
             const auto* by_id = value.as_table();
             if (!by_id) {
                 reader.fail(line_of(value), "",
@@ -506,10 +542,10 @@ void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDe
 
 }  // namespace
 
-Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
-                                                  std::string_view catalog_name,
-                                                  std::string_view site_text,
-                                                  std::string_view site_name) {
+Result<CheckConfiguration> parse_check_configuration(std::string_view catalog_text,
+                                                     std::string_view catalog_name,
+                                                     std::string_view site_text,
+                                                     std::string_view site_name) {
     // The systems a site's [[check]] may name: the catalog's and the site's own.
     auto config = parse_configuration(catalog_text, catalog_name, site_text, site_name);
     if (!config) return config.error();
@@ -517,7 +553,8 @@ Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
     for (const auto& s : config->catalog.systems) systems.push_back(s.id);
 
     Problems problems;
-    std::vector<CheckDefinition> checks;
+    CheckConfiguration out;
+    std::vector<CheckDefinition>& checks = out.checks;
     {
         auto root = parse_toml(catalog_text, catalog_name, problems);
         if (!root) return problems.error();
@@ -528,14 +565,29 @@ Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
         auto root = parse_toml(site_text, site_name, problems);
         if (!root) return problems.error();
         CheckReader reader(problems, site_name);
-        read_site(*root, reader, checks, systems);
+        read_site(*root, reader, checks, systems, out.runs);
     }
     if (!problems.empty()) return problems.error();
-    return checks;
+    return out;
+}
+
+Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,
+                                                  std::string_view catalog_name,
+                                                  std::string_view site_text,
+                                                  std::string_view site_name) {
+    CW_TRY_ASSIGN(config,
+                  parse_check_configuration(catalog_text, catalog_name, site_text, site_name));
+    return std::move(config.checks);
 }
 
 Result<std::vector<CheckDefinition>> load_checks(const std::filesystem::path& catalog_file,
                                                  const std::filesystem::path& site_file) {
+    CW_TRY_ASSIGN(config, load_check_configuration(catalog_file, site_file));
+    return std::move(config.checks);
+}
+
+Result<CheckConfiguration> load_check_configuration(const std::filesystem::path& catalog_file,
+                                                    const std::filesystem::path& site_file) {
     std::string catalog_text = embedded::catalog_toml;
     std::string catalog_name = "embedded catalog.toml";
     if (!catalog_file.empty()) {
@@ -552,7 +604,7 @@ Result<std::vector<CheckDefinition>> load_checks(const std::filesystem::path& ca
         site_text = std::move(*text);
         site_name = path_to_utf8(site_file);
     }
-    return parse_checks(catalog_text, catalog_name, site_text, site_name);
+    return parse_check_configuration(catalog_text, catalog_name, site_text, site_name);
 }
 
 }  // namespace credwatch
