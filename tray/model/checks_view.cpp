@@ -32,13 +32,6 @@ std::string in_lang(const json::object& o, std::string_view base, Lang lang) {
 
 }  // namespace
 
-std::optional<CheckState> parse_check_state(std::string_view text) {
-    for (CheckState s : {CheckState::ok, CheckState::warning, CheckState::failed,
-                         CheckState::not_applicable, CheckState::cannot_check})
-        if (to_string(s) == text) return s;
-    return std::nullopt;
-}
-
 ChecksView checks_from_json(const json::object& reply, Lang lang) {
     ChecksView view;
     view.connected = true;

@@ -49,7 +49,6 @@ struct SymptomView {
 // The reply of "checks" or "run_checks"; unknown states read as cannot_check.
 ChecksView checks_from_json(const boost::json::object& reply, Lang lang);
 std::vector<SymptomView> symptoms_from_json(const boost::json::object& reply, Lang lang);
-std::optional<CheckState> parse_check_state(std::string_view text);
 
 // 正常 / 注意 / 失敗 / 対象外 / 確認不可 (through the tray's catalog).
 std::string check_state_label(CheckState state);
