@@ -11,6 +11,10 @@ FAIL=0
 FAILED_CHECKS=()
 LOG_TAG=$(basename "$0" .sh)
 
+# The services (and Wine's services.exe, which starts them) inherit it: no test sends a packet
+# beyond loopback through the service's prerequisite checks (docs/doctor.md).
+export CREDWATCH_SERVICE_CHECKS=${CREDWATCH_SERVICE_CHECKS:-off}
+
 log() { printf '[%s %s] %s\n' "$LOG_TAG" "$(date +%H:%M:%S)" "$*" >&2; }
 ok() { PASS=$((PASS + 1)); printf '  ok    %s\n' "$1"; }
 ko() { FAIL=$((FAIL + 1)); FAILED_CHECKS+=("$1"); printf '  FAIL  %s\n' "$1"; [ $# -gt 1 ] && printf '        %s\n' "${@:2}"; }

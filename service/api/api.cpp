@@ -42,6 +42,7 @@ constexpr std::array kMethods{
     Method{"candidates", P::anyone, candidates},
     Method{"reset_match", P::administrator, reset_match, "reset a learnt certificate match"},
     Method{"catalog", P::anyone, catalog},
+    Method{"symptoms", P::anyone, symptoms},
     Method{"audit", P::own_entries, audit},
     // Recipients, bodies and SMTP errors.
     Method{"outbox", P::administrator, outbox, "read the outbox"},
@@ -51,6 +52,9 @@ constexpr std::array kMethods{
     Method{"export_ledger", P::administrator, export_ledger, "export the ledger"},
     Method{"import_ledger", P::administrator, import_ledger, "import a ledger"},
     Method{"backup", P::administrator, backup, "back up the database"},
+    Method{"checks", P::anyone, checks},
+    // At most one run per 30 s; a second call answers the last results, "throttled".
+    Method{"run_checks", P::anyone, run_checks},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // dispatcher checks the privilege before it calls the handler. A new request is a handler in
 // the file of its group and a line in the table (api.cpp).
 
+#include "check_runs.hpp"
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
 #include "maintenance.hpp"
@@ -55,6 +56,7 @@ struct Context {
     // Edits the site file the service runs on (created in DATA_DIR when it runs on the bundled
     // one); true when it changed. The caller reloads.
     std::function<Result<bool>(const SiteEdits&)> edit_site = {};
+    CheckRuns* check_runs = nullptr;
 };
 
 using Params = boost::json::object;
@@ -130,6 +132,11 @@ Reply export_ledger(Context&, const Params&, const Peer&);
 Reply import_ledger(Context&, const Params&, const Peer&);
 // --- maintenance.cpp ---
 Reply backup(Context&, const Params&, const Peer&);
+// --- symptoms.cpp ---
+Reply symptoms(Context&, const Params&, const Peer&);
+// --- checks.cpp ---
+Reply checks(Context&, const Params&, const Peer&);
+Reply run_checks(Context&, const Params&, const Peer&);
 // The "store" object of the status reply.
 boost::json::object store_status(const Context&);
 

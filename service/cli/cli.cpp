@@ -28,6 +28,7 @@ std::vector<std::unique_ptr<Command>> all_commands() {
     add_import_commands(commands);
     add_backup_commands(commands);
     add_doctor_commands(commands);
+    add_checks_commands(commands);
     return commands;
 }
 

@@ -89,6 +89,7 @@ void add_import_commands(std::vector<std::unique_ptr<Command>>& commands);
 std::unique_ptr<Command> make_export_ledger_command();
 void add_backup_commands(std::vector<std::unique_ptr<Command>>& commands);
 void add_doctor_commands(std::vector<std::unique_ptr<Command>>& commands);  // doctor.cpp
+void add_checks_commands(std::vector<std::unique_ptr<Command>>& commands);  // checks.cpp
 // A damaged or recovered database, from the status reply (backup.cpp); nothing when healthy.
 void print_store_health(const Context& context, const boost::json::object& status);
 

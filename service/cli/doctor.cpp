@@ -154,10 +154,71 @@ class DoctorCommand final : public Command {
     std::string catalog_file_, site_file_;
 };
 
+// The symptom guide of the site's systems, as the service answers it: the message staff see,
+// what to do, the manual, and the checks that would show the cause.
+class SymptomsCommand final : public Command {
+  public:
+    std::string name() const override { return "symptoms"; }
+    std::string description() const override {
+        return "The symptom guide: the manuals' error messages and what to do (from the service)";
+    }
+    void register_options(CLI::App& sub, GlobalOptions& options) override {
+        sub.add_option("--system", system_, "Only the symptoms of this system (catalog id)");
+        add_json_flag(sub, options);
+    }
+    int run(Context& ctx) override {
+        auto reply = ctx.request("symptoms", {});
+        if (!reply) return ctx.fail(reply.error());
+        json::array listed;
+        if (const auto* list = reply->as_object().if_contains("symptoms"); list && list->is_array())
+            for (const auto& v : list->as_array())
+                if (v.is_object() && (system_.empty() || str(v.as_object(), "system") == system_))
+                    listed.push_back(v);
+        if (!system_.empty() && listed.empty())
+            return ctx.fail(make_error(Errc::not_found,
+                                       "--system " + system_ +
+                                           ": no symptom of this system (an unknown system, or "
+                                           "one the site does not use)"));
+        if (ctx.options.json) {
+            ctx.out << json::serialize(json::object{{"symptoms", std::move(listed)}}) << "\n";
+            return kExitOk;
+        }
+        const bool ja = ctx.ja();
+        std::string system;
+        bool first = true;
+        for (const auto& v : listed) {
+            const json::object& s = v.as_object();
+            if (first || str(s, "system") != system) {
+                system = str(s, "system");
+                ctx.out << (first ? "" : "\n") << "[" << system << "]\n";
+                first = false;
+            }
+            ctx.out << "  " << str(s, ja ? "message_ja" : "message_en") << "\n";
+            ctx.out << "    " << (ja ? "対処: " : "what to do: ")
+                    << str(s, ja ? "what_to_do_ja" : "what_to_do_en") << "\n";
+            ctx.out << "    " << (ja ? "マニュアル: " : "manual: ") << str(s, "manual") << "\n";
+            if (const auto* checks = s.if_contains("checks");
+                checks && checks->is_array() && !checks->as_array().empty()) {
+                std::string names;
+                for (const auto& c : checks->as_array())
+                    if (c.is_string())
+                        names += (names.empty() ? "" : ", ") + std::string(c.as_string());
+                ctx.out << "    " << (ja ? "関連する確認: " : "related checks: ") << names
+                        << " (credwatch doctor)\n";
+            }
+        }
+        return kExitOk;
+    }
+
+  private:
+    std::string system_;
+};
+
 }  // namespace
 
 void add_doctor_commands(std::vector<std::unique_ptr<Command>>& commands) {
     commands.push_back(std::make_unique<DoctorCommand>());
+    commands.push_back(std::make_unique<SymptomsCommand>());
 }
 
 }  // namespace credwatch::cli

@@ -124,6 +124,34 @@ void Notifier::alert_administrators(const std::string& subject, const std::strin
     kick();
 }
 
+void Notifier::check_failing(const ReminderText& text, const std::string& log_line) {
+    log_->failure(events::kCheckFailing, log_line);
+    if (!email_.enabled) return;
+    const bool digest = email_.mode == "digest";
+    OutboxMessage m;
+    m.kind = digest ? "digest_item" : "reminder";
+    m.held = digest;
+    m.recipients = email_.to;
+    constexpr std::string_view kPrefix = "[credwatch] ";
+    m.subject = text.subject;
+    if (!organisation_.empty() && m.subject.starts_with(kPrefix))
+        m.subject = std::string(kPrefix) + organisation_ + " " + m.subject.substr(kPrefix.size());
+    m.body = text.body;
+    if (!digest) m.body += mail::footer(mail_language(), host_);
+    if (auto id = store_.queue_mail(m); !id)
+        spdlog::error("cannot queue the mail \"{}\": {}", m.subject, id.error().message);
+    kick();
+}
+
+void Notifier::check_recovered(const std::string& log_line) {
+    log_->failure(events::kCheckRecovered, log_line);
+}
+
+void Notifier::checks_updated(std::vector<CheckMetric> checks) {
+    check_metrics_ = std::move(checks);
+    if (last_evaluated_at_) write_metrics(last_rows_, *last_evaluated_at_);
+}
+
 void Notifier::evaluation_failed(std::string_view why, const Error& error) {
     // The periodic evaluation retries every period: one system log event per episode.
     if (evaluation_failing_) return;
@@ -161,6 +189,7 @@ void Notifier::write_metrics(const std::vector<StatusRow>& rows, TimePoint at) {
     snapshot.site_id = metrics_.site_id.empty() ? platform::machine_name() : metrics_.site_id;
     snapshot.account = metrics_.account;
     snapshot.version = CREDWATCH_VERSION;
+    snapshot.checks = check_metrics_;
     auto inventory = store_.inventory();
     auto failures = store_.inventory_failures();
     if (inventory) snapshot.certificates = inventory->size();

@@ -72,6 +72,14 @@ class Notifier {
     // otherwise; written once per episode (until an evaluation succeeds), not per attempt.
     void evaluation_failed(std::string_view why, const Error& error);
 
+    // A check the service runs started failing (once per episode): a warning (2010) in the
+    // system log and, when e-mail is on, the mail (a digest item in digest mode).
+    void check_failing(const ReminderText& mail_language_text, const std::string& log_line);
+    // It holds again: an information (2011) in the system log; no mail.
+    void check_recovered(const std::string& log_line);
+    // After a run of the checks: their gauges in the metrics textfile.
+    void checks_updated(std::vector<CheckMetric> checks);
+
     // For the requests of the e-mail channel (service/api/mail.cpp).
     const EmailSettings& email() const { return email_; }
     Lang mail_language() const;
@@ -125,6 +133,7 @@ class Notifier {
     // The last evaluation, so that the mail metrics can be rewritten after a send.
     std::vector<StatusRow> last_rows_;
     std::optional<TimePoint> last_evaluated_at_;
+    std::vector<CheckMetric> check_metrics_;
 };
 
 }  // namespace credwatch

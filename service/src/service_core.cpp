@@ -2,6 +2,7 @@
 
 #include "api.hpp"
 
+#include "credwatch/catalog/checks_config.hpp"
 #include "credwatch/ipc/protocol.hpp"
 #include "credwatch/notify/text.hpp"
 
@@ -51,6 +52,8 @@ void ServiceCore::configure_parts() {
     if (notifier_) notifier_->configure(*config_);
     if (pass_) pass_->configure(*config_, lang_);
     if (store_maintenance_) store_maintenance_->configure(config_->backup);
+    if (check_runs_)
+        check_runs_->configure(*config_, {config_->checks, config_->check_runs}, lang_);
 }
 
 void ServiceCore::start_maintenance(const RecoveryReport& recovery) {
@@ -103,6 +106,9 @@ Status ServiceCore::start() {
     });
     configure_parts();
     start_maintenance(opened->report);
+    check_runs_ = std::make_unique<CheckRuns>(io_, *store_, clock_, *maintenance_, notifier_.get(),
+                                              options_.environment);
+    check_runs_->configure(*config_, {config_->checks, config_->check_runs}, lang_);
 
     if (auto st = seed_configured_credentials(); !st) return st;
 
@@ -120,7 +126,9 @@ Status ServiceCore::start() {
     if (!server) return server.error();
     ipc_ = std::move(*server);
     pass_->set_ipc(ipc_.get());
+    check_runs_->set_ipc(ipc_.get());
     spdlog::info("listening on {}", ipc_options.endpoint);
+    if (auto st = check_runs_->start(); !st) return st;
 
     schedule_evaluation();
     watchdog_.start();
@@ -130,6 +138,7 @@ Status ServiceCore::start() {
 void ServiceCore::stop() {
     evaluation_timer_.cancel();
     watchdog_.stop();
+    if (check_runs_) check_runs_->stop();
     if (maintenance_) maintenance_->stop();
     if (notifier_) notifier_->stop();
     if (ipc_) ipc_->close();
@@ -248,7 +257,8 @@ HandlerReply ServiceCore::handle_line(std::string_view line, const Peer& peer) {
                              {},
                              &store_health_,
                              store_maintenance_.get(),
-                             [this](const SiteEdits& edits) { return edit_site(edits); }};
+                             [this](const SiteEdits& edits) { return edit_site(edits); },
+                             check_runs_.get()};
         result = api::dispatch(context, *request, peer);
         if (context.deferred) {
             HandlerReply later;

@@ -5,6 +5,7 @@
 // table (service/api/). Everything runs on one io_context thread, except the folder scans of
 // periodic, reload, clock and rescan passes, which run on the pass's worker thread.
 
+#include "check_runs.hpp"
 #include "clock_watchdog.hpp"
 #include "evaluation_pass.hpp"
 #include "ipc_server.hpp"
@@ -38,6 +39,8 @@ struct ServiceOptions {
     // --recover-empty: a damaged database without a good backup is moved aside and the
     // service starts on an empty ledger.
     bool recover_empty = false;
+    // What the checks see of the environment (proxy variables, CREDWATCH_SERVICE_CHECKS).
+    checks::Environment environment = checks::process_environment();
 };
 
 class ServiceCore {
@@ -77,6 +80,9 @@ class ServiceCore {
     const Configuration& configuration() const { return *config_; }
     Store& store() { return *store_; }
 
+    // The service's runs of the machine-level checks (null before start()).
+    CheckRuns* check_runs() { return check_runs_.get(); }
+
     // Called for every newly raised reminder (e-mail, event log, ...), after it is persisted.
     void add_reminder_listener(std::function<void(const RaisedReminder&)> listener);
 
@@ -102,6 +108,7 @@ class ServiceCore {
     StoreHealth store_health_;
     std::unique_ptr<Maintenance> maintenance_;
     std::unique_ptr<StoreMaintenance> store_maintenance_;
+    std::unique_ptr<CheckRuns> check_runs_;
     boost::asio::steady_timer evaluation_timer_;
     ClockWatchdog watchdog_;
     Lang lang_ = Lang::en;

@@ -295,6 +295,29 @@ TEST(CliService, CommandsAgainstTheRealService) {
     EXPECT_NE(text_lines[0].find("recorded"), std::string::npos) << ledger_text;
     EXPECT_NE(text_lines[0].find("(no certificate yet)"), std::string::npos) << ledger_text;
     EXPECT_NE(text_lines[1].find("total 4"), std::string::npos) << ledger_text;
+    // The symptom guide, from the service: pure JSON, and the manual's words in the text.
+    const CliResult symptoms_json = run_cli(with({"symptoms", "--json"}));
+    ASSERT_EQ(symptoms_json.code, 0) << symptoms_json;
+    const json::value symptoms = json::parse(symptoms_json.out);
+    ASSERT_FALSE(symptoms.at("symptoms").as_array().empty()) << symptoms_json.out;
+    const CliResult symptoms_ja =
+        run_cli({"--data-dir", data.string(), "--lang", "ja", "symptoms", "--system", "gtol"});
+    ASSERT_EQ(symptoms_ja.code, 0) << symptoms_ja;
+    EXPECT_NE(symptoms_ja.out.find("[gtol]"), std::string::npos) << symptoms_ja;
+    EXPECT_NE(symptoms_ja.out.find("「ご利用のアカウントが見つからないようです。」"),
+              std::string::npos)
+        << symptoms_ja;
+    EXPECT_NE(symptoms_ja.out.find("sub-gtol-vpn"), std::string::npos) << symptoms_ja;
+    EXPECT_EQ(symptoms_ja.out.find("[cancer-registry]"), std::string::npos) << symptoms_ja;
+    const CliResult symptoms_en = run_cli(with({"symptoms", "--system", "cancer-registry"}));
+    ASSERT_EQ(symptoms_en.code, 0) << symptoms_en;
+    EXPECT_NE(symptoms_en.out.find("related checks: cancer-registry/resolve-mio"),
+              std::string::npos)
+        << symptoms_en;
+    const CliResult symptoms_unknown = run_cli(with({"symptoms", "--system", "no-such"}));
+    EXPECT_EQ(symptoms_unknown.code, 1) << symptoms_unknown;
+    EXPECT_NE(symptoms_unknown.err.find("no-such"), std::string::npos) << symptoms_unknown;
+
     const CliResult no_such = run_cli(with({"issuances", "no/such-credential"}));
     EXPECT_EQ(no_such.code, 1) << no_such;
     EXPECT_NE(no_such.err.find("no/such-credential"), std::string::npos) << no_such;

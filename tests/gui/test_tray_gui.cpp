@@ -5,6 +5,8 @@
 // clicks open are answered with wxTEST_DIALOG. Every outcome is read back from the service.
 //
 // Environment: CREDWATCH_TEST_DATA_DIR (the service's data directory),
+// CREDWATCH_TEST_CHECK_PORT (the loopback port the fixture's site file points the service's
+// tcp-mio-443 check at; tray_checks_site.sh tunes every network check to loopback or off),
 // CREDWATCH_TEST_SERVICE_PID (POSIX: stopped by the last test to check the disconnected state;
 // on Windows the test finds the process behind the pipe),
 // CREDWATCH_TEST_USER_CERT (Windows, under Wine: a DER certificate put into CurrentUser\My
@@ -12,7 +14,11 @@
 
 #define wxTEST_DIALOG_HOOK_CLASS GTestModalHook
 
+// Before wx: on Windows, Asio's winsock2.h must come before windows.h.
+#include <boost/asio/ip/tcp.hpp>
+
 #include "cert_factory.hpp"
+#include "checks_frame.hpp"
 #include "credwatch/base/civil_time.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/platform/platform.hpp"
@@ -338,6 +344,84 @@ std::string label_of(wxWindow* parent, const char* name) {
     return text ? u8(text->GetLabel()) : std::string();
 }
 
+// --- the 接続チェック window ---
+
+ChecksFrame* checks_frame() {
+    for (wxWindow* w : wxTopLevelWindows)
+        if (auto* f = dynamic_cast<ChecksFrame*>(w)) return f;
+    return nullptr;
+}
+
+template <class T = wxWindow>
+T* checks_widget(const char* name) {
+    ChecksFrame* frame = checks_frame();
+    if (!frame) return nullptr;
+    return dynamic_cast<T*>(wxWindow::FindWindowByName(name, frame));
+}
+
+// Opens it as the menu does and waits for the service's answers.
+void open_checks_window() {
+    ASSERT_TRUE(wait_until([] { return app().snapshot().connected; }, 30s))
+        << "the tray never reached the service: " << app().snapshot().error;
+    // The service's first run (at start-up) is over: the window and the test see one result.
+    ASSERT_TRUE(
+        wait_until([] { return !string_field(service("checks"), "last_run").empty(); }, 60s))
+        << "the service never ran its checks";
+    MenuItem item;
+    item.action = MenuAction::open_checks;
+    app().perform(item);
+    ASSERT_TRUE(wait_until([] { return checks_frame() && checks_frame()->IsShownOnScreen(); }))
+        << "the connection checks window did not appear";
+    ASSERT_TRUE(wait_until([] { return checks_frame()->pending() == 0; }, 30s))
+        << "the service did not answer checks/symptoms";
+    pump(200ms);
+}
+
+// The row of the window's check list whose title is the service's title of `id`; -1 if none.
+long check_row(const std::string& id) {
+    auto* list = checks_widget<wxListCtrl>("checks");
+    const ChecksView& view = checks_frame()->view();
+    for (std::size_t i = 0; i < view.checks.size(); ++i)
+        if (view.checks[i].id == id && static_cast<long>(i) < list->GetItemCount() &&
+            u8(list->GetItemText(static_cast<long>(i), 1)) == view.checks[i].title)
+            return static_cast<long>(i);
+    return -1;
+}
+
+std::string service_check_state(const std::string& id) {
+    const json::object reply = service("checks");
+    if (const auto* list = reply.if_contains("checks"); list && list->is_array())
+        for (const auto& c : list->as_array())
+            if (string_field(c.as_object(), "id") == id)
+                return string_field(c.as_object(), "state");
+    return "(not reported)";
+}
+
+// Presses 再チェック until the service's run (not the throttle's answer) shows tcp-mio-443 in
+// `state`; a run within 30 s of the last one is answered from the last results.
+::testing::AssertionResult recheck_until(CheckState state) {
+    const auto end = std::chrono::steady_clock::now() + 75s;
+    while (std::chrono::steady_clock::now() < end) {
+        auto* button = checks_widget<wxButton>("recheck");
+        if (!button || !button->IsEnabled()) {
+            pump(200ms);
+            continue;
+        }
+        click(button);
+        wait_until([] { return checks_frame()->pending() == 0; }, 40s);
+        const long row = check_row("tcp-mio-443");
+        if (row >= 0 && u8(checks_widget<wxListCtrl>("checks")->GetItemText(row, 0)) ==
+                            check_state_label(state))
+            return ::testing::AssertionSuccess();
+        if (!checks_frame()->view().throttled)
+            return ::testing::AssertionFailure()
+                   << "a run that was not throttled left tcp-mio-443 "
+                   << (row >= 0 ? u8(checks_widget<wxListCtrl>("checks")->GetItemText(row, 0))
+                                : std::string("unlisted"));
+        pump(5s);  // the throttle's 30 s
+    }
+    return ::testing::AssertionFailure() << "tcp-mio-443 never became " << to_string(state);
+}
 }  // namespace
 
 TEST(TrayGui, TheIssuanceHistoryListsTheLedgerRows) {
@@ -677,6 +761,106 @@ TEST(TrayGui, TheFirstRunDialogSetsTheSitesSystemsAndWhatIsKnown) {
     EXPECT_TRUE(asked);
 }
 
+TEST(TrayGui, TheChecksWindowListsTheChecksTheServiceReports) {
+    ASSERT_NO_FATAL_FAILURE(open_checks_window());
+    const json::object reply = service("checks");
+    ASSERT_TRUE(reply.contains("checks")) << json::serialize(reply);
+    const json::array& checks = reply.at("checks").as_array();
+    ASSERT_FALSE(checks.empty()) << "the service reports no check";
+    auto* list = checks_widget<wxListCtrl>("checks");
+    ASSERT_NE(list, nullptr);
+    ASSERT_EQ(static_cast<std::size_t>(list->GetItemCount()), checks.size());
+    EXPECT_TRUE(list->IsEnabled());
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const json::object& c = checks[i].as_object();
+        const long row = static_cast<long>(i);
+        const auto state = parse_check_state(string_field(c, "state"));
+        ASSERT_TRUE(state) << json::serialize(c);
+        EXPECT_EQ(u8(list->GetItemText(row, 0)), check_state_label(*state));
+        EXPECT_EQ(u8(list->GetItemText(row, 1)), string_field(c, "title_en"));
+        EXPECT_EQ(u8(list->GetItemText(row, 2)), string_field(c, "evidence_en"));
+        const bool problem = *state != CheckState::ok && *state != CheckState::not_applicable;
+        // The fix and the manual for a check that is not ok, nothing for one that is.
+        EXPECT_EQ(u8(list->GetItemText(row, 3)), problem ? string_field(c, "fix_en") : "")
+            << string_field(c, "id");
+        EXPECT_EQ(u8(list->GetItemText(row, 4)), problem ? string_field(c, "manual") : "")
+            << string_field(c, "id");
+    }
+    EXPECT_GE(check_row("tcp-mio-443"), 0) << "the fixture's loopback check is listed";
+    const std::string last_run = u8(checks_widget<wxStaticText>("checks-last-run")->GetLabel());
+    if (!string_field(reply, "last_run").empty()) {
+        EXPECT_NE(last_run.find("Last checked: "), std::string::npos) << last_run;
+    }
+    EXPECT_FALSE(checks_widget<wxStaticText>("checks-banner")->IsShown());
+}
+
+TEST(TrayGui, RecheckRunsTheChecksAndTheListShowsTheNewResults) {
+    const char* port_text = std::getenv("CREDWATCH_TEST_CHECK_PORT");
+    if (!port_text) GTEST_SKIP() << "CREDWATCH_TEST_CHECK_PORT is not set (tray_checks_site.sh)";
+    const auto port = static_cast<unsigned short>(std::atoi(port_text));
+    ASSERT_NO_FATAL_FAILURE(open_checks_window());
+    // The fixture's port is closed: a connection to it is refused, the required check fails.
+    ASSERT_TRUE(recheck_until(CheckState::failed));
+    EXPECT_EQ(service_check_state("tcp-mio-443"), "failed");
+
+    boost::asio::io_context io;
+    auto listener = std::make_unique<boost::asio::ip::tcp::acceptor>(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::address_v4::loopback(), port));
+    // The kernel completes the handshake from the backlog: no accept is needed.
+    ASSERT_TRUE(recheck_until(CheckState::ok));
+    EXPECT_EQ(service_check_state("tcp-mio-443"), "ok");
+    auto* list = checks_widget<wxListCtrl>("checks");
+    const long row = check_row("tcp-mio-443");
+    ASSERT_GE(row, 0);
+    EXPECT_NE(u8(list->GetItemText(row, 2)).find("127.0.0.1"), std::string::npos)
+        << u8(list->GetItemText(row, 2));
+    EXPECT_EQ(u8(list->GetItemText(row, 3)), "") << "no fix for a check that is ok";
+    listener.reset();
+}
+
+TEST(TrayGui, TheSymptomGuideListsTheManualsMessages) {
+    ASSERT_NO_FATAL_FAILURE(open_checks_window());
+    checks_widget<wxNotebook>("checks-pages")->SetSelection(1);
+    pump(300ms);
+    auto* list = checks_widget<wxListCtrl>("symptoms");
+    ASSERT_NE(list, nullptr);
+    ASSERT_TRUE(list->IsShownOnScreen());
+    const json::object reply = service("symptoms");
+    const json::array& symptoms = reply.at("symptoms").as_array();
+    ASSERT_EQ(static_cast<std::size_t>(list->GetItemCount()), symptoms.size());
+    bool page_cannot_be_displayed = false, gtol_maintenance = false;
+    for (std::size_t i = 0; i < symptoms.size(); ++i) {
+        const json::object& s = symptoms[i].as_object();
+        const long row = static_cast<long>(i);
+        EXPECT_EQ(u8(list->GetItemText(row, 0)), string_field(s, "message_en"));
+        EXPECT_EQ(u8(list->GetItemText(row, 1)), string_field(s, "what_to_do_en"));
+        EXPECT_EQ(u8(list->GetItemText(row, 3)), string_field(s, "manual"));
+        const std::string related = u8(list->GetItemText(row, 2));
+        if (string_field(s, "message_ja") == "『このページは表示できません』") {
+            page_cannot_be_displayed = true;
+            // Next to it, the related checks' current states as the service reports them.
+            const std::string state = service_check_state("tcp-mio-443");
+            const auto parsed = parse_check_state(state);
+            ASSERT_TRUE(parsed) << state;
+            EXPECT_NE(related.find("tcp-mio-443: " + check_state_label(*parsed)), std::string::npos)
+                << related;
+            EXPECT_NE(related.find("resolve-mio: "), std::string::npos) << related;
+        }
+        if (string_field(s, "what_to_do_en").find("sub-gtol-vpn") != std::string::npos &&
+            string_field(s, "what_to_do_en").find("portal2") != std::string::npos)
+            gtol_maintenance = true;
+    }
+    EXPECT_TRUE(page_cannot_be_displayed);
+    EXPECT_TRUE(gtol_maintenance);
+    // The detail of a clicked symptom.
+    ASSERT_NO_FATAL_FAILURE(click_row(list, 0));
+    EXPECT_NE(u8(checks_widget<wxTextCtrl>("symptom-detail")->GetValue())
+                  .find(u8(list->GetItemText(0, 1))),
+              std::string::npos);
+    checks_widget<wxNotebook>("checks-pages")->SetSelection(0);
+    checks_frame()->Hide();
+}
+
 TEST(TrayGui, GreysOutWhenTheServiceStops) {
     ASSERT_NO_FATAL_FAILURE(open_status_window());
     ASSERT_NO_FATAL_FAILURE(click_credential_row("gtol/user-password"));
@@ -689,6 +873,22 @@ TEST(TrayGui, GreysOutWhenTheServiceStops) {
     const std::string status = u8(status_frame()->GetStatusBar()->GetStatusText());
     EXPECT_NE(status.find("not running: reminders are not being sent"), std::string::npos)
         << status;
+}
+
+// After GreysOutWhenTheServiceStops: the service is gone.
+TEST(TrayGui, TheChecksWindowSaysWhenTheServiceIsNotReachable) {
+    ASSERT_TRUE(wait_until([] { return !app().snapshot().connected; }, 20s));
+    MenuItem item;
+    item.action = MenuAction::open_checks;
+    app().perform(item);
+    ASSERT_TRUE(wait_until([] { return checks_frame() && checks_frame()->IsShownOnScreen(); }));
+    ASSERT_TRUE(wait_until([] { return checks_frame()->pending() == 0; }, 30s));
+    auto* banner = checks_widget<wxStaticText>("checks-banner");
+    ASSERT_TRUE(wait_until([&] { return banner->IsShown(); }, 5s));
+    EXPECT_NE(u8(banner->GetLabel()).find("not reachable"), std::string::npos)
+        << u8(banner->GetLabel());
+    EXPECT_FALSE(checks_widget("checks")->IsEnabled()) << "greyed out";
+    EXPECT_FALSE(checks_widget("recheck")->IsEnabled());
 }
 
 namespace {

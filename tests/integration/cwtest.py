@@ -30,6 +30,12 @@ SITE_CREDENTIALS = ("cancer-registry/user-password", "gtol/user-password",
                     "cancer-registry/certificate-issuance")
 
 
+# No test sends a packet beyond loopback: every service these tests start (and everything they
+# spawn) runs no prerequisite checks unless a test turns them on with its own loopback servers
+# (CREDWATCH_SERVICE_CHECKS, docs/doctor.md).
+os.environ.setdefault("CREDWATCH_SERVICE_CHECKS", "off")
+
+
 def parse_args(*required, cli=True, promtool=False, known=True):
     """Reads --service (and --cli, --promtool, the `required` options) into ARGS; returns the
     remaining arguments (for unittest), or none when `known` is false (unknown ones are refused)."""
@@ -59,6 +65,7 @@ def child_env(keep_language=False, drop_faketime=False, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes) and k not in dropped}
     env["TZ"] = "Asia/Tokyo"
     env["LANG"] = "C.UTF-8"
+    env["CREDWATCH_SERVICE_CHECKS"] = "off"  # a test that runs them gives "on" in `extra`
     env.update(extra)
     return env
 

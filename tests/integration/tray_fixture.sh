@@ -3,11 +3,15 @@
 # fixture, and a HOME holding two of the user's own certificates. Everything lives in $work
 # and is stopped by the EXIT trap.
 #   tray_fixture_start SERVICE_EXE   sets: work, data, display (exported as DISPLAY), HOME,
-#                                    service_pid; pids[] collects what the trap kills
+#                                    service_pid, check_port (exported as
+#                                    CREDWATCH_TEST_CHECK_PORT: tcp-mio-443 checks it);
+#                                    pids[] collects what the trap kills
 #   ipc METHOD JSON_PARAMS           one request to the service; prints the result as JSON
 
 # shellcheck source=wait_for_socket.sh
 source "$(dirname "${BASH_SOURCE[0]}")/wait_for_socket.sh"
+# shellcheck source=tray_checks_site.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tray_checks_site.sh"
 
 for tool in Xvfb openssl python3; do
     command -v "$tool" >/dev/null || { echo "tray fixture: $tool missing (scripts/linux-deps.sh)"; exit 1; }
@@ -50,7 +54,11 @@ tray_fixture_start() {
     # The service with its own data directory.
     data=$work/data
     mkdir -p "$data"
-    "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
+    # The service's own checks stay on loopback (tray_checks_site.sh).
+    check_port=$(free_loopback_port)
+    export CREDWATCH_TEST_CHECK_PORT=$check_port
+    tray_checks_site "$data/site.toml" "$check_port"
+    CREDWATCH_SERVICE_CHECKS=on "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 &
     service_pid=$!
     pids+=($service_pid)
     wait_for_socket "$data/credwatch.sock" "" 100 || { echo "tray fixture: the service did not start"; cat "$work/service.log"; exit 1; }

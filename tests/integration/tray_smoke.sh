@@ -29,7 +29,7 @@ fail=0
 timeout 40 "$tray_exe" --data-dir "$data" --lang ja --dump-menu >"$work/menu.txt" 2>"$work/tray-menu.log" || {
     echo "tray_smoke: --dump-menu failed"; cat "$work/tray-menu.log"; exit 1; }
 cp "$work/menu.txt" "$out/menu.txt"
-for label in "状況を表示" "パスワードを変更しました" "証明書を発行しました" "手続きを開く" "終了" \
+for label in "状況を表示" "接続チェック" "パスワードを変更しました" "証明書を発行しました" "手続きを開く" "終了" \
     "利用者パスワード" "5/6" "期限切れ"; do
     grep -q -- "$label" "$work/menu.txt" || { echo "tray_smoke: the menu lacks \"$label\""; fail=1; }
 done

@@ -83,7 +83,14 @@ T=60 W regedit "$(winepath -w "$work/tray.reg")" >/dev/null 2>&1 || { echo "tray
 
 # The service in console mode on its own data directory (C:\cw-tray-smoke-<pid>).
 data="C:\\cw-tray-smoke-$$"
-wine "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 </dev/null &
+# The service's own checks stay on loopback (tray_checks_site.sh).
+# shellcheck source=tray_checks_site.sh
+source "$(dirname "$0")/tray_checks_site.sh"
+mkdir -p "$(winepath -u "$data")"
+check_port=$(free_loopback_port)
+export CREDWATCH_TEST_CHECK_PORT=$check_port
+tray_checks_site "$(winepath -u "$data")/site.toml" "$check_port"
+CREDWATCH_SERVICE_CHECKS=on wine "$service_exe" --data-dir "$data" --quiet >"$work/service.log" 2>&1 </dev/null &
 pids+=($!)
 up=0
 for _ in $(seq 60); do

@@ -761,6 +761,44 @@ TEST_F(ServiceCoreTest, OnlyTheCredentialsOfTheSystemsASiteUsesAreTrackedFromThe
                                      "orca-cloud/client-certificate"}));
 }
 
+// The symptom guide of the site's systems only, in catalog order, for any caller.
+TEST_F(ServiceCoreTest, SymptomsAnswerTheGuideOfTheSystemsTheSiteUses) {
+    const fs::path site = dir_ / "site.toml";
+    write_file(site, site_with_systems(R"(["cancer-registry", "gtol"])"));
+    auto core = make(site);
+    ASSERT_STARTED(core);
+    const Peer staff{"alice", false, {}};
+    const json::object reply = core->ok("symptoms", {}, staff);
+    ASSERT_TRUE(reply.contains("symptoms")) << json::serialize(reply);
+    const json::array& list = reply.at("symptoms").as_array();
+    ASSERT_FALSE(list.empty());
+    std::set<std::string> systems;
+    bool page_not_shown = false, account_not_found = false;
+    for (const auto& v : list) {
+        const json::object& s = v.as_object();
+        systems.insert(str(s.at("system")));
+        for (const char* field :
+             {"message_ja", "message_en", "what_to_do_ja", "what_to_do_en", "manual"})
+            EXPECT_FALSE(str(s.at(field)).empty()) << field;
+        const std::string message = str(s.at("message_ja"));
+        if (message.find("このページは表示できません") != std::string::npos && !page_not_shown) {
+            page_not_shown = true;
+            const json::array& checks = s.at("checks").as_array();
+            EXPECT_NE(
+                std::find(checks.begin(), checks.end(), json::value("cancer-registry/resolve-mio")),
+                checks.end())
+                << json::serialize(s);
+        }
+        if (message.find("ご利用のアカウントが見つからないようです。") != std::string::npos)
+            account_not_found = true;
+    }
+    EXPECT_EQ(systems, (std::set<std::string>{"cancer-registry", "gtol"}))
+        << "only the systems the site uses";
+    EXPECT_TRUE(page_not_shown);
+    EXPECT_TRUE(account_not_found);
+    EXPECT_EQ(str(list.front().at("system")), "cancer-registry") << "catalog order";
+}
+
 TEST_F(ServiceCoreTest, ASystemNoLongerUsedKeepsTheCredentialsAlreadyTrackedAndTheirRecords) {
     const std::string gtol = "gtol/user-password";
     const std::string renewed = format_date(add_days(kToday, -10));

@@ -288,6 +288,7 @@ TEST_F(TrayModel, MenuContents) {
     auto menu = build_menu(s);
     const std::string text = dump_menu(menu);
     EXPECT_NE(text.find("Open status window  -> open_status"), std::string::npos) << text;
+    EXPECT_NE(text.find("Connection checks  -> open_checks"), std::string::npos) << text;
     EXPECT_NE(text.find("User password b: expired 3 days ago  -> show_credential b"),
               std::string::npos)
         << text;

@@ -546,6 +546,8 @@ std::vector<MenuItem> build_menu(const Snapshot& snapshot) {
         menu.push_back(separator());
     }
     menu.push_back({MenuAction::open_status, {}, u8(_("Open status window")), true, false, {}});
+    // TRANSLATORS: the menu entry and window of the connection checks. Japanese: 接続チェック
+    menu.push_back({MenuAction::open_checks, {}, u8(_("Connection checks")), true, false, {}});
     menu.push_back(separator());
     if (!snapshot.working()) {
         menu.push_back({MenuAction::none, {}, service_down_text(), false, false, {}});
@@ -623,9 +625,16 @@ void dump(const std::vector<MenuItem>& items, int depth, std::string& out) {
         out += i.label;
         if (!i.enabled) out += " [disabled]";
         if (i.children.empty() && i.action != MenuAction::none) {
-            static const char* names[] = {"none",          "open_status",     "show_credential",
-                                          "record_change", "record_issuance", "open_procedure",
-                                          "settings",      "issuance_ledger", "start_service",
+            static const char* names[] = {"none",
+                                          "open_status",
+                                          "show_credential",
+                                          "record_change",
+                                          "record_issuance",
+                                          "open_procedure",
+                                          "settings",
+                                          "issuance_ledger",
+                                          "start_service",
+                                          "open_checks",
                                           "quit"};
             out += "  -> ";
             out += names[static_cast<int>(i.action)];

@@ -226,6 +226,7 @@ enum class MenuAction {
     settings,
     issuance_ledger,  // the issuance ledger window
     start_service,    // the service is down or silent: start it (asks for elevation)
+    open_checks,      // the 接続チェック window (checks_frame.cpp)
     quit,
 };
 struct MenuItem {

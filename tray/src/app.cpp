@@ -6,6 +6,7 @@
 #include "credwatch/platform/platform.hpp"
 #include "tray_app.hpp"
 
+#include "checks_frame.hpp"
 #include "start_service.hpp"
 #include "working_set.hpp"
 
@@ -263,6 +264,9 @@ void TrayApp::perform(const MenuItem& item) {
         case MenuAction::start_service:
             start_the_service();
             break;
+        case MenuAction::open_checks:
+            open_checks();
+            break;
         case MenuAction::quit:
             quit();
             return;
@@ -304,6 +308,14 @@ void TrayApp::open_status(const std::string& credential) {
     status_->Show();
     status_->Iconize(false);
     status_->Raise();
+}
+
+void TrayApp::open_checks() {
+    if (!checks_) checks_ = new ChecksFrame(*this);
+    checks_->reload();
+    checks_->Show();
+    checks_->Iconize(false);
+    checks_->Raise();
 }
 
 std::optional<json::value> TrayApp::request(std::string_view method, json::object params) {
@@ -462,6 +474,10 @@ void TrayApp::quit() {
     if (status_) {
         status_->Destroy();
         status_ = nullptr;
+    }
+    if (checks_) {
+        checks_->Destroy();
+        checks_ = nullptr;
     }
     ExitMainLoop();
 }

@@ -41,6 +41,7 @@ inline void call_later(std::chrono::milliseconds delay, std::function<void()> f)
 wxBitmap state_bitmap(TrayColour colour, int size);
 
 class TrayApp;
+class ChecksFrame;
 
 class TrayIcon : public wxTaskBarIcon {
   public:
@@ -116,6 +117,7 @@ class TrayApp : public wxApp {
     // Actions from the menu and the status window.
     void perform(const MenuItem& item);
     void open_status(const std::string& credential = {});
+    void open_checks();  // the 接続チェック window (checks_frame.cpp)
     void record_change(const std::string& credential);
     void record_issuance(const std::string& credential);
     void open_procedure(const std::string& procedure);
@@ -162,12 +164,14 @@ class TrayApp : public wxApp {
     std::unique_ptr<ServiceConnection> connection_;
     TrayIcon* icon_ = nullptr;
     StatusFrame* status_ = nullptr;
+    ChecksFrame* checks_ = nullptr;
     std::set<std::int64_t> shown_;  // reminders already notified (kept in the user's config)
     wxTranslations* translations_ = nullptr;
     std::unique_ptr<wxTimer> trim_timer_;
     std::set<wxNotificationMessage*> notifications_;  // shown and not dismissed yet
     bool startup_prompts_due_ = true, startup_prompts_offered_ = false;
     friend class StatusFrame;
+    friend class ChecksFrame;
 };
 
 // Dialogs (dialogs.cpp).

@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "checks_reader.hpp"
+#include "symptoms_reader.hpp"
 #include "toml_reading.hpp"
 
 #include <algorithm>
@@ -352,10 +353,10 @@ struct Origin {
 // Keys accepted in each table. Adding a field: add it here and read it below.
 
 constexpr std::array<std::string_view, 3> kCatalogKeys{"format", "system", "procedure"};
-// "check": [[system.check]], read by checks_config.cpp.
-constexpr std::array<std::string_view, 7> kSystemKeys{
-    "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check"};
-constexpr std::array<std::string_view, 3> kSystemExtensionKeys{"id", "kind", "check"};
+// "check": [[system.check]], read by checks_config.cpp; "symptom" by symptoms_config.cpp.
+constexpr std::array<std::string_view, 8> kSystemKeys{
+    "id", "name_ja", "name_en", "description_ja", "description_en", "kind", "check", "symptom"};
+constexpr std::array<std::string_view, 4> kSystemExtensionKeys{"id", "kind", "check", "symptom"};
 constexpr std::array<std::string_view, 16> kKindKeys{"id",
                                                      "rule",
                                                      "name_ja",
@@ -893,7 +894,7 @@ class SiteReader {
     };
     // Read in this order whatever the order in the file: procedures and systems before the
     // overrides and credentials that refer to them; [service] first.
-    static constexpr std::array<Section, 11> kSiteSections{{
+    static constexpr std::array<Section, 12> kSiteSections{{
         {"service", &SiteReader::service},
         {"email", &SiteReader::email},
         {"metrics", &SiteReader::metrics},
@@ -905,6 +906,7 @@ class SiteReader {
         {"credential", &SiteReader::credential},
         {"check", &SiteReader::checks},
         {"checks", &SiteReader::checks},
+        {"symptom", &SiteReader::checks},  // symptoms_config.cpp
     }};
 
     Configuration& config_;
@@ -1302,7 +1304,10 @@ Result<Configuration> parse_configuration(std::string_view catalog_text,
     // Checks are read last, with the site's own systems known, so a check never changes how
     // credentials are read.
     detail::read_checks(*catalog_root, catalog_name, *root, site_name, config.catalog,
-                        config.checks, diag);
+                        config.checks, config.check_runs, diag);
+    if (!diag.empty()) return diag.error();
+    detail::read_symptoms(*catalog_root, catalog_name, *root, site_name, config, config.symptoms,
+                          diag);
     if (!diag.empty()) return diag.error();
     config.sources = {std::string(catalog_name), std::string(site_name)};
     return config;

@@ -386,8 +386,42 @@ void read_system_checks(const toml::table& root, CheckReader& reader,
     }
 }
 
+// The settings of [checks] itself, beside the [checks.<system>.<id>] tunings: true when `key`
+// is one of them (read, or refused with the reason).
+bool read_run_setting(std::string_view key, const toml::node& value, CheckReader& reader,
+                      CheckRunSettings& runs) {
+    const std::string context = "[checks]";
+    if (key == "in_service") {
+        if (const auto* b = value.as_boolean())
+            runs.in_service = b->get();
+        else
+            reader.fail(line_of(value), context, "field \"in_service\" must be true or false");
+        return true;
+    }
+    struct Bounded {
+        std::string_view name;
+        int* target;
+        long long low, high;
+    };
+    for (const Bounded& b :
+         {Bounded{"every_hours", &runs.every_hours, 1, 24 * 7},
+          Bounded{"first_run_after_minutes", &runs.first_run_after_minutes, 0, 24 * 60},
+          Bounded{"network_change_quiet_seconds", &runs.network_change_quiet_seconds, 1, 600}}) {
+        if (key != b.name) continue;
+        const auto* i = value.as_integer();
+        if (!i || i->get() < b.low || i->get() > b.high)
+            reader.fail(line_of(value), context,
+                        "field " + q(b.name) + " must be an integer from " + std::to_string(b.low) +
+                            " to " + std::to_string(b.high));
+        else
+            *b.target = static_cast<int>(i->get());
+        return true;
+    }
+    return false;
+}
+
 void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDefinition>& checks,
-               const std::vector<std::string>& known_systems) {
+               const std::vector<std::string>& known_systems, CheckRunSettings& runs) {
     read_system_checks(root, reader, checks);
     if (const toml::node* n = root.get("check")) {
         if (const auto* array = n->as_array()) {
@@ -418,6 +452,7 @@ void read_site(const toml::table& root, CheckReader& reader, std::vector<CheckDe
             return;
         }
         for (auto&& [system, value] : *by_system) {
+            if (read_run_setting(system.str(), value, reader, runs)) continue;
             const auto* by_id = value.as_table();
             if (!by_id) {
                 reader.fail(line_of(value), "",
@@ -456,7 +491,7 @@ namespace detail {
 
 void read_checks(const toml::table& catalog_root, std::string_view catalog_name,
                  const toml::table& site_root, std::string_view site_name, const Catalog& catalog,
-                 std::vector<CheckDefinition>& checks, Diagnostics& diag) {
+                 std::vector<CheckDefinition>& checks, CheckRunSettings& runs, Diagnostics& diag) {
     // The systems a site's [[check]] may name: the catalog's and the site's own.
     std::vector<std::string> systems;
     for (const auto& s : catalog.systems) systems.push_back(s.id);
@@ -465,7 +500,7 @@ void read_checks(const toml::table& catalog_root, std::string_view catalog_name,
         read_system_checks(catalog_root, reader, checks);
     }
     CheckReader reader(diag, site_name);
-    read_site(site_root, reader, checks, systems);
+    read_site(site_root, reader, checks, systems, runs);
 }
 
 }  // namespace detail

@@ -11,8 +11,9 @@
 
 namespace credwatch::detail {
 
-// Appends the catalog's checks, then the site's additions, with the site's tunings applied;
-// every problem goes to `diag`. `catalog` is the catalog with the site's own systems merged.
+// Appends the catalog's checks, then the site's additions, with the site's tunings applied, and
+// reads [checks] run settings into `runs`; every problem goes to `diag`. `catalog` is the catalog
+// with the site's own systems merged.
 void read_checks(const toml::table& catalog_root, std::string_view catalog_name,
                  const toml::table& site_root, std::string_view site_name, const Catalog& catalog,
                  std::vector<CheckDefinition>& checks, Diagnostics& diag);

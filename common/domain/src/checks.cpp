@@ -62,6 +62,13 @@ std::string_view to_string(CheckState state) {
     return "cannot_check";
 }
 
+std::optional<CheckState> parse_check_state(std::string_view text) {
+    for (auto state : {CheckState::ok, CheckState::warning, CheckState::failed,
+                       CheckState::not_applicable, CheckState::cannot_check})
+        if (to_string(state) == text) return state;
+    return std::nullopt;
+}
+
 std::string CheckParameters::text_or(std::string_view key, std::string_view fallback) const {
     const auto it = text.find(key);
     return it == text.end() ? std::string(fallback) : it->second;

@@ -140,6 +140,45 @@ std::string format_status_table(const std::vector<StatusRow>& rows, Lang lang) {
     return out;
 }
 
+ReminderText check_failing_text(const CheckDefinition& check, const CheckRecord& record,
+                                std::string_view system_name, Lang lang,
+                                std::string_view organisation) {
+    const bool ja = lang == Lang::ja;
+    const std::string& title = ja ? check.title_ja : check.title_en;
+    ReminderText text;
+    text.subject = ja ? fmt::format("[credwatch] {}：接続の前提が崩れています：{}", system_name, title)
+                      : fmt::format("[credwatch] {}: a prerequisite fails: {}", system_name, title);
+    std::string body;
+    if (!organisation.empty()) body += std::string(organisation) + "\n\n";
+    const std::string since =
+        record.failing_since ? format_utc(*record.failing_since) : format_utc(record.checked_at);
+    body += ja ? fmt::format("{}の接続の前提「{}」を満たしていません（{} から）。\n\n", system_name,
+                             title, since)
+               : fmt::format("A prerequisite of {} does not hold since {}: {}.\n\n",
+                             system_name, since, title);
+    body += ja ? "結果: " + record.evidence_ja + "\n" : "Found: " + record.evidence_en + "\n";
+    body += ja ? "対処: " + check.fix_ja + "\n" : "Fix: " + check.fix_en + "\n";
+    body += (ja ? "マニュアル: " : "Manual: ") + check.manual + "\n";
+    body += ja ? fmt::format("\nチェック: {}（`credwatch checks` で最新の結果を確認できます）\n",
+                             check_path(check))
+               : fmt::format("\nCheck: {} (`credwatch checks` shows the latest results)\n",
+                             check_path(check));
+    text.body = std::move(body);
+    return text;
+}
+
+ReminderText check_recovered_text(const CheckDefinition& check, const CheckRecord& record,
+                                  std::string_view system_name, Lang lang) {
+    const bool ja = lang == Lang::ja;
+    const std::string& title = ja ? check.title_ja : check.title_en;
+    ReminderText text;
+    text.subject = ja ? fmt::format("[credwatch] {}：接続の前提が回復しました：{}", system_name, title)
+                      : fmt::format("[credwatch] {}: a prerequisite holds again: {}", system_name,
+                                    title);
+    text.body = (ja ? "結果: " + record.evidence_ja : "Found: " + record.evidence_en) + "\n";
+    return text;
+}
+
 ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
                            const std::vector<Procedure>& procedures, Lang lang,
                            std::string_view organisation) {

@@ -30,7 +30,7 @@ struct Migration {
 
 // Ordered migration steps. A released step is never edited: append a new one instead.
 // Each runs in its own BEGIN IMMEDIATE transaction together with `PRAGMA user_version = N`.
-constexpr std::array<Migration, 5> kMigrations{{
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "credentials, tombstones, issuances, reminders, audit", R"sql(
 CREATE TABLE credentials (
     id                   TEXT PRIMARY KEY NOT NULL,
@@ -211,6 +211,21 @@ CREATE TABLE certificate_replacements (
     credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
     replaced_by   TEXT NOT NULL,
     replaced_at   INTEGER NOT NULL
+) STRICT;
+)sql"},
+    {6, "the latest result of each check the service runs", R"sql(
+-- One row per check (docs/doctor.md): replaced at every run; failing_since is the start of the
+-- current failing episode (NULL when the check is not failing), notified_at the last reminder.
+CREATE TABLE check_results (
+    system        TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    evidence_ja   TEXT NOT NULL DEFAULT '',
+    evidence_en   TEXT NOT NULL DEFAULT '',
+    checked_at    INTEGER NOT NULL,
+    failing_since INTEGER,
+    notified_at   INTEGER,
+    PRIMARY KEY (system, id)
 ) STRICT;
 )sql"},
 }};

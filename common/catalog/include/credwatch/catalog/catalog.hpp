@@ -7,6 +7,7 @@
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/model.hpp"
+#include "credwatch/domain/symptoms.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -94,6 +95,14 @@ struct Catalog {
     const Procedure* procedure(std::string_view id) const;
 };
 
+// [checks] of the site file: the service's own runs of the machine-level checks.
+struct CheckRunSettings {
+    bool in_service = true;                 // false: only `credwatch doctor` runs them
+    int every_hours = 24;                   // one run a day
+    int first_run_after_minutes = 2;        // the first run, shortly after the service started
+    int network_change_quiet_seconds = 30;  // a run once the network is quiet this long
+};
+
 struct Configuration {
     Catalog catalog;  // the catalog with the site's additions and overrides applied
     ServiceSettings service;
@@ -103,7 +112,9 @@ struct Configuration {
     RetentionSettings retention;
     std::vector<Credential> credentials;  // tracked by default (source = "config")
     std::vector<CheckDefinition> checks;  // the prerequisites (docs/doctor.md), catalog order
-    std::vector<std::string> sources;     // where it came from ("embedded catalog.toml", paths)
+    CheckRunSettings check_runs;
+    std::vector<Symptom> symptoms;     // the symptom guide, catalog order (docs/doctor.md)
+    std::vector<std::string> sources;  // where it came from ("embedded catalog.toml", paths)
 };
 
 // catalog_file empty -> the embedded catalog; site_file empty -> the embedded default site file.

@@ -5,6 +5,7 @@
 // alone.
 
 #include "credwatch/base/error.hpp"
+#include "credwatch/catalog/catalog.hpp"
 #include "credwatch/domain/checks.hpp"
 
 #include <filesystem>
@@ -12,6 +13,12 @@
 #include <vector>
 
 namespace credwatch {
+
+// What the service's check runs are configured with (Configuration::checks, ::check_runs).
+struct CheckConfiguration {
+    std::vector<CheckDefinition> checks;
+    CheckRunSettings runs;
+};
 
 // Errc::catalog_invalid with every problem, one per line, "file:line: context: message".
 [[nodiscard]] Result<std::vector<CheckDefinition>> parse_checks(std::string_view catalog_text,

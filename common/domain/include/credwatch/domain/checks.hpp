@@ -3,6 +3,8 @@
 // what a check is, as the catalog defines it, and what running one found. No I/O here: the
 // catalog reads the definitions, common/checks runs them (docs/doctor.md).
 
+#include "credwatch/base/clock.hpp"
+
 #include <map>
 #include <optional>
 #include <string>
@@ -73,6 +75,19 @@ struct CheckResult {
     std::string evidence_ja, evidence_en;
     int elapsed_ms = 0;
 };
+
+// The latest result of a check the service runs (docs/doctor.md), kept in the store, and the
+// failing episode it belongs to.
+struct CheckRecord {
+    std::string system, id;
+    CheckState state = CheckState::cannot_check;
+    std::string evidence_ja, evidence_en;
+    TimePoint checked_at;
+    std::optional<TimePoint> failing_since;  // the start of the current failing episode
+    std::optional<TimePoint> notified_at;    // when a reminder of it was last raised
+};
+
+std::optional<CheckState> parse_check_state(std::string_view text);
 
 // The state a found problem takes: failed for a required check, warning otherwise.
 CheckState problem_state(CheckSeverity severity);

@@ -8,7 +8,8 @@
 //   1100-1199  failures of the service itself
 //   1200-1299  notification channels: e-mail, metrics textfile
 //   1300-1399  changes made by local users (information)
-//   2000-2099  reminders, one per kind, raised once per threshold like the other channels
+//   2000-2099  reminders, one per kind, raised once per threshold like the other channels;
+//              2010/2011: a check the service runs started failing / holds again
 
 #include <string_view>
 
@@ -40,6 +41,8 @@ inline constexpr int kReminderDueSoon = 2001;
 inline constexpr int kReminderOverdue = 2002;
 inline constexpr int kReminderQuotaWarning = 2003;
 inline constexpr int kReminderQuotaExhausted = 2004;
+inline constexpr int kCheckFailing = 2010;    // once per failing episode (docs/doctor.md)
+inline constexpr int kCheckRecovered = 2011;  // the episode ended
 
 struct EventInfo {
     int id;
@@ -67,6 +70,8 @@ inline constexpr EventInfo kEvents[] = {
     {kReminderOverdue, Severity::error, "REMINDER_OVERDUE"},
     {kReminderQuotaWarning, Severity::warning, "REMINDER_QUOTA_WARNING"},
     {kReminderQuotaExhausted, Severity::error, "REMINDER_QUOTA_EXHAUSTED"},
+    {kCheckFailing, Severity::warning, "CHECK_FAILING"},
+    {kCheckRecovered, Severity::information, "CHECK_RECOVERED"},
 };
 
 constexpr Severity severity_of(int id) noexcept {

@@ -6,6 +6,7 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/base/error.hpp"
+#include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/status_row.hpp"
 
 #include <cstddef>
@@ -22,12 +23,19 @@ struct MailQueueStats {
     std::size_t failing = 0;  // of those, how many failed at least once
 };
 
+// The latest state of one check the service runs.
+struct CheckMetric {
+    std::string system, id;
+    CheckState state = CheckState::cannot_check;
+};
+
 struct MetricsSnapshot {
     std::vector<StatusRow> rows;         // one per credential
     std::size_t certificates = 0;        // certificates known after the last scan
     std::size_t scan_errors = 0;         // files or stores that could not be read
     TimePoint evaluated_at;              // when the rows were evaluated
     std::optional<MailQueueStats> mail;  // present when e-mail is enabled
+    std::vector<CheckMetric> checks;     // the service's check results (empty: none run yet)
 
     // Who writes the file, for a vendor's Prometheus watching many clinics: credwatch_info
     // carries all four, every credential series carries site_id and account.

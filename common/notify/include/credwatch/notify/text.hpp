@@ -3,6 +3,7 @@
 // (The tray uses gettext catalogs; the CLI, service console and e-mail use these tables.)
 
 #include "credwatch/base/lang.hpp"
+#include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/status_row.hpp"
 
@@ -24,6 +25,15 @@ struct ReminderText {
     std::string subject;
     std::string body;
 };
+// A check the service runs started failing: its title, what was found, the fix and the manual
+// (docs/doctor.md). `system_name` is the catalog system's name in `lang`.
+ReminderText check_failing_text(const CheckDefinition& check, const CheckRecord& record,
+                                std::string_view system_name, Lang lang,
+                                std::string_view organisation = {});
+// The short note when it holds again.
+ReminderText check_recovered_text(const CheckDefinition& check, const CheckRecord& record,
+                                  std::string_view system_name, Lang lang);
+
 // What lapses, when, and what to do: the procedure's steps, URL and call centre.
 ReminderText reminder_text(const Reminder& reminder, const StatusRow& row,
                            const std::vector<Procedure>& procedures, Lang lang,

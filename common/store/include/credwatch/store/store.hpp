@@ -7,6 +7,7 @@
 #include "credwatch/base/error.hpp"
 #include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/certificate.hpp"
+#include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/ledger.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
@@ -139,6 +140,12 @@ class Store {
                                                   const Actor& actor);
     // The last recorded issuance of each issuance credential (its id), for estimated deadlines.
     [[nodiscard]] Result<std::map<std::string, TimePoint>> latest_issuances();
+
+    // Check results (docs/doctor.md) -------------------------------------------------------
+    // The latest result of every check the service ran, by system and id.
+    [[nodiscard]] Result<std::vector<CheckRecord>> check_results();
+    // Replaces the rows of these checks, in one transaction.
+    [[nodiscard]] Status save_check_results(const std::vector<CheckRecord>& records);
 
     // Outbox (e-mail) -----------------------------------------------------------------------
     // Queues one message (a test mail); returns its id. Due at once unless held.

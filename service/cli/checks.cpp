@@ -1,0 +1,108 @@
+// checks: the results of the prerequisite checks the SERVICE runs (daily, after a network
+// change), read from it; --run asks it to run them now. `credwatch doctor` runs them here
+// instead (docs/doctor.md).
+
+#include "command.hpp"
+#include "output.hpp"
+
+#include <ostream>
+
+namespace credwatch::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view state_label(std::string_view state, bool ja) {
+    if (state == "ok") return ja ? "正常" : "ok";
+    if (state == "warning") return ja ? "注意" : "warning";
+    if (state == "failed") return ja ? "失敗" : "FAILED";
+    if (state == "not_applicable") return ja ? "対象外" : "not applicable";
+    if (state == "cannot_check") return ja ? "確認不可" : "cannot check";
+    return state;
+}
+
+class ChecksCommand final : public Command {
+  public:
+    std::string name() const override { return "checks"; }
+    std::string description() const override {
+        return "The prerequisite checks the service runs (daily and after a network change); "
+               "exit 1 when one failed";
+    }
+    void register_options(CLI::App& sub, GlobalOptions& options) override {
+        sub.add_flag("--run", run_, "Ask the service to run them now (at most once per 30 s)");
+        sub.add_option("--lang", options.lang, "ja, en or auto (from the locale)");
+        add_json_flag(sub, options);
+    }
+
+    int run(Context& ctx) override {
+        auto result = ctx.request(run_ ? "run_checks" : "checks", {});
+        if (!result) return ctx.fail(result.error());
+        const json::object& reply = result->as_object();
+        bool failed = false;
+        if (const auto* items = reply.if_contains("checks"); items && items->is_array())
+            for (const auto& item : items->as_array())
+                if (item.is_object() && str(item.as_object(), "state") == "failed") failed = true;
+        if (ctx.options.json)
+            print_json(ctx.out, *result);
+        else
+            print_human(ctx, reply);
+        return failed ? kExitError : kExitOk;
+    }
+
+  private:
+    static void print_human(const Context& ctx, const json::object& reply) {
+        const bool ja = ctx.ja();
+        const auto* in_service = reply.if_contains("in_service");
+        if (in_service && in_service->is_bool() && !in_service->as_bool())
+            ctx.out << (ja ? "このサービスはチェックを実行しません（[checks] in_service = "
+                             "false）。`credwatch doctor` で確認できます。\n"
+                           : "The service does not run the checks ([checks] in_service = false); "
+                             "`credwatch doctor` runs them here.\n");
+        if (const auto* t = reply.if_contains("throttled"); t && t->is_bool() && t->as_bool())
+            ctx.out << (ja ? "30 秒以内に実行したばかりです: 前回の結果を表示します。\n"
+                           : "They ran less than 30 s ago: the last results.\n");
+        const auto& items = reply.at("checks").as_array();
+        if (items.empty())
+            ctx.out << (ja ? "まだ結果がありません。\n" : "No results yet.\n");
+        std::string system;
+        for (const auto& item : items) {
+            const json::object& c = item.as_object();
+            if (str(c, "system") != system) {
+                system = str(c, "system");
+                ctx.out << "== " << system << "\n";
+            }
+            const std::string state = str(c, "state");
+            ctx.out << "[" << state_label(state, ja) << "] "
+                    << str(c, ja ? "title_ja" : "title_en") << "  (" << str(c, "id") << ")\n";
+            ctx.out << "    " << (ja ? "結果: " : "found: ")
+                    << str(c, ja ? "evidence_ja" : "evidence_en") << "\n";
+            if (state == "failed" || state == "warning") {
+                if (c.at("failing_since").is_string())
+                    ctx.out << "    " << (ja ? "失敗の開始: " : "failing since: ")
+                            << str(c, "failing_since") << "\n";
+                ctx.out << "    " << (ja ? "対処: " : "fix: ") << str(c, ja ? "fix_ja" : "fix_en")
+                        << "\n";
+                ctx.out << "    " << (ja ? "マニュアル: " : "manual: ") << str(c, "manual")
+                        << "\n";
+            }
+        }
+        const auto when = [&](std::string_view key) {
+            const auto* v = reply.if_contains(key);
+            return v && v->is_string() ? std::string(v->as_string()) : std::string("-");
+        };
+        ctx.out << "\n"
+                << (ja ? "前回: " : "last run: ") << when("last_run") << "  "
+                << (ja ? "次回: " : "next run: ") << when("next_run") << "\n";
+    }
+
+    bool run_ = false;
+};
+
+}  // namespace
+
+void add_checks_commands(std::vector<std::unique_ptr<Command>>& commands) {
+    commands.push_back(std::make_unique<ChecksCommand>());
+}
+
+}  // namespace credwatch::cli

@@ -1,0 +1,402 @@
+// The service's runs of the machine-level checks (docs/doctor.md "In the service"): ServiceCore
+// in-process with a ManualClock (moved, never slept on), a real SQLite file, and a TCP check
+// tuned to a listener this test opens and closes on 127.0.0.1. Every other network check of
+// the catalog is turned off in the site file: nothing leaves loopback.
+
+#include "service_core.hpp"
+
+#include "credwatch/base/civil_time.hpp"
+#include "credwatch/notify/event_ids.hpp"
+#include "credwatch/notify/system_log.hpp"
+#include "credwatch/platform/files.hpp"
+#include "temp_dir.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace credwatch;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using credwatch::test::TempDir;
+using credwatch::test::write_file;
+
+namespace {
+
+const Peer kStaff{"staff", false, {}};
+
+class RecordingSystemLog final : public SystemLog {
+  public:
+    void reminder(const Reminder&, std::string_view) override {}
+    void failure(int event_id, std::string_view text) override {
+        entries.emplace_back(event_id, std::string(text));
+    }
+    int count(int event_id) const {
+        int n = 0;
+        for (const auto& e : entries) n += e.first == event_id ? 1 : 0;
+        return n;
+    }
+    std::vector<std::pair<int, std::string>> entries;
+};
+
+// A TCP listener on 127.0.0.1 that can be closed and opened again on the same port.
+class Listener {
+  public:
+    Listener() { open(0); }
+    void open(unsigned short port) {
+        acceptor_.emplace(io_);
+        acceptor_->open(tcp::v4());
+        acceptor_->set_option(tcp::acceptor::reuse_address(true));
+        acceptor_->bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        acceptor_->listen();
+        port_ = acceptor_->local_endpoint().port();
+    }
+    void reopen() { open(port_); }
+    void close() { acceptor_.reset(); }
+    unsigned short port() const { return port_; }
+
+  private:
+    asio::io_context io_;
+    std::optional<tcp::acceptor> acceptor_;
+    unsigned short port_ = 0;
+};
+
+// The site file: cancer-registry only; its TCP check on the listener, the other network checks
+// off (the UDP ones never send; the Windows ones are not applicable here).
+std::string site_toml(unsigned short port, const fs::path& metrics, const std::string& extra) {
+    return fmt::format(R"toml([service]
+systems = ["cancer-registry"]
+
+[email]
+enabled = true
+smtp_host = "127.0.0.1"
+smtp_port = 9
+tls = "none"
+from = "credwatch <credwatch@clinic.example.jp>"
+to = ["it@clinic.example.jp"]
+language = "en"
+
+[metrics]
+textfile = '{}'
+
+[checks]
+{}
+
+[checks."cancer-registry".tcp-mio-443]
+host = "127.0.0.1"
+port = {}
+timeout_ms = 1000
+
+[checks."cancer-registry".tcp-sec-443]
+enabled = false
+[checks."cancer-registry".resolve-mio]
+enabled = false
+[checks."cancer-registry".resolve-sec]
+enabled = false
+)toml",
+                       metrics.string(), extra, port);
+}
+
+// What the checks see of the environment: the tests' own, never the machine's (no proxy
+// variables, and CREDWATCH_SERVICE_CHECKS as the test says).
+checks::Environment environment(std::optional<std::string> service_checks) {
+    return [service_checks](std::string_view name) -> std::optional<std::string> {
+        if (name == kServiceChecksVariable) return service_checks;
+        return std::nullopt;
+    };
+}
+
+class Core {
+  public:
+    Core(const fs::path& data, const fs::path& site, const Clock& clock,
+         std::shared_ptr<RecordingSystemLog> log, std::optional<std::string> service_checks)
+        : core_(io_, options(data, site, std::move(log), std::move(service_checks)), clock) {}
+
+    ServiceCore& svc() { return core_; }
+    CheckRuns& runs() { return *core_.check_runs(); }
+
+    // Runs the io_context until the run in progress ended (its checks are on the worker).
+    void settle() {
+        for (int i = 0; i < 200 && runs().running(); ++i) {
+            io_.restart();
+            io_.run_one_for(50ms);
+        }
+        ASSERT_FALSE(runs().running()) << "the checks did not finish";
+    }
+
+    json::object call(std::string_view method, const Peer& peer = Peer{"root", true, {}}) {
+        json::object req{{"v", 1}, {"id", 1}, {"method", method}, {"params", json::object{}}};
+        HandlerReply reply = core_.handle_line(json::serialize(req), peer);
+        if (reply.deferred) {
+            std::optional<HandlerReply> later;
+            reply.deferred([&later](HandlerReply r) { later = std::move(r); });
+            for (int i = 0; i < 200 && !later; ++i) {
+                io_.restart();
+                io_.run_one_for(50ms);
+            }
+            if (!later) {
+                ADD_FAILURE() << method << ": no reply";
+                return {};
+            }
+            reply = std::move(*later);
+        }
+        json::value v = json::parse(reply.line);
+        const auto* result = v.as_object().if_contains("result");
+        if (!result || !result->is_object()) {
+            ADD_FAILURE() << method << " failed: " << reply.line;
+            return {};
+        }
+        return result->as_object();
+    }
+
+  private:
+    static ServiceOptions options(const fs::path& data, const fs::path& site,
+                                  std::shared_ptr<RecordingSystemLog> log,
+                                  std::optional<std::string> service_checks) {
+        ServiceOptions o;
+        o.data_dir = data;
+        o.site_file = site;
+        o.system_log = std::move(log);
+        o.environment = environment(std::move(service_checks));
+        return o;
+    }
+
+    asio::io_context io_;
+    ServiceCore core_;
+};
+
+std::string str(const json::value& v) {
+    return v.is_string() ? std::string(v.as_string()) : "";
+}
+
+// The check of the reply by id ({} when absent).
+json::object check_of(const json::object& reply, std::string_view id) {
+    for (const auto& c : reply.at("checks").as_array())
+        if (str(c.at("id")) == id) return c.as_object();
+    return {};
+}
+
+class ServiceChecksTest : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { spdlog::set_level(spdlog::level::err); }
+
+    void write_site(const std::string& extra = "") {
+        write_file(site_, site_toml(listener_.port(), metrics_, extra));
+    }
+    std::unique_ptr<Core> make(std::optional<std::string> service_checks = std::nullopt) {
+        return std::make_unique<Core>(dir_.path() / "data", site_, clock_, log_,
+                                      std::move(service_checks));
+    }
+    // The check mails in the outbox.
+    std::size_t mails() {
+        auto outbox = core_->svc().store().outbox();
+        EXPECT_TRUE(outbox);
+        std::size_t n = 0;
+        if (outbox)
+            for (const auto& m : *outbox)
+                if (m.subject.find("a prerequisite fails") != std::string::npos) ++n;
+        return n;
+    }
+    // The value of the metrics line that starts with `prefix` and has `part` ("" when none).
+    std::string metric_line(std::string_view prefix, std::string_view part = "") {
+        auto text = platform::read_file(metrics_, 1 << 20);
+        if (!text) return "";
+        std::size_t at = 0;
+        while (at < text->size()) {
+            std::size_t end = text->find('\n', at);
+            if (end == std::string::npos) end = text->size();
+            std::string_view line(text->data() + at, end - at);
+            if (line.starts_with(prefix) && line.find(part) != std::string_view::npos)
+                return std::string(line.substr(line.rfind(' ') + 1));
+            at = end + 1;
+        }
+        return "";
+    }
+
+    TempDir dir_{"cw-svc-checks"};
+    fs::path site_ = dir_.path() / "site.toml";
+    fs::path metrics_ = dir_.path() / "credwatch.prom";
+    ManualClock clock_{local_midnight(std::chrono::year{2026} / 12 / 2) + 9h};
+    std::shared_ptr<RecordingSystemLog> log_ = std::make_shared<RecordingSystemLog>();
+    Listener listener_;
+    std::unique_ptr<Core> core_;
+};
+
+TEST_F(ServiceChecksTest, FirstRunAfterTheConfiguredMinutesThenDaily) {
+    write_site("first_run_after_minutes = 5\nevery_hours = 24");
+    core_ = make();
+    ASSERT_TRUE(core_->svc().start());
+    auto& runs = core_->runs();
+    EXPECT_TRUE(runs.enabled());
+    EXPECT_EQ(str(core_->call("checks").at("next_run")), format_utc(clock_.now() + 5min));
+
+    clock_.advance(4min);
+    runs.run_if_due();
+    EXPECT_FALSE(runs.running()) << "not due before first_run_after_minutes";
+    clock_.advance(1min);
+    runs.run_if_due();
+    EXPECT_TRUE(runs.running());
+    core_->settle();
+    EXPECT_EQ(runs.runs_finished(), 1);
+    const TimePoint first = clock_.now();
+
+    json::object reply = core_->call("checks");
+    json::object tcp = check_of(reply, "tcp-mio-443");
+    EXPECT_EQ(str(tcp["state"]), "ok") << json::serialize(reply);
+    EXPECT_EQ(str(tcp["checked_at"]), format_utc(first));
+    EXPECT_TRUE(tcp["failing_since"].is_null());
+    EXPECT_EQ(str(check_of(reply, "resolve-mio")["state"]), "not_applicable");
+    EXPECT_TRUE(check_of(reply, "credential-login-key").empty())
+        << "only the site's systems, and no user-session kinds";
+    EXPECT_EQ(str(reply["last_run"]), format_utc(first));
+    EXPECT_EQ(str(reply["next_run"]), format_utc(first + 24h));
+
+    clock_.advance(23h);
+    runs.run_if_due();
+    EXPECT_FALSE(runs.running()) << "the daily run is not due yet";
+    clock_.advance(1h);
+    runs.run_if_due();
+    core_->settle();
+    EXPECT_EQ(runs.runs_finished(), 2);
+}
+
+TEST_F(ServiceChecksTest, AFailingCheckRaisesOneReminderPerEpisodeAndRecovers) {
+    write_site("first_run_after_minutes = 0");
+    core_ = make();
+    ASSERT_TRUE(core_->svc().start());
+    auto& runs = core_->runs();
+    listener_.close();
+    const TimePoint failed_at = clock_.now();
+    runs.run_if_due();
+    core_->settle();
+    json::object tcp = check_of(core_->call("checks"), "tcp-mio-443");
+    EXPECT_EQ(str(tcp["state"]), "failed") << json::serialize(tcp);
+    EXPECT_EQ(str(tcp["failing_since"]), format_utc(failed_at));
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    EXPECT_EQ(mails(), 1U);
+    EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"tcp-mio-443\""),
+              "0");
+    EXPECT_EQ(metric_line("credwatch_check_state{system=\"cancer-registry\",check=\"tcp-mio-443\"",
+                          "state=\"failed\"}"),
+              "1");
+    EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"resolve-mio\""),
+              "1")
+        << "not applicable is not failed";
+
+    // Still failing the next day: the same episode, no second reminder.
+    clock_.advance(24h);
+    runs.run_if_due();
+    core_->settle();
+    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["failing_since"]),
+              format_utc(failed_at));
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    EXPECT_EQ(mails(), 1U);
+
+    // It holds again: the episode ends (a system log note, no mail).
+    listener_.reopen();
+    clock_.advance(24h);
+    runs.run_if_due();
+    core_->settle();
+    tcp = check_of(core_->call("checks"), "tcp-mio-443");
+    EXPECT_EQ(str(tcp["state"]), "ok");
+    EXPECT_TRUE(tcp["failing_since"].is_null());
+    EXPECT_EQ(log_->count(events::kCheckRecovered), 1);
+    EXPECT_EQ(mails(), 1U);
+    EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"tcp-mio-443\""),
+              "1");
+
+    // Flapping: failing again an hour later is a new episode but not a new reminder (the last
+    // one is under a day old); failing again after that is.
+    listener_.close();
+    clock_.advance(1h);
+    ASSERT_NO_FATAL_FAILURE(core_->call("run_checks"));
+    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["state"]), "failed");
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1) << "no reminder per flap";
+    listener_.reopen();
+    clock_.advance(1h);
+    core_->call("run_checks");
+    listener_.close();
+    clock_.advance(24h);
+    core_->call("run_checks");
+    EXPECT_EQ(log_->count(events::kCheckFailing), 2);
+    EXPECT_EQ(mails(), 2U);
+}
+
+TEST_F(ServiceChecksTest, ResultsAndTheEpisodeSurviveARestart) {
+    write_site("first_run_after_minutes = 0");
+    listener_.close();
+    const TimePoint failed_at = clock_.now();
+    {
+        core_ = make();
+        ASSERT_TRUE(core_->svc().start());
+        core_->runs().run_if_due();
+        core_->settle();
+        core_.reset();
+    }
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    clock_.advance(2h);
+    core_ = make();
+    ASSERT_TRUE(core_->svc().start());
+    json::object reply = core_->call("checks");
+    json::object tcp = check_of(reply, "tcp-mio-443");
+    EXPECT_EQ(str(tcp["state"]), "failed") << json::serialize(reply);
+    EXPECT_EQ(str(tcp["checked_at"]), format_utc(failed_at));
+    EXPECT_EQ(str(tcp["failing_since"]), format_utc(failed_at));
+    EXPECT_EQ(str(reply["last_run"]), format_utc(failed_at));
+    core_->runs().run_if_due();
+    core_->settle();
+    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["failing_since"]),
+              format_utc(failed_at));
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1) << "the episode goes on after a restart";
+}
+
+TEST_F(ServiceChecksTest, RunChecksIsThrottledToOnePer30SecondsAndOpenToStaff) {
+    write_site();
+    core_ = make();
+    ASSERT_TRUE(core_->svc().start());
+    json::object first = core_->call("run_checks", kStaff);
+    EXPECT_FALSE(first["throttled"].as_bool());
+    EXPECT_FALSE(first["running"].as_bool());
+    EXPECT_EQ(str(check_of(first, "tcp-mio-443")["state"]), "ok") << json::serialize(first);
+    EXPECT_EQ(core_->runs().runs_finished(), 1);
+    clock_.advance(29s);
+    json::object second = core_->call("run_checks", kStaff);
+    EXPECT_TRUE(second["throttled"].as_bool());
+    EXPECT_EQ(core_->runs().runs_finished(), 1);
+    clock_.advance(1s);
+    EXPECT_FALSE(core_->call("run_checks", kStaff)["throttled"].as_bool());
+    EXPECT_EQ(core_->runs().runs_finished(), 2);
+}
+
+TEST_F(ServiceChecksTest, OffInTheSiteFileOrTheEnvironmentRunsNothing) {
+    for (bool by_environment : {false, true}) {
+        SCOPED_TRACE(by_environment ? "CREDWATCH_SERVICE_CHECKS=off" : "in_service = false");
+        write_site(by_environment ? "first_run_after_minutes = 0"
+                                  : "in_service = false\nfirst_run_after_minutes = 0");
+        core_ = make(by_environment ? std::optional<std::string>("off") : std::nullopt);
+        ASSERT_TRUE(core_->svc().start());
+        EXPECT_FALSE(core_->runs().enabled());
+        core_->runs().run_if_due();
+        EXPECT_FALSE(core_->runs().running());
+        json::object reply = core_->call("run_checks");
+        EXPECT_FALSE(reply["in_service"].as_bool());
+        EXPECT_TRUE(reply["next_run"].is_null());
+        EXPECT_EQ(core_->runs().runs_finished(), 0);
+        core_.reset();
+    }
+}
+
+}  // namespace
