@@ -457,17 +457,16 @@ bool read_run_setting(std::string_view key, const toml::node& value, CheckReader
         int* target;
         long long low, high;
     };
-    for (const Bounded& b : {Bounded{"every_hours", &runs.every_hours, 1, 24 * 7},
-                             Bounded{"first_run_after_minutes", &runs.first_run_after_minutes, 0,
-                                     24 * 60},
-                             Bounded{"network_change_quiet_seconds",
-                                     &runs.network_change_quiet_seconds, 1, 600}}) {
+    for (const Bounded& b :
+         {Bounded{"every_hours", &runs.every_hours, 1, 24 * 7},
+          Bounded{"first_run_after_minutes", &runs.first_run_after_minutes, 0, 24 * 60},
+          Bounded{"network_change_quiet_seconds", &runs.network_change_quiet_seconds, 1, 600}}) {
         if (key != b.name) continue;
         const auto* i = value.as_integer();
         if (!i || i->get() < b.low || i->get() > b.high)
             reader.fail(line_of(value), context,
-                        "field " + q(b.name) + " must be an integer from " +
-                            std::to_string(b.low) + " to " + std::to_string(b.high));
+                        "field " + q(b.name) + " must be an integer from " + std::to_string(b.low) +
+                            " to " + std::to_string(b.high));
         else
             *b.target = static_cast<int>(i->get());
         return true;

@@ -14,9 +14,9 @@ namespace credwatch {
 
 // [checks] of the site file: the service's own runs of the machine-level checks.
 struct CheckRunSettings {
-    bool in_service = true;           // false: only `credwatch doctor` runs them
-    int every_hours = 24;             // one run a day
-    int first_run_after_minutes = 2;  // the first run, shortly after the service started
+    bool in_service = true;                 // false: only `credwatch doctor` runs them
+    int every_hours = 24;                   // one run a day
+    int first_run_after_minutes = 2;        // the first run, shortly after the service started
     int network_change_quiet_seconds = 30;  // a run once the network is quiet this long
 };
 
