@@ -99,6 +99,7 @@ void CheckRuns::configure(const Configuration& config, const CheckConfiguration&
         for (const auto& c : checks_)
             if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
                 last_run_ = c.record->checked_at;
+    arm();  // a reload that turned them on
 }
 
 Status CheckRuns::start() {
@@ -107,25 +108,31 @@ Status CheckRuns::start() {
     stored_ = std::move(*stored);
     started_at_ = clock_.now();
     started_ = true;
-    if (config_) {
-        // Again, now with the stored results.
-        CheckConfiguration again;
-        for (const auto& c : checks_) again.checks.push_back(c.check);
-        again.runs = settings_;
-        configure(*config_, again, lang_);
-    }
-    if (!enabled_) return {};
+    // The results of an earlier process, for the checks still configured.
+    for (auto& c : checks_)
+        for (const auto& r : stored_)
+            if (!c.record && r.system == c.check.system && r.id == c.check.id) c.record = r;
+    for (const auto& c : checks_)
+        if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
+            last_run_ = c.record->checked_at;
+    arm();
+    return {};
+}
+
+void CheckRuns::arm() {
+    if (!started_ || !enabled_ || armed_) return;
+    armed_ = true;
     auto watch = watch_network(io_, [this] { network_changed(); });
     if (watch)
         network_ = std::move(*watch);
     else
         spdlog::warn("checks: network changes are not watched: {}", watch.error().message);
     poll();
-    return {};
 }
 
 void CheckRuns::stop() {
     started_ = false;
+    armed_ = false;
     alive_ = std::make_shared<char>(0);
     poll_timer_.cancel();
     debounce_timer_.cancel();
