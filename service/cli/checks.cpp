@@ -63,8 +63,7 @@ class ChecksCommand final : public Command {
             ctx.out << (ja ? "30 秒以内に実行したばかりです: 前回の結果を表示します。\n"
                            : "They ran less than 30 s ago: the last results.\n");
         const auto& items = reply.at("checks").as_array();
-        if (items.empty())
-            ctx.out << (ja ? "まだ結果がありません。\n" : "No results yet.\n");
+        if (items.empty()) ctx.out << (ja ? "まだ結果がありません。\n" : "No results yet.\n");
         std::string system;
         for (const auto& item : items) {
             const json::object& c = item.as_object();
@@ -73,8 +72,8 @@ class ChecksCommand final : public Command {
                 ctx.out << "== " << system << "\n";
             }
             const std::string state = str(c, "state");
-            ctx.out << "[" << state_label(state, ja) << "] "
-                    << str(c, ja ? "title_ja" : "title_en") << "  (" << str(c, "id") << ")\n";
+            ctx.out << "[" << state_label(state, ja) << "] " << str(c, ja ? "title_ja" : "title_en")
+                    << "  (" << str(c, "id") << ")\n";
             ctx.out << "    " << (ja ? "結果: " : "found: ")
                     << str(c, ja ? "evidence_ja" : "evidence_en") << "\n";
             if (state == "failed" || state == "warning") {
@@ -83,8 +82,7 @@ class ChecksCommand final : public Command {
                             << str(c, "failing_since") << "\n";
                 ctx.out << "    " << (ja ? "対処: " : "fix: ") << str(c, ja ? "fix_ja" : "fix_en")
                         << "\n";
-                ctx.out << "    " << (ja ? "マニュアル: " : "manual: ") << str(c, "manual")
-                        << "\n";
+                ctx.out << "    " << (ja ? "マニュアル: " : "manual: ") << str(c, "manual") << "\n";
             }
         }
         const auto when = [&](std::string_view key) {

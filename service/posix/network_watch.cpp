@@ -4,10 +4,10 @@
 
 #include "network_watch.hpp"
 
-#include <boost/asio/generic/raw_protocol.hpp>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
+#include <boost/asio/generic/raw_protocol.hpp>
 
 #include <array>
 #include <cerrno>
@@ -31,10 +31,10 @@ class NetlinkWatch final : public NetworkWatch {
         if (ec) return make_error(Errc::io_error, "netlink socket: " + ec.message());
         sockaddr_nl address{};
         address.nl_family = AF_NETLINK;
-        address.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-                            RTMGRP_IPV4_ROUTE;
+        address.nl_groups =
+            RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE;
         boost::asio::generic::basic_endpoint<raw_protocol> endpoint(&address, sizeof address,
-                                                                     NETLINK_ROUTE);
+                                                                    NETLINK_ROUTE);
         socket_.bind(endpoint, ec);
         if (ec) return make_error(Errc::io_error, "netlink bind: " + ec.message());
         receive();

@@ -39,14 +39,10 @@ json::value optional_time(const std::optional<TimePoint>& t) {
 
 json::object to_json(const ServiceCheck& c) {
     const CheckDefinition& d = c.check;
-    json::object o{{"system", d.system},
-                   {"id", d.id},
-                   {"kind", to_string(d.kind)},
-                   {"severity", to_string(d.severity)},
-                   {"title_ja", d.title_ja},
-                   {"title_en", d.title_en},
-                   {"fix_ja", d.fix_ja},
-                   {"fix_en", d.fix_en},
+    json::object o{{"system", d.system},        {"id", d.id},
+                   {"kind", to_string(d.kind)}, {"severity", to_string(d.severity)},
+                   {"title_ja", d.title_ja},    {"title_en", d.title_en},
+                   {"fix_ja", d.fix_ja},        {"fix_en", d.fix_en},
                    {"manual", d.manual}};
     if (c.record) {
         o["state"] = to_string(c.record->state);
@@ -103,6 +99,7 @@ void CheckRuns::configure(const Configuration& config, const CheckConfiguration&
         for (const auto& c : checks_)
             if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
                 last_run_ = c.record->checked_at;
+    arm();  // a reload that turned them on
 }
 
 Status CheckRuns::start() {
@@ -111,25 +108,31 @@ Status CheckRuns::start() {
     stored_ = std::move(*stored);
     started_at_ = clock_.now();
     started_ = true;
-    if (config_) {
-        // Again, now with the stored results.
-        CheckConfiguration again;
-        for (const auto& c : checks_) again.checks.push_back(c.check);
-        again.runs = settings_;
-        configure(*config_, again, lang_);
-    }
-    if (!enabled_) return {};
+    // The results of an earlier process, for the checks still configured.
+    for (auto& c : checks_)
+        for (const auto& r : stored_)
+            if (!c.record && r.system == c.check.system && r.id == c.check.id) c.record = r;
+    for (const auto& c : checks_)
+        if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
+            last_run_ = c.record->checked_at;
+    arm();
+    return {};
+}
+
+void CheckRuns::arm() {
+    if (!started_ || !enabled_ || armed_) return;
+    armed_ = true;
     auto watch = watch_network(io_, [this] { network_changed(); });
     if (watch)
         network_ = std::move(*watch);
     else
         spdlog::warn("checks: network changes are not watched: {}", watch.error().message);
     poll();
-    return {};
 }
 
 void CheckRuns::stop() {
     started_ = false;
+    armed_ = false;
     alive_ = std::make_shared<char>(0);
     poll_timer_.cancel();
     debounce_timer_.cancel();
@@ -141,7 +144,8 @@ void CheckRuns::stop() {
 std::optional<TimePoint> CheckRuns::next_run() const {
     if (!enabled_ || !started_at_) return std::nullopt;
     const auto period = std::chrono::hours(settings_.every_hours);
-    if (!last_started_) return *started_at_ + std::chrono::minutes(settings_.first_run_after_minutes);
+    if (!last_started_)
+        return *started_at_ + std::chrono::minutes(settings_.first_run_after_minutes);
     TimePoint next = *last_started_ + period;
     // The wall clock went back: not a run in days, but one within the period from now.
     const TimePoint now = clock_.now();
@@ -151,11 +155,12 @@ std::optional<TimePoint> CheckRuns::next_run() const {
 
 void CheckRuns::poll() {
     poll_timer_.expires_after(kPollEvery);
-    poll_timer_.async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
-        if (ec || alive.expired()) return;
-        run_if_due();
-        poll();
-    });
+    poll_timer_.async_wait(
+        [this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+            if (ec || alive.expired()) return;
+            run_if_due();
+            poll();
+        });
 }
 
 void CheckRuns::run_if_due() {
@@ -246,8 +251,7 @@ void CheckRuns::finish_run(std::vector<checks::CheckReport> reports) {
                 it->record = r;
                 changes.emplace_back(&*it, true);
             }
-        } else if (was_failing &&
-                   (r.state == CheckState::ok || r.state == CheckState::warning)) {
+        } else if (was_failing && (r.state == CheckState::ok || r.state == CheckState::warning)) {
             it->record = r;
             changes.emplace_back(&*it, false);
         }

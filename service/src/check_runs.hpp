@@ -86,6 +86,8 @@ class CheckRuns {
     void finish_run(std::vector<checks::CheckReport> reports);
     void publish(const std::vector<std::pair<const ServiceCheck*, bool>>& changes);
     void poll();
+    // The poll timer and the network watch, once started and enabled.
+    void arm();
     std::string system_name(std::string_view system) const;
 
     boost::asio::io_context& io_;
@@ -100,6 +102,7 @@ class CheckRuns {
     CheckRunSettings settings_;
     bool enabled_ = false;
     bool started_ = false;
+    bool armed_ = false;
     std::vector<ServiceCheck> checks_;  // in catalog order
     std::vector<CheckRecord> stored_;   // read at start: the results of an earlier process
     bool running_ = false;

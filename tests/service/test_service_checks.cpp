@@ -318,21 +318,35 @@ TEST_F(ServiceChecksTest, AFailingCheckRaisesOneReminderPerEpisodeAndRecovers) {
     EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"tcp-mio-443\""),
               "1");
 
-    // Flapping: failing again an hour later is a new episode but not a new reminder (the last
-    // one is under a day old); failing again after that is.
+    // Failing again an hour later: a new episode, reminded (the last reminder is two days old).
     listener_.close();
     clock_.advance(1h);
-    ASSERT_NO_FATAL_FAILURE(core_->call("run_checks"));
-    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["state"]), "failed");
-    EXPECT_EQ(log_->count(events::kCheckFailing), 1) << "no reminder per flap";
+    core_->call("run_checks");
+    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["failing_since"]),
+              format_utc(clock_.now()));
+    EXPECT_EQ(log_->count(events::kCheckFailing), 2);
+    EXPECT_EQ(mails(), 2U);
+
+    // Flapping: holds, fails again within a day of that reminder: no reminder per flap.
     listener_.reopen();
     clock_.advance(1h);
     core_->call("run_checks");
     listener_.close();
-    clock_.advance(24h);
+    clock_.advance(1h);
     core_->call("run_checks");
-    EXPECT_EQ(log_->count(events::kCheckFailing), 2);
+    EXPECT_EQ(str(check_of(core_->call("checks"), "tcp-mio-443")["state"]), "failed");
+    EXPECT_EQ(log_->count(events::kCheckFailing), 2) << "no reminder per flap";
     EXPECT_EQ(mails(), 2U);
+
+    // A failure more than a day after the last reminder is reminded again.
+    listener_.reopen();
+    clock_.advance(1h);
+    core_->call("run_checks");
+    listener_.close();
+    clock_.advance(22h);
+    core_->call("run_checks");
+    EXPECT_EQ(log_->count(events::kCheckFailing), 3);
+    EXPECT_EQ(mails(), 3U);
 }
 
 TEST_F(ServiceChecksTest, ResultsAndTheEpisodeSurviveARestart) {

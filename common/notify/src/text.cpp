@@ -146,16 +146,17 @@ ReminderText check_failing_text(const CheckDefinition& check, const CheckRecord&
     const bool ja = lang == Lang::ja;
     const std::string& title = ja ? check.title_ja : check.title_en;
     ReminderText text;
-    text.subject = ja ? fmt::format("[credwatch] {}：接続の前提が崩れています：{}", system_name, title)
-                      : fmt::format("[credwatch] {}: a prerequisite fails: {}", system_name, title);
+    text.subject =
+        ja ? fmt::format("[credwatch] {}：接続の前提が崩れています：{}", system_name, title)
+           : fmt::format("[credwatch] {}: a prerequisite fails: {}", system_name, title);
     std::string body;
     if (!organisation.empty()) body += std::string(organisation) + "\n\n";
     const std::string since =
         record.failing_since ? format_utc(*record.failing_since) : format_utc(record.checked_at);
     body += ja ? fmt::format("{}の接続の前提「{}」を満たしていません（{} から）。\n\n", system_name,
                              title, since)
-               : fmt::format("A prerequisite of {} does not hold since {}: {}.\n\n",
-                             system_name, since, title);
+               : fmt::format("A prerequisite of {} does not hold since {}: {}.\n\n", system_name,
+                             since, title);
     body += ja ? "結果: " + record.evidence_ja + "\n" : "Found: " + record.evidence_en + "\n";
     body += ja ? "対処: " + check.fix_ja + "\n" : "Fix: " + check.fix_en + "\n";
     body += (ja ? "マニュアル: " : "Manual: ") + check.manual + "\n";
@@ -172,9 +173,9 @@ ReminderText check_recovered_text(const CheckDefinition& check, const CheckRecor
     const bool ja = lang == Lang::ja;
     const std::string& title = ja ? check.title_ja : check.title_en;
     ReminderText text;
-    text.subject = ja ? fmt::format("[credwatch] {}：接続の前提が回復しました：{}", system_name, title)
-                      : fmt::format("[credwatch] {}: a prerequisite holds again: {}", system_name,
-                                    title);
+    text.subject =
+        ja ? fmt::format("[credwatch] {}：接続の前提が回復しました：{}", system_name, title)
+           : fmt::format("[credwatch] {}: a prerequisite holds again: {}", system_name, title);
     text.body = (ja ? "結果: " + record.evidence_ja : "Found: " + record.evidence_en) + "\n";
     return text;
 }

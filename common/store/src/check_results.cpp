@@ -30,9 +30,9 @@ CheckRecord read_check_record(const Statement& row) {
 Result<std::vector<CheckRecord>> Store::check_results() {
     auto& c = impl_->conn;
     return c.transaction("list check results", Tx::read, [&]() -> Result<std::vector<CheckRecord>> {
-        CW_TRY_ASSIGN(s, c.prepare("list check results",
-                                   std::string("SELECT ") + kColumns +
-                                       " FROM check_results ORDER BY system, id"));
+        CW_TRY_ASSIGN(
+            s, c.prepare("list check results", std::string("SELECT ") + kColumns +
+                                                   " FROM check_results ORDER BY system, id"));
         return collect_rows(s, read_check_record);
     });
 }
