@@ -185,12 +185,13 @@ TEST_F(IntegrityTest, BackupBeforeAMigration) {
         auto store = open_store();
         ASSERT_TRUE(store);
     }
-    // Back to schema version 4 (learnt matches and replaced certificates came with 5): the next
-    // open migrates, backup first.
+    // Back to schema version 4 (learnt matches and replaced certificates came with 5, check
+    // results with 6): the next open migrates, backup first.
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(db.string().c_str(), &raw), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(raw,
                            "DROP TABLE learnt_matches; DROP TABLE certificate_replacements; "
+                           "DROP TABLE check_results; "
                            "ALTER TABLE inventory DROP COLUMN extended_key_usage; "
                            "PRAGMA user_version = 4;",
                            nullptr, nullptr, nullptr),
