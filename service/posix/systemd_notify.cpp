@@ -1,8 +1,10 @@
 #include "systemd_notify.hpp"
 
+#include <dlfcn.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -10,9 +12,47 @@ namespace credwatch {
 
 namespace {
 
+struct Libsystemd {
+    decltype(&::sd_notify) notify = nullptr;
+    decltype(&::sd_watchdog_enabled) watchdog_enabled = nullptr;
+};
+
+// dlsym gives an object pointer; copying its bytes avoids a cast between object and function
+// pointers (conditionally supported in ISO C++, always valid with POSIX).
+template <typename Function>
+bool resolve(void* handle, const char* name, Function& function) {
+    void* symbol = ::dlsym(handle, name);
+    if (!symbol) return false;
+    static_assert(sizeof function == sizeof symbol);
+    std::memcpy(&function, &symbol, sizeof function);
+    return true;
+}
+
+// libsystemd and what it loads (libgcrypt, libzstd, liblzma, liblz4, libcap: about 1 MB
+// resident) only when systemd started the service, which NOTIFY_SOCKET says (sd_notify(3));
+// without it sd_notify and sd_watchdog_enabled would do nothing anyway. Null: not under systemd.
+const Libsystemd* libsystemd() {
+    static const Libsystemd* const loaded = []() -> const Libsystemd* {
+        if (!std::getenv("NOTIFY_SOCKET")) return nullptr;
+        void* handle = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+        static Libsystemd table;
+        if (!handle || !resolve(handle, "sd_notify", table.notify) ||
+            !resolve(handle, "sd_watchdog_enabled", table.watchdog_enabled)) {
+            const char* reason = ::dlerror();
+            spdlog::warn("systemd notifications are off: libsystemd.so.0 cannot be loaded ({})",
+                         reason ? reason : "unknown reason");
+            return nullptr;
+        }
+        return &table;
+    }();
+    return loaded;
+}
+
 void notify(std::string_view state) {
+    const Libsystemd* systemd = libsystemd();
+    if (!systemd) return;
     const std::string text(state);
-    const int rc = ::sd_notify(0, text.c_str());
+    const int rc = systemd->notify(0, text.c_str());
     // rc == 0: not started by systemd; < 0: the socket refused it. Neither stops the service.
     if (rc < 0) spdlog::warn("systemd notification \"{}\" failed: {}", text, std::strerror(-rc));
 }
@@ -40,8 +80,10 @@ void SystemdNotifier::status(std::string_view text) {
 }
 
 void SystemdNotifier::start_watchdog() {
+    const Libsystemd* systemd = libsystemd();
+    if (!systemd) return;
     std::uint64_t usec = 0;
-    const int rc = ::sd_watchdog_enabled(0, &usec);
+    const int rc = systemd->watchdog_enabled(0, &usec);
     if (rc < 0) {
         spdlog::warn("systemd watchdog settings are invalid ({}); not sending pings",
                      std::strerror(-rc));
