@@ -16,6 +16,6 @@ namespace credwatch::detail {
 // with the site's own systems merged.
 void read_checks(const toml::table& catalog_root, std::string_view catalog_name,
                  const toml::table& site_root, std::string_view site_name, const Catalog& catalog,
-                 std::vector<CheckDefinition>& checks, Diagnostics& diag);
+                 std::vector<CheckDefinition>& checks, CheckRunSettings& runs, Diagnostics& diag);
 
 }  // namespace credwatch::detail
