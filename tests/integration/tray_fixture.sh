@@ -40,16 +40,14 @@ PY
 
 tray_fixture_start() {
     local service_exe=$1 n
-    # A private display: the first free :N from 90.
-    display=
-    for n in $(seq 90 140); do
-        if [[ ! -e /tmp/.X11-unix/X$n && ! -e /tmp/.X$n-lock ]]; then display=:$n; break; fi
-    done
-    [[ -n $display ]] || { echo "tray fixture: no free X display"; exit 1; }
-    Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+    # A private display that Xvfb chooses itself (-displayfd): two fixtures started at once
+    # (ctest -j) never pick the same free number.
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
     pids+=($!)
+    for _ in $(seq 100); do [[ -s $work/display ]] && break; sleep 0.1; done
+    [[ -s $work/display ]] || { echo "tray fixture: Xvfb gave no display"; cat "$work/xvfb.log"; exit 1; }
+    display=:$(tr -dc 0-9 <"$work/display")
     export DISPLAY=$display
-    for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X${display#:} ]] && break; sleep 0.1; done
 
     # The service with its own data directory.
     data=$work/data
