@@ -1,5 +1,7 @@
 #include "systemd_notify.hpp"
 
+#include "credwatch/platform/posix_symbols.hpp"
+
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
@@ -17,17 +19,6 @@ struct Libsystemd {
     decltype(&::sd_watchdog_enabled) watchdog_enabled = nullptr;
 };
 
-// dlsym gives an object pointer; copying its bytes avoids a cast between object and function
-// pointers (conditionally supported in ISO C++, always valid with POSIX).
-template <typename Function>
-bool resolve(void* handle, const char* name, Function& function) {
-    void* symbol = ::dlsym(handle, name);
-    if (!symbol) return false;
-    static_assert(sizeof function == sizeof symbol);
-    std::memcpy(&function, &symbol, sizeof function);
-    return true;
-}
-
 // libsystemd and what it loads (libgcrypt, libzstd, liblzma, liblz4, libcap: about 1 MB
 // resident) only when systemd started the service, which NOTIFY_SOCKET says (sd_notify(3));
 // without it sd_notify and sd_watchdog_enabled would do nothing anyway. Null: not under systemd.
@@ -36,8 +27,8 @@ const Libsystemd* libsystemd() {
         if (!std::getenv("NOTIFY_SOCKET")) return nullptr;
         void* handle = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
         static Libsystemd table;
-        if (!handle || !resolve(handle, "sd_notify", table.notify) ||
-            !resolve(handle, "sd_watchdog_enabled", table.watchdog_enabled)) {
+        if (!handle || !platform::resolve_symbol(handle, "sd_notify", table.notify) ||
+            !platform::resolve_symbol(handle, "sd_watchdog_enabled", table.watchdog_enabled)) {
             const char* reason = ::dlerror();
             spdlog::warn("systemd notifications are off: libsystemd.so.0 cannot be loaded ({})",
                          reason ? reason : "unknown reason");

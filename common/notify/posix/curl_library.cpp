@@ -2,6 +2,8 @@
 
 #include "curl_library.hpp"
 
+#include "credwatch/platform/posix_symbols.hpp"
+
 #include <dlfcn.h>
 #include <fmt/format.h>
 
@@ -21,17 +23,6 @@ std::string loader_error() {
     return reason ? reason : "unknown reason";
 }
 
-// dlsym gives an object pointer; copying its bytes avoids a cast between object and function
-// pointers (conditionally supported in ISO C++, always valid with POSIX).
-template <typename Function>
-bool resolve(void* handle, const char* name, Function& function) {
-    void* symbol = ::dlsym(handle, name);
-    if (!symbol) return false;
-    static_assert(sizeof function == sizeof symbol);
-    std::memcpy(&function, &symbol, sizeof function);
-    return true;
-}
-
 }  // namespace
 
 Result<const Library*> library() {
@@ -49,7 +40,7 @@ Result<const Library*> library() {
     Library candidate{};
     const char* missing = nullptr;
     auto get = [&](const char* name, auto& function) {
-        if (!missing && !resolve(handle, name, function)) missing = name;
+        if (!missing && !platform::resolve_symbol(handle, name, function)) missing = name;
     };
     get("curl_global_init", candidate.global_init);
     get("curl_easy_init", candidate.easy_init);
