@@ -358,32 +358,14 @@ void add_unique(std::vector<CheckDefinition>& checks, CheckDefinition c, CheckRe
 // The [[system]] array's [[system.check]] entries, of the catalog or of a site's own systems.
 void read_system_checks(const toml::table& root, CheckReader& reader,
                         std::vector<CheckDefinition>& checks) {
-    const auto* systems = root.get_as<toml::array>("system");
-    if (!systems) return;
-    for (const auto& s : *systems) {
-        const auto* st = s.as_table();
-        if (!st) continue;  // the catalog reader reports it
-        const auto* id = st->get_as<std::string>("id");
-        if (!id) continue;
-        const toml::node* list = st->get("check");
-        if (!list) continue;
-        const auto* array = list->as_array();
-        if (!array) {
-            reader.fail(line_of(*list), "system " + q(id->get()),
-                        "\"check\" must be written [[system.check]]");
-            continue;
-        }
-        for (const auto& e : *array) {
-            const auto* t = e.as_table();
-            if (!t) {
-                reader.fail(line_of(e), "system " + q(id->get()),
-                            "each [[system.check]] must be a table");
-                continue;
-            }
-            if (auto c = reader.definition(*t, id->get()))
-                add_unique(checks, *c, reader, line_of(*t));
-        }
-    }
+    detail::for_each_system_table(
+        root, "check",
+        [&](Line line, const std::string& context, const std::string& message) {
+            reader.fail(line, context, message);
+        },
+        [&](const toml::table& t, const std::string& system) {
+            if (auto c = reader.definition(t, system)) add_unique(checks, *c, reader, line_of(t));
+        });
 }
 
 // The settings of [checks] itself, beside the [checks.<system>.<id>] tunings: true when `key`

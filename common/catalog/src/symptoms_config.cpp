@@ -144,28 +144,12 @@ class SymptomReader {
 
 void read_system_symptoms(const toml::table& root, SymptomReader& reader,
                           std::vector<Symptom>& out) {
-    const auto* systems = root.get_as<toml::array>("system");
-    if (!systems) return;
-    for (const auto& s : *systems) {
-        const auto* st = s.as_table();
-        const auto* id = st ? st->get_as<std::string>("id") : nullptr;
-        if (!id) continue;  // the catalog reader reports it
-        const toml::node* list = st->get("symptom");
-        if (!list) continue;
-        const auto* array = list->as_array();
-        if (!array) {
-            reader.fail(line_of(*list), "system " + q(id->get()),
-                        "\"symptom\" must be written [[system.symptom]]");
-            continue;
-        }
-        for (const auto& e : *array) {
-            if (const auto* t = e.as_table())
-                reader.entry(*t, id->get(), out);
-            else
-                reader.fail(line_of(e), "system " + q(id->get()),
-                            "each [[system.symptom]] must be a table");
-        }
-    }
+    detail::for_each_system_table(
+        root, "symptom",
+        [&](Line line, const std::string& context, const std::string& message) {
+            reader.fail(line, context, message);
+        },
+        [&](const toml::table& t, const std::string& system) { reader.entry(t, system, out); });
 }
 
 }  // namespace
