@@ -248,11 +248,9 @@ void CheckRuns::finish_run(std::vector<checks::CheckReport> reports) {
                                now - *r.notified_at < kQuietAfterReminder;
             if (!was_failing && !quiet) {
                 r.notified_at = now;
-                it->record = r;
                 changes.emplace_back(&*it, true);
             }
         } else if (was_failing && (r.state == CheckState::ok || r.state == CheckState::warning)) {
-            it->record = r;
             changes.emplace_back(&*it, false);
         }
         it->record = r;
