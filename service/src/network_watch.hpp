@@ -1,8 +1,8 @@
 #pragma once
 // Network changes (addresses, links, routes) as the OS announces them: netlink on Linux
-// (service/posix/network_watch.cpp), NotifyIpInterfaceChange / NotifyAddrChange on Windows
-// (service/windows/network_watch.cpp). `changed` is called on the io_context thread; bursts are
-// the caller's to debounce.
+// (service/posix/network_watch.cpp), NotifyIpInterfaceChange and NotifyUnicastIpAddressChange on
+// Windows (service/windows/network_watch.cpp). `changed` is called on the io_context thread;
+// bursts are the caller's to debounce.
 
 #include "credwatch/base/error.hpp"
 
