@@ -13,15 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view state_label(std::string_view state, bool ja) {
-    if (state == "ok") return ja ? "正常" : "ok";
-    if (state == "warning") return ja ? "注意" : "warning";
-    if (state == "failed") return ja ? "失敗" : "FAILED";
-    if (state == "not_applicable") return ja ? "対象外" : "not applicable";
-    if (state == "cannot_check") return ja ? "確認不可" : "cannot check";
-    return state;
-}
-
 class ChecksCommand final : public Command {
   public:
     std::string name() const override { return "checks"; }
@@ -72,8 +63,9 @@ class ChecksCommand final : public Command {
                 ctx.out << "== " << system << "\n";
             }
             const std::string state = str(c, "state");
-            ctx.out << "[" << state_label(state, ja) << "] " << str(c, ja ? "title_ja" : "title_en")
-                    << "  (" << str(c, "id") << ")\n";
+            const auto parsed = parse_check_state(state);
+            ctx.out << "[" << (parsed ? state_label(*parsed, ja) : std::string_view(state)) << "] "
+                    << str(c, ja ? "title_ja" : "title_en") << "  (" << str(c, "id") << ")\n";
             ctx.out << "    " << (ja ? "結果: " : "found: ")
                     << str(c, ja ? "evidence_ja" : "evidence_en") << "\n";
             if (state == "failed" || state == "warning") {

@@ -5,6 +5,7 @@
 
 #include "credwatch/base/error.hpp"
 #include "credwatch/base/lang.hpp"
+#include "credwatch/domain/checks.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -89,6 +90,8 @@ void add_import_commands(std::vector<std::unique_ptr<Command>>& commands);
 std::unique_ptr<Command> make_export_ledger_command();
 void add_backup_commands(std::vector<std::unique_ptr<Command>>& commands);
 void add_doctor_commands(std::vector<std::unique_ptr<Command>>& commands);  // doctor.cpp
+// 正常 / ok, 失敗 / FAILED, ...: a check's state as doctor and checks print it (doctor.cpp).
+std::string_view state_label(CheckState state, bool ja);
 void add_checks_commands(std::vector<std::unique_ptr<Command>>& commands);  // checks.cpp
 // A damaged or recovered database, from the status reply (backup.cpp); nothing when healthy.
 void print_store_health(const Context& context, const boost::json::object& status);

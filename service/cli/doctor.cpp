@@ -15,8 +15,6 @@ namespace credwatch::cli {
 
 namespace json = boost::json;
 
-namespace {
-
 std::string_view state_label(CheckState state, bool ja) {
     switch (state) {
         case CheckState::ok:
@@ -32,6 +30,8 @@ std::string_view state_label(CheckState state, bool ja) {
     }
     return "";
 }
+
+namespace {
 
 class DoctorCommand final : public Command {
   public:
