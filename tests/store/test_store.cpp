@@ -280,6 +280,75 @@ PRAGMA user_version = 1;
     EXPECT_EQ(inv->front().bound_credential, "orca/client-cert");
 }
 
+// The service's own results ("" user) and a session check's per user, side by side.
+TEST_F(StoreTest, CheckResultsAreKeptPerCheckAndUser) {
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    const TimePoint at = kStart + 1h;
+    std::vector<CheckRecord> records{
+        {"cancer-registry", "tcp-mio-443", "", CheckState::ok, "開いています", "open", at, {}, {}},
+        {"online-eligibility", "credential-login-key", "OqsComApp", CheckState::failed, "ない",
+         "missing", at, at, at},
+        {"online-eligibility",
+         "credential-login-key",
+         "tanaka",
+         CheckState::ok,
+         "ある",
+         "found",
+         at,
+         {},
+         {}}};
+    ASSERT_OK(store->save_check_results(records));
+    // A later result of one user's session replaces that user's row only.
+    records[1].state = CheckState::ok;
+    records[1].failing_since.reset();
+    ASSERT_OK(store->save_check_results({records[1]}));
+    auto kept = store->check_results();
+    ASSERT_OK(kept);
+    ASSERT_EQ(kept->size(), 3u);
+    EXPECT_EQ((*kept)[0].user, "");
+    EXPECT_EQ((*kept)[1].user, "OqsComApp");
+    EXPECT_EQ((*kept)[1].state, CheckState::ok);
+    EXPECT_FALSE((*kept)[1].failing_since);
+    EXPECT_EQ((*kept)[1].notified_at, std::optional<TimePoint>(at));
+    EXPECT_EQ((*kept)[2].user, "tanaka");
+    EXPECT_EQ((*kept)[2].evidence_ja, "ある");
+}
+
+// Version 7 keyed the results by user too: a version 6 row is the service's own ("").
+TEST_F(StoreTest, MigratesTheCheckResultsOfVersion6) {
+    { ASSERT_TRUE(open_store()); }
+    {
+        RawDb raw(db_path);
+        ASSERT_EQ(raw.exec(R"sql(
+DROP TABLE check_results;
+CREATE TABLE check_results (
+    system TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
+    evidence_ja TEXT NOT NULL DEFAULT '', evidence_en TEXT NOT NULL DEFAULT '',
+    checked_at INTEGER NOT NULL, failing_since INTEGER, notified_at INTEGER,
+    PRIMARY KEY (system, id)) STRICT;
+INSERT INTO check_results VALUES ('cancer-registry', 'tcp-mio-443', 'failed', '閉じています',
+    'closed', 1000, 900, 950);
+PRAGMA user_version = 6;
+)sql"),
+                  SQLITE_OK)
+            << raw.last_error();
+    }
+    auto store = open_store();
+    ASSERT_TRUE(store);
+    EXPECT_EQ(*store->schema_version(), Store::latest_schema_version());
+    auto kept = store->check_results();
+    ASSERT_OK(kept);
+    ASSERT_EQ(kept->size(), 1u);
+    const CheckRecord& r = kept->front();
+    EXPECT_EQ(r.id, "tcp-mio-443");
+    EXPECT_EQ(r.user, "");
+    EXPECT_EQ(r.state, CheckState::failed);
+    EXPECT_EQ(r.evidence_ja, "閉じています");
+    EXPECT_TRUE(r.failing_since);
+    EXPECT_TRUE(r.notified_at);
+}
+
 TEST_F(StoreTest, NotADatabaseIsAnErrorNamingTheFile) {
     test::write_file(db_path, std::string(4096, 'x'));
     auto store = Store::open(db_path, clock);

@@ -81,9 +81,11 @@ constexpr std::array<ParamSpec, 2> kSoftwareParams{{
     {"patterns", ParamType::list, true},
     {"services", ParamType::list, false},
 }};
-constexpr std::array<ParamSpec, 2> kCredentialParams{{
+// session_user: the user whose session the check is meant for (the manual's OqsComApp).
+constexpr std::array<ParamSpec, 3> kCredentialParams{{
     {"target", ParamType::text, true},
     {"user_prefixes", ParamType::list, false},
+    {"session_user", ParamType::text, false},
 }};
 constexpr std::array<ParamSpec, 2> kTaskParams{{
     {"tasks", ParamType::list, true},
@@ -93,11 +95,12 @@ constexpr std::array<ParamSpec, 2> kAccountParams{{
     {"name", ParamType::text, true},
     {"group", ParamType::text, false},
 }};
-constexpr std::array<ParamSpec, 4> kCertificateParams{{
+constexpr std::array<ParamSpec, 5> kCertificateParams{{
     {"store", ParamType::text, true},
     {"subject_contains", ParamType::text, false},
     {"issuer_contains", ParamType::text, false},
     {"exactly", ParamType::number, false, 1, 100},
+    {"session_user", ParamType::text, false},
 }};
 
 constexpr std::array<KindSpec, 12> kKinds{{

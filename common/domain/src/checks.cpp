@@ -1,6 +1,8 @@
 #include "credwatch/domain/checks.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <utility>
 
 namespace credwatch {
@@ -86,6 +88,24 @@ std::vector<std::string> CheckParameters::list_or_empty(std::string_view key) co
 
 std::string check_path(const CheckDefinition& check) {
     return check.system + "/" + check.id;
+}
+
+bool runs_in_a_session(CheckKind kind) {
+    return kind == CheckKind::credential_present || kind == CheckKind::certificate_present;
+}
+
+std::string session_user_of(const CheckDefinition& check) {
+    return runs_in_a_session(check.kind) ? check.params.text_or("session_user", "") : std::string();
+}
+
+bool is_session_user(const CheckDefinition& check, std::string_view user) {
+    const std::string wanted = session_user_of(check);
+    if (wanted.empty()) return true;
+    return wanted.size() == user.size() &&
+           std::equal(wanted.begin(), wanted.end(), user.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+           });
 }
 
 CheckState problem_state(CheckSeverity severity) {

@@ -30,7 +30,7 @@ struct Migration {
 
 // Ordered migration steps. A released step is never edited: append a new one instead.
 // Each runs in its own BEGIN IMMEDIATE transaction together with `PRAGMA user_version = N`.
-constexpr std::array<Migration, 6> kMigrations{{
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "credentials, tombstones, issuances, reminders, audit", R"sql(
 CREATE TABLE credentials (
     id                   TEXT PRIMARY KEY NOT NULL,
@@ -227,6 +227,28 @@ CREATE TABLE check_results (
     notified_at   INTEGER,
     PRIMARY KEY (system, id)
 ) STRICT;
+)sql"},
+    {7, "a session check's result is kept per user", R"sql(
+-- A check of a user's Credential Manager or certificate stores runs in that user's session and
+-- is reported by it (report_checks): one row per check and user. '' is the service's own run.
+CREATE TABLE check_results_by_user (
+    system        TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    user          TEXT NOT NULL DEFAULT '',
+    state         TEXT NOT NULL,
+    evidence_ja   TEXT NOT NULL DEFAULT '',
+    evidence_en   TEXT NOT NULL DEFAULT '',
+    checked_at    INTEGER NOT NULL,
+    failing_since INTEGER,
+    notified_at   INTEGER,
+    PRIMARY KEY (system, id, user)
+) STRICT;
+INSERT INTO check_results_by_user (system, id, state, evidence_ja, evidence_en, checked_at,
+                                   failing_since, notified_at)
+    SELECT system, id, state, evidence_ja, evidence_en, checked_at, failing_since, notified_at
+    FROM check_results;
+DROP TABLE check_results;
+ALTER TABLE check_results_by_user RENAME TO check_results;
 )sql"},
 }};
 

@@ -68,6 +68,16 @@ struct CheckDefinition {
 // "cancer-registry/resolve-sec".
 std::string check_path(const CheckDefinition& check);
 
+// A kind that looks into a user's own Credential Manager or certificate stores: it runs in that
+// user's session (the tray, `credwatch doctor`, `credwatch checks --report`), never in the
+// service, and its result is kept per user.
+bool runs_in_a_session(CheckKind kind);
+
+// The user a session check is meant for (its `session_user` parameter: the manual's OqsComApp),
+// or "" for any user. Windows user names compare without case.
+std::string session_user_of(const CheckDefinition& check);
+bool is_session_user(const CheckDefinition& check, std::string_view user);
+
 // What one run of a check found. Evidence is what was seen (addresses, the offset), in both
 // languages; it never contains a secret.
 struct CheckResult {
@@ -76,10 +86,17 @@ struct CheckResult {
     int elapsed_ms = 0;
 };
 
-// The latest result of a check the service runs (docs/doctor.md), kept in the store, and the
-// failing episode it belongs to.
+// What a user's session found for one of its checks ("report_checks").
+struct SessionCheckResult {
+    std::string system, id;
+    CheckResult result;
+};
+
+// The latest result of a check (docs/doctor.md), kept in the store, and the failing episode it
+// belongs to: one per check the service runs, one per check and user for a session's check.
 struct CheckRecord {
     std::string system, id;
+    std::string user;  // "" for a check the service runs; else whose session reported it
     CheckState state = CheckState::cannot_check;
     std::string evidence_ja, evidence_en;
     TimePoint checked_at;
