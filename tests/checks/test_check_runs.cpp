@@ -117,3 +117,38 @@ TEST(RunChecks, DisabledAndOtherPlatformChecksDoNotRun) {
     EXPECT_EQ(reports[0].result.state, CheckState::cannot_check);
     EXPECT_NE(reports[0].result.evidence_en.find("IKE"), std::string::npos);
 }
+
+// A check meant for another user's session (session_user) neither runs nor is reported here;
+// names compare without case, as Windows' do.
+TEST(RunChecks, ASessionCheckRunsOnlyInTheSessionOfItsUser) {
+    ManualClock clock(kServerTime);
+    CheckDefinition credential;
+    credential.system = "online-eligibility";
+    credential.id = "credential-login-key";
+    credential.kind = CheckKind::credential_present;
+    credential.params.text["target"] = "OQS_LOGIN_KEY";
+    credential.params.text["session_user"] = "OqsComApp";
+    CheckDefinition any_user = credential;
+    any_user.id = "user-certificate";
+    any_user.kind = CheckKind::certificate_present;
+    any_user.params.text = {{"store", "CurrentUser\\My"}};
+    CheckDefinition machine = clock_check(1);  // not a session kind: never in a session's report
+
+    CheckContext tanaka{clock};
+    tanaka.user = "tanaka";
+    const auto elsewhere = run_check(credential, tanaka);
+    EXPECT_EQ(elsewhere.result.state, CheckState::not_applicable);
+    EXPECT_NE(elsewhere.result.evidence_en.find("session of OqsComApp"), std::string::npos)
+        << elsewhere.result.evidence_en;
+    EXPECT_NE(elsewhere.result.evidence_en.find("tanaka"), std::string::npos);
+    const auto reported = run_session_checks({credential, any_user, machine}, tanaka);
+    ASSERT_EQ(reported.size(), 1u);
+    EXPECT_EQ(reported[0].id, "user-certificate");
+
+    CheckContext oqs{clock};
+    oqs.user = "oqscomapp";
+    const auto mine = run_session_checks({credential, any_user, machine}, oqs);
+    ASSERT_EQ(mine.size(), 2u);
+    EXPECT_EQ(mine[0].id, "credential-login-key");
+    EXPECT_EQ(mine[0].system, "online-eligibility");
+}

@@ -308,3 +308,68 @@ TEST(LedgerCodec, IssuanceRowsCarryTheirFieldsAndOldRowsStillRead) {
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("how"), std::string::npos) << bad.error().message;
 }
+
+// The session checks the service hands a client come back as the same typed definitions.
+TEST(JsonCodec, ACheckDefinitionRoundTripsWithItsTypedParameters) {
+    CheckDefinition c;
+    c.system = "online-eligibility";
+    c.id = "credential-login-key";
+    c.kind = CheckKind::credential_present;
+    c.severity = CheckSeverity::recommended;
+    c.enabled = false;
+    c.platforms = {"windows"};
+    c.title_ja = "資格情報";
+    c.title_en = "Credential";
+    c.fix_ja = "追加";
+    c.fix_en = "add";
+    c.manual = "seed 004";
+    c.params.text["target"] = "OQS_LOGIN_KEY";
+    c.params.text["session_user"] = "OqsComApp";
+    c.params.numbers["exactly"] = 1;
+    c.params.lists["user_prefixes"] = {"R0", "R1"};
+    auto back = check_definition_from_json(json::value(to_json(c)));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->system, c.system);
+    EXPECT_EQ(back->id, c.id);
+    EXPECT_EQ(back->kind, CheckKind::credential_present);
+    EXPECT_EQ(back->severity, CheckSeverity::recommended);
+    EXPECT_FALSE(back->enabled);
+    EXPECT_EQ(back->platforms, c.platforms);
+    EXPECT_EQ(back->title_ja, "資格情報");
+    EXPECT_EQ(back->params.text, c.params.text);
+    EXPECT_EQ(back->params.numbers, c.params.numbers);
+    EXPECT_EQ(back->params.lists, c.params.lists);
+    EXPECT_EQ(session_user_of(*back), "OqsComApp");
+
+    json::object odd = to_json(c);
+    odd["kind"] = "telepathy";
+    auto unknown = check_definition_from_json(json::value(odd));
+    ASSERT_FALSE(unknown);
+    EXPECT_NE(unknown.error().message.find("telepathy"), std::string::npos);
+    odd = to_json(c);
+    odd["params"].as_object()["target"] = 1.5;
+    EXPECT_FALSE(check_definition_from_json(json::value(odd)));
+}
+
+TEST(JsonCodec, ASessionCheckResultNeedsAKnownStateAndStringEvidence) {
+    SessionCheckResult r{
+        "cancer-registry", "user-certificate", {CheckState::warning, "なし", "none"}};
+    auto back = session_check_result_from_json(json::value(to_json(r)));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->result.state, CheckState::warning);
+    EXPECT_EQ(back->result.evidence_ja, "なし");
+    EXPECT_EQ(back->result.evidence_en, "none");
+    json::object bad = to_json(r);
+    bad["state"] = "fine";
+    auto state = session_check_result_from_json(json::value(bad));
+    ASSERT_FALSE(state);
+    EXPECT_NE(state.error().message.find("fine"), std::string::npos);
+    bad = to_json(r);
+    bad["evidence_en"] = 42;
+    auto evidence = session_check_result_from_json(json::value(bad));
+    ASSERT_FALSE(evidence);
+    EXPECT_NE(evidence.error().message.find("evidence_en"), std::string::npos);
+    bad = to_json(r);
+    bad.erase("id");
+    EXPECT_FALSE(session_check_result_from_json(json::value(bad)));
+}

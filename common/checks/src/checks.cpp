@@ -154,6 +154,16 @@ CheckReport run_check(const CheckDefinition& check, const CheckContext& context)
                                "does not apply to this operating system.");
         return report;
     }
+    if (!is_session_user(check, context.user)) {
+        const std::string wanted = session_user_of(check);
+        report.result =
+            result(CheckState::not_applicable,
+                   wanted + " のセッションで確かめるチェックです（いまのユーザーは " +
+                       context.user + "）。" + wanted + " でサインインしたときに確かめます。",
+                   "checked in the session of " + wanted + " (this is " + context.user +
+                       "'s): it runs when " + wanted + " is signed in.");
+        return report;
+    }
     const auto start = std::chrono::steady_clock::now();
     report.result = implementation_for(check.kind).run(check, context);
     report.result.elapsed_ms =
@@ -174,6 +184,15 @@ std::vector<CheckReport> run_checks(const std::vector<CheckDefinition>& checks,
         reports.push_back(run_check(check, context));
     }
     return reports;
+}
+
+std::vector<SessionCheckResult> run_session_checks(const std::vector<CheckDefinition>& checks,
+                                                   const CheckContext& context) {
+    std::vector<SessionCheckResult> results;
+    for (const auto& check : checks)
+        if (runs_in_a_session(check.kind) && is_session_user(check, context.user))
+            results.push_back({check.system, check.id, run_check(check, context).result});
+    return results;
 }
 
 }  // namespace credwatch::checks

@@ -455,4 +455,91 @@ std::vector<InventoryEntry> inventory_entries_from_json(const json::value& certi
     return out;
 }
 
+json::object to_json(const CheckDefinition& c) {
+    json::object params;
+    for (const auto& [key, value] : c.params.text) params[key] = value;
+    for (const auto& [key, value] : c.params.numbers) params[key] = value;
+    for (const auto& [key, value] : c.params.lists) params[key] = strings(value);
+    return json::object{{"system", c.system},        {"id", c.id},
+                        {"kind", to_string(c.kind)}, {"severity", to_string(c.severity)},
+                        {"enabled", c.enabled},      {"platforms", strings(c.platforms)},
+                        {"title_ja", c.title_ja},    {"title_en", c.title_en},
+                        {"fix_ja", c.fix_ja},        {"fix_en", c.fix_en},
+                        {"manual", c.manual},        {"params", std::move(params)}};
+}
+
+Result<CheckDefinition> check_definition_from_json(const json::value& value) {
+    if (!value.is_object()) return make_error(Errc::invalid_argument, "a check: not an object");
+    const json::object& o = value.as_object();
+    CheckDefinition c;
+    CW_TRY_ASSIGN(system, field(o, "system"));
+    CW_TRY_ASSIGN(id, field(o, "id"));
+    CW_TRY_ASSIGN(kind_text, field(o, "kind"));
+    c.system = std::move(system);
+    c.id = std::move(id);
+    const auto kind = parse_check_kind(kind_text);
+    if (!kind)
+        return make_error(Errc::invalid_argument, fmt::format("check {}/{}: unknown kind \"{}\"",
+                                                              c.system, c.id, kind_text));
+    c.kind = *kind;
+    c.severity =
+        parse_check_severity(string_field(o, "severity")).value_or(CheckSeverity::required);
+    if (const auto* e = o.if_contains("enabled"); e && e->is_bool()) c.enabled = e->as_bool();
+    c.platforms = string_array_field(o, "platforms");
+    c.title_ja = string_field(o, "title_ja");
+    c.title_en = string_field(o, "title_en");
+    c.fix_ja = string_field(o, "fix_ja");
+    c.fix_en = string_field(o, "fix_en");
+    c.manual = string_field(o, "manual");
+    if (const auto* p = o.if_contains("params"); p && p->is_object())
+        for (const auto& [key, v] : p->as_object()) {
+            const std::string k(key);
+            if (v.is_string())
+                c.params.text.emplace(k, std::string(v.as_string()));
+            else if (v.is_int64())
+                c.params.numbers.emplace(k, v.as_int64());
+            else if (v.is_array())
+                c.params.lists.emplace(k, string_array_field(p->as_object(), key));
+            else
+                return make_error(Errc::invalid_argument,
+                                  fmt::format("check {}/{}: parameter \"{}\" is not a string, "
+                                              "an integer or an array",
+                                              c.system, c.id, k));
+        }
+    return c;
+}
+
+json::object to_json(const SessionCheckResult& r) {
+    return json::object{{"system", r.system},
+                        {"id", r.id},
+                        {"state", to_string(r.result.state)},
+                        {"evidence_ja", r.result.evidence_ja},
+                        {"evidence_en", r.result.evidence_en}};
+}
+
+Result<SessionCheckResult> session_check_result_from_json(const json::value& value) {
+    if (!value.is_object()) return make_error(Errc::invalid_argument, "not an object");
+    const json::object& o = value.as_object();
+    SessionCheckResult r;
+    CW_TRY_ASSIGN(system, field(o, "system"));
+    CW_TRY_ASSIGN(id, field(o, "id"));
+    CW_TRY_ASSIGN(state_text, field(o, "state"));
+    r.system = std::move(system);
+    r.id = std::move(id);
+    const auto state = parse_check_state(state_text);
+    if (!state)
+        return make_error(Errc::invalid_argument,
+                          fmt::format("field \"state\": \"{}\" is not one of ok, warning, failed, "
+                                      "not_applicable, cannot_check",
+                                      state_text));
+    r.result.state = *state;
+    for (const auto* key : {"evidence_ja", "evidence_en"})
+        if (const auto* v = o.if_contains(key); v && !v->is_string())
+            return make_error(Errc::invalid_argument,
+                              fmt::format("field \"{}\" must be a string", key));
+    r.result.evidence_ja = string_field(o, "evidence_ja");
+    r.result.evidence_en = string_field(o, "evidence_en");
+    return r;
+}
+
 }  // namespace credwatch

@@ -6,6 +6,7 @@
 
 #include "credwatch/base/clock.hpp"
 #include "credwatch/domain/checks.hpp"
+#include "credwatch/platform/platform.hpp"
 
 #include <chrono>
 #include <functional>
@@ -25,6 +26,9 @@ Environment process_environment();
 struct CheckContext {
     const Clock& clock;  // the local clock the SNTP offset is measured against
     Environment environment = process_environment();
+    // Whose session this is: a session check meant for another user (session_user) does not
+    // apply here.
+    std::string user = platform::current_user();
     std::chrono::milliseconds default_timeout{3000};
     std::chrono::milliseconds max_timeout{10000};
 
@@ -49,9 +53,14 @@ struct CheckReport {
     CheckResult result;
 };
 
-// One check: not_applicable when disabled or for another platform; the implementation's
-// result otherwise, its elapsed time filled in.
+// One check: not_applicable when disabled, for another platform or for another user's session;
+// the implementation's result otherwise, its elapsed time filled in.
 CheckReport run_check(const CheckDefinition& check, const CheckContext& context);
+
+// The checks of a user's session meant for context.user (session_user), run: what
+// "report_checks" sends (credwatch/ipc/session_checks.hpp does the round trip).
+std::vector<SessionCheckResult> run_session_checks(const std::vector<CheckDefinition>& checks,
+                                                   const CheckContext& context);
 
 // Every check of `systems` (all systems when empty), in catalog order.
 std::vector<CheckReport> run_checks(const std::vector<CheckDefinition>& checks,

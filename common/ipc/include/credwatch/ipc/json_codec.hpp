@@ -4,6 +4,7 @@
 
 #include "credwatch/domain/candidates.hpp"
 #include "credwatch/domain/certificate.hpp"
+#include "credwatch/domain/checks.hpp"
 #include "credwatch/domain/issuance.hpp"
 #include "credwatch/domain/model.hpp"
 #include "credwatch/domain/records.hpp"
@@ -64,5 +65,15 @@ std::vector<InventoryEntry> inventory_entries_from_json(const boost::json::value
 [[nodiscard]] Result<ReportedCertificate> reported_certificate_from_json(
     const boost::json::value& value, std::size_t max_der_bytes);
 [[nodiscard]] Result<ScanFailure> scan_failure_from_json(const boost::json::value& value);
+
+// A check as the catalog defines it, with its parameters (`session_checks` of the "checks"
+// reply: what a client runs in its user's session). Parameters are typed by their JSON type:
+// string, integer, array of strings.
+boost::json::object to_json(const CheckDefinition& check);
+[[nodiscard]] Result<CheckDefinition> check_definition_from_json(const boost::json::value& value);
+// One result of a "report_checks" request: system, id, state, evidence_ja, evidence_en.
+boost::json::object to_json(const SessionCheckResult& result);
+[[nodiscard]] Result<SessionCheckResult> session_check_result_from_json(
+    const boost::json::value& value);
 
 }  // namespace credwatch
