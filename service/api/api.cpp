@@ -55,6 +55,8 @@ constexpr std::array kMethods{
     Method{"checks", P::anyone, checks},
     // At most one run per 30 s; a second call answers the last results, "throttled".
     Method{"run_checks", P::anyone, run_checks},
+    // The caller's own session: kept as that OS user's results only.
+    Method{"report_checks", P::anyone, report_checks},
 };
 
 }  // namespace

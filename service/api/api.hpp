@@ -137,6 +137,7 @@ Reply symptoms(Context&, const Params&, const Peer&);
 // --- checks.cpp ---
 Reply checks(Context&, const Params&, const Peer&);
 Reply run_checks(Context&, const Params&, const Peer&);
+Reply report_checks(Context&, const Params&, const Peer&);
 // The "store" object of the status reply.
 boost::json::object store_status(const Context&);
 

@@ -1,6 +1,7 @@
 #include "check_runs.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/ipc/protocol.hpp"
 #include "credwatch/notify/text.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace credwatch {
@@ -26,13 +28,40 @@ constexpr auto kRunNowAtMostEvery = 30s;
 // reminder, not one per run.
 constexpr auto kQuietAfterReminder = 24h;
 
-bool runs_in_service(CheckKind kind) {
-    // A user's Credential Manager and certificate stores: the tray's and doctor's to check.
-    return kind != CheckKind::credential_present && kind != CheckKind::certificate_present;
+// At most this many results in one report, and this much evidence per language: a session has a
+// few checks, and a report is kept.
+constexpr std::size_t kMaxReportedResults = 64;
+constexpr std::size_t kMaxEvidenceBytes = 4096;
+
+using RecordKey = std::tuple<std::string, std::string, std::string>;  // system, id, user
+
+RecordKey key_of(const CheckRecord& r) {
+    return {r.system, r.id, r.user};
 }
 
-json::value optional_time(const std::optional<TimePoint>& t) {
-    return t ? json::value(format_utc(*t)) : json::value(nullptr);
+// The next record of a check from its result, and whether an episode began (true) or ended
+// (false) with it. A failing episode is reminded once, and not again within a day of the last
+// reminder (a flapping check).
+std::optional<bool> advance(const std::optional<CheckRecord>& before, CheckRecord& r,
+                            TimePoint now) {
+    r.notified_at = before ? before->notified_at : std::nullopt;
+    const bool was_failing = before && before->failing_since;
+    if (r.state == CheckState::failed) {
+        r.failing_since = was_failing ? before->failing_since : std::optional(now);
+        const bool quiet =
+            r.notified_at && now >= *r.notified_at && now - *r.notified_at < kQuietAfterReminder;
+        if (!was_failing && !quiet) {
+            r.notified_at = now;
+            return true;
+        }
+    } else if (was_failing && (r.state == CheckState::ok || r.state == CheckState::warning)) {
+        return false;
+    }
+    return std::nullopt;
+}
+
+bool same_check(const CheckDefinition& d, std::string_view system, std::string_view id) {
+    return d.system == system && d.id == id;
 }
 
 }  // namespace
@@ -44,6 +73,7 @@ json::object to_json(const ServiceCheck& c) {
                    {"title_ja", d.title_ja},    {"title_en", d.title_en},
                    {"fix_ja", d.fix_ja},        {"fix_en", d.fix_en},
                    {"manual", d.manual}};
+    if (c.record && !c.record->user.empty()) o["user"] = c.record->user;
     if (c.record) {
         o["state"] = to_string(c.record->state);
         o["evidence_ja"] = c.record->evidence_ja;
@@ -82,41 +112,54 @@ void CheckRuns::configure(const Configuration& config, const CheckConfiguration&
     else if (!settings_.in_service)
         spdlog::info("checks: the service does not run them ([checks] in_service = false)");
 
-    // Keep what is known of a check that is still configured.
-    std::map<std::pair<std::string, std::string>, CheckRecord> known;
-    for (const auto& r : stored_) known.emplace(std::pair(r.system, r.id), r);
+    // What this process knows of the checks before the reload is kept for those still there.
     for (const auto& c : checks_)
-        if (c.record) known.insert_or_assign(std::pair(c.check.system, c.check.id), *c.record);
+        if (c.record) known_.insert_or_assign(key_of(*c.record), *c.record);
+    for (const auto& c : reported_)
+        if (c.record) known_.insert_or_assign(key_of(*c.record), *c.record);
     checks_.clear();
+    session_checks_.clear();
     for (const auto& d : checks.checks) {
-        if (!runs_in_service(d.kind) || !config.service.uses_system(d.system)) continue;
-        ServiceCheck c{d, std::nullopt};
-        if (auto it = known.find(std::pair(d.system, d.id)); it != known.end())
-            c.record = it->second;
-        checks_.push_back(std::move(c));
+        if (!config.service.uses_system(d.system)) continue;
+        if (runs_in_a_session(d.kind))
+            session_checks_.push_back(d);
+        else
+            checks_.push_back({d, std::nullopt});
     }
-    if (!last_run_)
-        for (const auto& c : checks_)
-            if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
-                last_run_ = c.record->checked_at;
+    attach_known_records();
     arm();  // a reload that turned them on
 }
 
 Status CheckRuns::start() {
     auto stored = store_.check_results();
     if (!stored) return stored.error();
-    stored_ = std::move(*stored);
+    // The results of an earlier process, for the checks still configured.
+    for (auto& r : *stored) known_.emplace(key_of(r), std::move(r));
     started_at_ = clock_.now();
     started_ = true;
-    // The results of an earlier process, for the checks still configured.
-    for (auto& c : checks_)
-        for (const auto& r : stored_)
-            if (!c.record && r.system == c.check.system && r.id == c.check.id) c.record = r;
-    for (const auto& c : checks_)
-        if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
-            last_run_ = c.record->checked_at;
+    attach_known_records();
     arm();
     return {};
+}
+
+void CheckRuns::attach_known_records() {
+    for (auto& c : checks_)
+        if (!c.record)
+            if (auto it = known_.find({c.check.system, c.check.id, ""}); it != known_.end())
+                c.record = it->second;
+    reported_.clear();
+    for (const auto& [key, record] : known_) {
+        if (std::get<2>(key).empty()) continue;
+        auto d = std::find_if(session_checks_.begin(), session_checks_.end(),
+                              [&](const CheckDefinition& c) {
+                                  return same_check(c, std::get<0>(key), std::get<1>(key));
+                              });
+        if (d != session_checks_.end()) reported_.push_back({*d, record});
+    }
+    if (!last_run_)
+        for (const auto& c : checks_)
+            if (c.record && (!last_run_ || c.record->checked_at > *last_run_))
+                last_run_ = c.record->checked_at;
 }
 
 void CheckRuns::arm() {
@@ -215,44 +258,32 @@ void CheckRuns::start_run(std::string why) {
         });
 }
 
-std::string CheckRuns::system_name(std::string_view system) const {
+std::string CheckRuns::system_name(std::string_view system, Lang lang) const {
     if (config_)
         if (const System* s = config_->catalog.system(system))
-            return lang_ == Lang::ja ? s->name_ja : s->name_en;
+            return lang == Lang::ja ? s->name_ja : s->name_en;
     return std::string(system);
 }
 
 void CheckRuns::finish_run(std::vector<checks::CheckReport> reports) {
     const TimePoint now = clock_.now();
     std::vector<CheckRecord> records;
-    // Each check whose episode began (true) or ended (false) with this run.
-    std::vector<std::pair<const ServiceCheck*, bool>> changes;
+    Changes changes;
     for (auto& report : reports) {
         auto it = std::find_if(checks_.begin(), checks_.end(), [&](const ServiceCheck& c) {
-            return c.check.system == report.check.system && c.check.id == report.check.id;
+            return same_check(c.check, report.check.system, report.check.id);
         });
         if (it == checks_.end()) continue;  // removed by a reload during the run
-        const std::optional<CheckRecord> before = it->record;
-        CheckRecord r;
-        r.system = report.check.system;
-        r.id = report.check.id;
-        r.state = report.result.state;
-        r.evidence_ja = report.result.evidence_ja;
-        r.evidence_en = report.result.evidence_en;
-        r.checked_at = now;
-        r.notified_at = before ? before->notified_at : std::nullopt;
-        const bool was_failing = before && before->failing_since;
-        if (r.state == CheckState::failed) {
-            r.failing_since = was_failing ? before->failing_since : std::optional(now);
-            const bool quiet = r.notified_at && now >= *r.notified_at &&
-                               now - *r.notified_at < kQuietAfterReminder;
-            if (!was_failing && !quiet) {
-                r.notified_at = now;
-                changes.emplace_back(&*it, true);
-            }
-        } else if (was_failing && (r.state == CheckState::ok || r.state == CheckState::warning)) {
-            changes.emplace_back(&*it, false);
-        }
+        CheckRecord r{report.check.system,
+                      report.check.id,
+                      "",
+                      report.result.state,
+                      report.result.evidence_ja,
+                      report.result.evidence_en,
+                      now,
+                      {},
+                      {}};
+        if (auto change = advance(it->record, r, now)) changes.emplace_back(&*it, *change);
         it->record = r;
         records.push_back(std::move(r));
     }
@@ -269,28 +300,97 @@ void CheckRuns::finish_run(std::vector<checks::CheckReport> reports) {
     for (const auto& done : std::exchange(waiting_, {})) done(false);
 }
 
-void CheckRuns::publish(const std::vector<std::pair<const ServiceCheck*, bool>>& changes) {
+Result<std::size_t> CheckRuns::report(const std::string& user,
+                                      const std::vector<SessionCheckResult>& results) {
+    if (user.empty()) return make_error(Errc::permission_denied, "the caller's user is unknown");
+    if (results.size() > kMaxReportedResults)
+        return make_error(Errc::invalid_argument,
+                          fmt::format("parameter \"results\": {} results, at most {} in one report",
+                                      results.size(), kMaxReportedResults));
+    // Everything is checked before anything is kept.
+    std::vector<const CheckDefinition*> definitions;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const SessionCheckResult& r = results[i];
+        const std::string name = fmt::format("results[{}] ({}/{})", i, r.system, r.id);
+        auto d =
+            std::find_if(session_checks_.begin(), session_checks_.end(),
+                         [&](const CheckDefinition& c) { return same_check(c, r.system, r.id); });
+        if (d == session_checks_.end())
+            return make_error(Errc::invalid_argument,
+                              fmt::format("{}: not a check of a user's session on this site (the "
+                                          "service runs the machine's checks itself)",
+                                          name));
+        if (!is_session_user(*d, user))
+            return make_error(Errc::permission_denied,
+                              fmt::format("{}: checked in the session of {}, not of {}", name,
+                                          session_user_of(*d), user));
+        if (r.result.evidence_ja.size() > kMaxEvidenceBytes ||
+            r.result.evidence_en.size() > kMaxEvidenceBytes)
+            return make_error(
+                Errc::invalid_argument,
+                fmt::format("{}: the evidence is longer than {} bytes", name, kMaxEvidenceBytes));
+        definitions.push_back(&*d);
+    }
+    const TimePoint now = clock_.now();
+    std::vector<CheckRecord> records;
+    std::vector<std::pair<std::size_t, bool>> changed;  // index into reported_
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const SessionCheckResult& reported = results[i];
+        CheckRecord r{reported.system,
+                      reported.id,
+                      user,
+                      reported.result.state,
+                      reported.result.evidence_ja,
+                      reported.result.evidence_en,
+                      now,
+                      {},
+                      {}};
+        auto it = std::find_if(reported_.begin(), reported_.end(), [&](const ServiceCheck& c) {
+            return c.record && key_of(*c.record) == key_of(r);
+        });
+        if (it == reported_.end()) {
+            reported_.push_back({*definitions[i], std::nullopt});
+            it = std::prev(reported_.end());
+        }
+        const auto change = advance(it->record, r, now);
+        it->record = r;
+        records.push_back(r);
+        if (change) changed.emplace_back(static_cast<std::size_t>(it - reported_.begin()), *change);
+    }
+    CW_TRY(store_.save_check_results(records));
+    spdlog::info("checks: {} result(s) of {}'s session", records.size(), user);
+    Changes changes;  // pointers taken once reported_ no longer grows
+    for (const auto& [index, failing] : changed) changes.emplace_back(&reported_[index], failing);
+    publish(changes);
+    return records.size();
+}
+
+void CheckRuns::publish(const Changes& changes) {
     for (const auto& [check, failing] : changes) {
         const CheckDefinition& d = check->check;
         const CheckRecord& r = *check->record;
-        const Lang mail_lang = notifier_ ? notifier_->mail_language() : lang_;
-        const std::string name = system_name(d.system);
+        const std::string where = r.user.empty()
+                                      ? check_path(d)
+                                      : fmt::format("{} ({}'s session)", check_path(d), r.user);
         if (failing) {
-            ReminderText text = check_failing_text(
-                d, r, name, mail_lang, notifier_ ? notifier_->organisation() : std::string());
-            const std::string line =
-                fmt::format("{}: {} ({})", check_path(d), d.title_en, r.evidence_en);
+            const std::string line = fmt::format("{}: {} ({})", where, d.title_en, r.evidence_en);
             spdlog::warn("check failing: {}", line);
-            if (notifier_) notifier_->check_failing(text, line);
+            if (notifier_) {
+                const Lang mail_lang = notifier_->mail_language();
+                notifier_->check_failing(check_failing_text(d, r, system_name(d.system, mail_lang),
+                                                            mail_lang, notifier_->organisation()),
+                                         line);
+            }
             if (ipc_) {
                 json::object data = credwatch::to_json(*check);
-                const ReminderText shown = check_failing_text(d, r, name, lang_);
+                const ReminderText shown =
+                    check_failing_text(d, r, system_name(d.system, lang_), lang_);
                 data["subject"] = shown.subject;
                 data["body"] = shown.body;
                 ipc_->broadcast(protocol::serialize_event("check-failing", std::move(data)));
             }
         } else {
-            const std::string line = fmt::format("{}: {}", check_path(d), d.title_en);
+            const std::string line = fmt::format("{}: {}", where, d.title_en);
             spdlog::info("check holds again: {}", line);
             if (notifier_) notifier_->check_recovered(line);
             if (ipc_)
@@ -301,17 +401,26 @@ void CheckRuns::publish(const std::vector<std::pair<const ServiceCheck*, bool>>&
     if (ipc_) ipc_->broadcast(protocol::serialize_event("checks-updated", to_json()));
     if (notifier_) {
         std::vector<CheckMetric> metrics;
-        for (const auto& c : checks_)
-            if (c.record) metrics.push_back({c.check.system, c.check.id, c.record->state});
+        for (const auto* list : {&checks_, &reported_})
+            for (const auto& c : *list)
+                if (c.record)
+                    metrics.push_back(
+                        {c.check.system, c.check.id, c.record->user, c.record->state});
         notifier_->checks_updated(std::move(metrics));
     }
 }
 
-json::object CheckRuns::to_json() const {
+json::object CheckRuns::to_json(const std::optional<std::string>& only_user) const {
     json::array items;
     for (const auto& c : checks_)
         if (c.record) items.push_back(credwatch::to_json(c));
+    for (const auto& c : reported_)
+        if (c.record && (!only_user || c.record->user == *only_user))
+            items.push_back(credwatch::to_json(c));
+    json::array session;
+    for (const auto& d : session_checks_) session.push_back(credwatch::to_json(d));
     return json::object{{"checks", std::move(items)},
+                        {"session_checks", std::move(session)},
                         {"last_run", optional_time(last_run_)},
                         {"next_run", optional_time(next_run())},
                         {"running", running_},

@@ -1,7 +1,8 @@
 #pragma once
 // The service's own runs of the machine-level checks (docs/doctor.md, "In the service"): every
-// kind but credential_present and certificate_present (those belong to a user's session), of
-// the systems the site uses. A run starts `first_run_after_minutes` after start, then every
+// kind but credential_present and certificate_present (those belong to a user's session: the
+// tray and `credwatch checks --report` run them there and report them), of the systems the site
+// uses. A run starts `first_run_after_minutes` after start, then every
 // `every_hours` (judged on the injected Clock), after a network change (debounced) and on
 // request (at most one per 30 s). The checks block on DNS, TCP and SNTP up to their timeouts:
 // they run on the maintenance worker; the results come back to the io thread, where they are
@@ -25,15 +26,18 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace credwatch {
 
-// A check the service runs and its latest result (none before its first run).
+// A check the service runs and its latest result (none before its first run); or a session
+// check and the latest result one user reported (record->user).
 struct ServiceCheck {
     CheckDefinition check;
     std::optional<CheckRecord> record;
@@ -70,25 +74,39 @@ class CheckRuns {
     // "run_checks": a run now, `done(throttled)` after it on the io thread. Throttled (answered
     // at once) when a run started less than 30 s ago; joins a run in progress.
     void run_now(std::function<void(bool throttled)> done);
+    // "report_checks": what `user` found in their own session. All or nothing: a result of a
+    // check that is not a session check of the site, or one meant for another user's session,
+    // refuses the report. The time is the service's. Returns how many were kept.
+    [[nodiscard]] Result<std::size_t> report(const std::string& user,
+                                             const std::vector<SessionCheckResult>& results);
 
     bool enabled() const { return enabled_; }
     bool running() const { return running_; }
     const std::vector<ServiceCheck>& checks() const { return checks_; }
+    // The session checks of the site's systems (a client runs them and reports).
+    const std::vector<CheckDefinition>& session_checks() const { return session_checks_; }
+    // The latest result of each session check per user that reported it.
+    const std::vector<ServiceCheck>& reported() const { return reported_; }
     std::optional<TimePoint> last_run() const { return last_run_; }
     std::optional<TimePoint> next_run() const;
     // How many runs finished (tests wait for it).
     int runs_finished() const { return runs_finished_; }
-    // The "checks" reply.
-    boost::json::object to_json() const;
+    // The "checks" reply; with `only_user`, the session results of that user only (staff see
+    // their own, administrators everybody's).
+    boost::json::object to_json(const std::optional<std::string>& only_user = std::nullopt) const;
 
   private:
     void start_run(std::string why);
     void finish_run(std::vector<checks::CheckReport> reports);
-    void publish(const std::vector<std::pair<const ServiceCheck*, bool>>& changes);
+    // The records of the checks still configured: the ones this process has, else the stored.
+    void attach_known_records();
+    // Each check whose episode began (true) or ended (false) with a result.
+    using Changes = std::vector<std::pair<const ServiceCheck*, bool>>;
+    void publish(const Changes& changes);
     void poll();
     // The poll timer and the network watch, once started and enabled.
     void arm();
-    std::string system_name(std::string_view system) const;
+    std::string system_name(std::string_view system, Lang lang) const;
 
     boost::asio::io_context& io_;
     Store& store_;
@@ -103,8 +121,12 @@ class CheckRuns {
     bool enabled_ = false;
     bool started_ = false;
     bool armed_ = false;
-    std::vector<ServiceCheck> checks_;  // in catalog order
-    std::vector<CheckRecord> stored_;   // read at start: the results of an earlier process
+    std::vector<ServiceCheck> checks_;             // in catalog order
+    std::vector<CheckDefinition> session_checks_;  // in catalog order
+    std::vector<ServiceCheck> reported_;           // by check, then user
+    // The records of this process and those stored by an earlier one, by system, id and user:
+    // what a reload or the start gives back to the checks still configured.
+    std::map<std::tuple<std::string, std::string, std::string>, CheckRecord> known_;
     bool running_ = false;
     std::vector<std::function<void(bool)>> waiting_;
     std::optional<TimePoint> started_at_;  // when this process started

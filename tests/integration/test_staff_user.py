@@ -26,6 +26,30 @@ from cwtest import days_ago
 
 PASSWORD = "cancer-registry/user-password"
 NAME = "cw-staff-%d" % os.getpid()  # unique: other checkouts may run this test at the same time
+# Two checks of a user's session: one for any user's, one for this test user's only.
+SESSION_CHECKS = """
+[[check]]
+system = "cancer-registry"
+id = "user-certificate"
+kind = "certificate_present"
+store = 'CurrentUser\\My'
+title_ja = "利用者の証明書"
+title_en = "The user's certificate"
+fix_ja = "-"
+fix_en = "-"
+manual = "test"
+[[check]]
+system = "cancer-registry"
+id = "credential-for-me"
+kind = "credential_present"
+target = "CW_TEST"
+session_user = "%s"
+title_ja = "資格情報"
+title_en = "A credential"
+fix_ja = "-"
+fix_en = "-"
+manual = "test"
+"""
 
 
 def run(command, **kwargs):
@@ -52,6 +76,7 @@ class StaffUserTest(unittest.TestCase):
             f.write('[service]\nsocket_group = "%s"\nlanguage = "en"\n\n'
                     '[[credential]]\nid = "%s"\nsystem = "cancer-registry"\nkind = "user-password"\n'
                     % (NAME, PASSWORD))
+            f.write(SESSION_CHECKS % NAME)
         self.service = cw.site_service(self.data, self.site,
                                        out=os.path.join(self.dir, "service.out"),
                                        ready=lambda: self.admin("status").returncode == 0)
@@ -140,6 +165,31 @@ class StaffUserTest(unittest.TestCase):
         own = json.loads(self.staff("audit", "--json").stdout)["audit"]
         self.assertTrue(own)
         self.assertTrue(all(e["os_user"] == NAME for e in own), own)
+
+    def test_the_session_checks_are_run_and_reported_as_the_user(self):
+        r = self.staff("checks", "--report", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr.decode() + self.service_output())
+        reply = json.loads(r.stdout)
+        self.assertEqual(reply["user"], NAME)
+        mine = {c["id"]: c for c in reply["checks"] if c.get("user") == NAME}
+        self.assertEqual(set(mine), {"user-certificate", "credential-for-me"},
+                         "the user's session checks, not OqsComApp's: %s" % reply["checks"])
+        self.assertEqual(reply["kept"], 2)
+        # Windows kinds: on Linux the session says they do not apply, and that is what is kept.
+        self.assertEqual(mine["user-certificate"]["state"], "not_applicable")
+        self.assertTrue(all(c.get("user") in (None, NAME) for c in reply["checks"]),
+                        "staff see only their own session's results")
+        listed = self.admin_json("checks")
+        self.assertTrue(any(c.get("user") == NAME and c["id"] == "credential-for-me"
+                            for c in listed["checks"]), listed["checks"])
+        human = self.admin("checks")
+        self.assertIn("session of " + NAME, human.stdout.decode())
+        # The machine's checks are the service's own; OqsComApp's session's are not this user's.
+        machine = {"system": "cancer-registry", "id": "tcp-mio-443", "state": "ok"}
+        self.assertEqual(self.staff_raw("report_checks", {"results": [machine]}),
+                         "invalid_argument")
+        oqs = {"system": "online-eligibility", "id": "credential-login-key", "state": "ok"}
+        self.assertEqual(self.staff_raw("report_checks", {"results": [oqs]}), "permission_denied")
 
 
 def main():

@@ -76,9 +76,11 @@ class Listener {
 
 // The site file: cancer-registry only; its TCP check on the listener, the other network checks
 // off (the UDP ones never send; the Windows ones are not applicable here).
-std::string site_toml(unsigned short port, const fs::path& metrics, const std::string& extra) {
+std::string site_toml(unsigned short port, const fs::path& metrics, const std::string& extra,
+                      const std::string& service_extra, const std::string& tail) {
     return fmt::format(R"toml([service]
 systems = ["cancer-registry"]
+{}
 
 [email]
 enabled = true
@@ -106,8 +108,9 @@ enabled = false
 enabled = false
 [checks."cancer-registry".resolve-sec]
 enabled = false
+{}
 )toml",
-                       metrics.string(), extra, port);
+                       service_extra, metrics.string(), extra, port, tail);
 }
 
 // What the checks see of the environment: the tests' own, never the machine's (no proxy
@@ -138,7 +141,20 @@ class Core {
     }
 
     json::object call(std::string_view method, const Peer& peer = Peer{"root", true, {}}) {
-        json::object req{{"v", 1}, {"id", 1}, {"method", method}, {"params", json::object{}}};
+        return call(method, {}, peer);
+    }
+    json::object call(std::string_view method, json::object params, const Peer& peer) {
+        json::object whole = exchange(method, std::move(params), peer);
+        const auto* result = whole.if_contains("result");
+        if (!result || !result->is_object()) {
+            ADD_FAILURE() << method << " failed: " << json::serialize(whole);
+            return {};
+        }
+        return result->as_object();
+    }
+    // The whole reply: "result" or "error".
+    json::object exchange(std::string_view method, json::object params, const Peer& peer) {
+        json::object req{{"v", 1}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
         HandlerReply reply = core_.handle_line(json::serialize(req), peer);
         if (reply.deferred) {
             std::optional<HandlerReply> later;
@@ -153,13 +169,7 @@ class Core {
             }
             reply = std::move(*later);
         }
-        json::value v = json::parse(reply.line);
-        const auto* result = v.as_object().if_contains("result");
-        if (!result || !result->is_object()) {
-            ADD_FAILURE() << method << " failed: " << reply.line;
-            return {};
-        }
-        return result->as_object();
+        return json::parse(reply.line).as_object();
     }
 
   private:
@@ -182,10 +192,12 @@ std::string str(const json::value& v) {
     return v.is_string() ? std::string(v.as_string()) : "";
 }
 
-// The check of the reply by id ({} when absent).
-json::object check_of(const json::object& reply, std::string_view id) {
-    for (const auto& c : reply.at("checks").as_array())
-        if (str(c.at("id")) == id) return c.as_object();
+// The check of the reply by id ({} when absent); a session check's by id and user.
+json::object check_of(const json::object& reply, std::string_view id, std::string_view user = "") {
+    for (const auto& c : reply.at("checks").as_array()) {
+        const auto* u = c.as_object().if_contains("user");
+        if (str(c.at("id")) == id && (u ? str(*u) : "") == user) return c.as_object();
+    }
     return {};
 }
 
@@ -193,8 +205,9 @@ class ServiceChecksTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() { spdlog::set_level(spdlog::level::err); }
 
-    void write_site(const std::string& extra = "") {
-        write_file(site_, site_toml(listener_.port(), metrics_, extra));
+    void write_site(const std::string& extra = "", const std::string& service_extra = "",
+                    const std::string& tail = "") {
+        write_file(site_, site_toml(listener_.port(), metrics_, extra, service_extra, tail));
     }
     std::unique_ptr<Core> make(std::optional<std::string> service_checks = std::nullopt) {
         return std::make_unique<Core>(dir_.path() / "data", site_, clock_, log_,
@@ -411,6 +424,204 @@ TEST_F(ServiceChecksTest, OffInTheSiteFileOrTheEnvironmentRunsNothing) {
         EXPECT_EQ(core_->runs().runs_finished(), 0);
         core_.reset();
     }
+}
+
+// The mail goes out in the mail's language, the system's name too, whatever the service's own.
+TEST_F(ServiceChecksTest, TheFailingCheckMailNamesTheSystemInTheMailsLanguage) {
+    write_site("first_run_after_minutes = 0", "language = \"ja\"");
+    core_ = make();
+    ASSERT_TRUE(core_->svc().start());
+    listener_.close();
+    core_->runs().run_if_due();
+    core_->settle();
+    auto outbox = core_->svc().store().outbox();
+    ASSERT_TRUE(outbox);
+    ASSERT_EQ(mails(), 1U);
+    for (const auto& m : *outbox) {
+        if (m.subject.find("a prerequisite fails") == std::string::npos) continue;
+        EXPECT_NE(m.subject.find("Cancer registry online system"), std::string::npos) << m.subject;
+        EXPECT_EQ(m.subject.find("がん登録"), std::string::npos) << m.subject;
+        EXPECT_NE(m.body.find("A prerequisite of Cancer registry online system"), std::string::npos)
+            << m.body;
+    }
+}
+
+// --- the checks of a user's session, reported by it (report_checks) ---
+
+// Two session checks on the site: one meant for OqsComApp's session, one for any user's.
+const char* kSessionChecks = R"toml(
+[[check]]
+system = "cancer-registry"
+id = "credential-test"
+kind = "credential_present"
+target = "CW_TEST_KEY"
+session_user = "OqsComApp"
+title_ja = "テストの資格情報"
+title_en = "The test credential"
+fix_ja = "追加してください"
+fix_en = "Add it"
+manual = "test"
+[[check]]
+system = "cancer-registry"
+id = "user-certificate"
+kind = "certificate_present"
+store = 'CurrentUser\My'
+severity = "recommended"
+title_ja = "利用者の証明書"
+title_en = "The user's certificate"
+fix_ja = "-"
+fix_en = "-"
+manual = "test"
+)toml";
+
+const Peer kOqs{"OqsComApp", false, {}};
+const Peer kTanaka{"tanaka", false, {}};
+const Peer kAdmin{"root", true, {}};
+
+json::object result(std::string_view id, std::string_view state, std::string_view evidence) {
+    return json::object{{"system", "cancer-registry"},
+                        {"id", id},
+                        {"state", state},
+                        {"evidence_ja", std::string(evidence) + "（ja）"},
+                        {"evidence_en", evidence}};
+}
+
+json::object results(std::initializer_list<json::object> items) {
+    json::array list;
+    for (const auto& i : items) list.push_back(i);
+    return json::object{{"results", std::move(list)}};
+}
+
+std::string error_of(const json::object& whole) {
+    const auto* e = whole.if_contains("error");
+    return e ? json::serialize(*e) : std::string("(no error) ") + json::serialize(whole);
+}
+
+TEST_F(ServiceChecksTest, TheSessionChecksAreNamedAndKeptPerUserTheStaffSeeingTheirOwn) {
+    write_site("", "", kSessionChecks);
+    core_ = make("off");  // the session's reports do not need the service's own runs
+    ASSERT_TRUE(core_->svc().start());
+    json::object listed = core_->call("checks", kTanaka);
+    const auto& session = listed.at("session_checks").as_array();
+    ASSERT_EQ(session.size(), 2u) << json::serialize(listed);
+    EXPECT_EQ(str(session[0].at("id")), "credential-test");
+    EXPECT_EQ(str(session[0].at("params").at("session_user")), "OqsComApp");
+    EXPECT_EQ(str(session[0].at("params").at("target")), "CW_TEST_KEY");
+    EXPECT_TRUE(check_of(listed, "credential-test").empty()) << "nothing reported yet";
+
+    // OqsComApp's session finds its credential missing: failing, reminded once.
+    json::object kept =
+        core_->call("report_checks",
+                    results({result("credential-test", "failed", "CW_TEST_KEY is missing"),
+                             result("user-certificate", "ok", "one certificate")}),
+                    kOqs);
+    EXPECT_EQ(kept["kept"].as_int64(), 2);
+    EXPECT_EQ(str(kept["user"]), "OqsComApp");
+    json::object mine = check_of(kept, "credential-test", "OqsComApp");
+    EXPECT_EQ(str(mine["state"]), "failed") << json::serialize(kept);
+    EXPECT_EQ(str(mine["checked_at"]), format_utc(clock_.now())) << "the service's time";
+    EXPECT_EQ(str(mine["failing_since"]), format_utc(clock_.now()));
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    EXPECT_EQ(mails(), 1U);
+    auto outbox = core_->svc().store().outbox();
+    ASSERT_TRUE(outbox);
+    EXPECT_NE(outbox->back().body.find("Checked in the session of: OqsComApp"), std::string::npos)
+        << outbox->back().body;
+    EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"credential-test\","
+                          "user=\"OqsComApp\""),
+              "0");
+
+    // tanaka's session reports its own certificate: tanaka sees that, not OqsComApp's results.
+    EXPECT_EQ(core_
+                  ->call("report_checks", results({result("user-certificate", "warning", "none")}),
+                         kTanaka)["kept"]
+                  .as_int64(),
+              1);
+    json::object as_tanaka = core_->call("checks", kTanaka);
+    EXPECT_EQ(str(check_of(as_tanaka, "user-certificate", "tanaka")["state"]), "warning");
+    EXPECT_TRUE(check_of(as_tanaka, "credential-test", "OqsComApp").empty())
+        << "staff see their own session's results only";
+    json::object as_admin = core_->call("checks", kAdmin);
+    EXPECT_EQ(str(check_of(as_admin, "credential-test", "OqsComApp")["state"]), "failed");
+    EXPECT_EQ(str(check_of(as_admin, "user-certificate", "OqsComApp")["state"]), "ok");
+    EXPECT_EQ(str(check_of(as_admin, "user-certificate", "tanaka")["state"]), "warning");
+
+    // Still failing an hour later: the same episode, no second reminder; then it holds again.
+    clock_.advance(1h);
+    (void)core_->call("report_checks", results({result("credential-test", "failed", "missing")}),
+                      kOqs);
+    EXPECT_EQ(mails(), 1U);
+    clock_.advance(1h);
+    (void)core_->call("report_checks", results({result("credential-test", "ok", "found")}), kOqs);
+    EXPECT_EQ(log_->count(events::kCheckRecovered), 1);
+    EXPECT_TRUE(
+        check_of(core_->call("checks", kOqs), "credential-test", "OqsComApp")["failing_since"]
+            .is_null());
+    EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"credential-test\","
+                          "user=\"OqsComApp\""),
+              "1");
+}
+
+TEST_F(ServiceChecksTest, AReportIsRefusedWholeForAMachineCheckAnotherSessionOrBadInput) {
+    write_site("", "", kSessionChecks);
+    core_ = make("off");
+    ASSERT_TRUE(core_->svc().start());
+    const auto refused = [&](json::object params, const Peer& peer, std::string_view code,
+                             std::string_view names) {
+        const json::object whole = core_->exchange("report_checks", std::move(params), peer);
+        const std::string error = error_of(whole);
+        EXPECT_NE(error.find(code), std::string::npos) << error;
+        EXPECT_NE(error.find(names), std::string::npos) << error;
+    };
+    // Meant for OqsComApp's session: tanaka's report of it is refused, with the good result in
+    // the same report.
+    refused(results({result("user-certificate", "ok", "one"),
+                     result("credential-test", "ok", "found")}),
+            kTanaka, "permission_denied", "results[1]");
+    // The service runs the machine's checks itself: a client cannot report one.
+    refused(results({result("tcp-mio-443", "ok", "open")}), kOqs, "invalid_argument",
+            "not a check of a user's session");
+    refused(results({result("no-such-check", "ok", "-")}), kOqs, "invalid_argument", "results[0]");
+    refused(results({result("user-certificate", "splendid", "-")}), kOqs, "invalid_argument",
+            "splendid");
+    refused(json::object{{"results", "all good"}}, kOqs, "invalid_argument", "results");
+    json::object long_evidence = result("user-certificate", "ok", std::string(5000, 'x'));
+    refused(results({long_evidence}), kOqs, "invalid_argument", "longer than");
+    json::array many;
+    for (int i = 0; i < 65; ++i) many.push_back(result("user-certificate", "ok", "one"));
+    refused(json::object{{"results", many}}, kOqs, "invalid_argument", "at most 64");
+    // Nothing was kept of any of them.
+    json::object as_admin = core_->call("checks", kAdmin);
+    EXPECT_TRUE(check_of(as_admin, "user-certificate", "tanaka").empty())
+        << json::serialize(as_admin);
+    EXPECT_TRUE(check_of(as_admin, "user-certificate", "OqsComApp").empty());
+    EXPECT_EQ(str(check_of(as_admin, "tcp-mio-443")["state"]), "") << "no run, no result";
+    // The user is the caller's OS identity, whatever the message says.
+    json::object claimed = results({result("user-certificate", "ok", "one")});
+    claimed["user"] = "OqsComApp";
+    EXPECT_EQ(str(core_->call("report_checks", claimed, kTanaka)["user"]), "tanaka");
+}
+
+TEST_F(ServiceChecksTest, ASessionsFailingEpisodeSurvivesARestart) {
+    write_site("", "", kSessionChecks);
+    const TimePoint failed_at = clock_.now();
+    {
+        core_ = make("off");
+        ASSERT_TRUE(core_->svc().start());
+        (void)core_->call("report_checks",
+                          results({result("credential-test", "failed", "missing")}), kOqs);
+        core_.reset();
+    }
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    clock_.advance(3h);
+    core_ = make("off");
+    ASSERT_TRUE(core_->svc().start());
+    json::object mine = check_of(core_->call("checks", kOqs), "credential-test", "OqsComApp");
+    EXPECT_EQ(str(mine["failing_since"]), format_utc(failed_at)) << json::serialize(mine);
+    (void)core_->call("report_checks", results({result("credential-test", "failed", "missing")}),
+                      kOqs);
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1) << "the episode goes on after a restart";
+    EXPECT_EQ(mails(), 1U);
 }
 
 }  // namespace

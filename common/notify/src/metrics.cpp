@@ -146,16 +146,20 @@ std::string format_metrics(const MetricsSnapshot& s) {
     // 0 only for a failed check: a warning (a recommended check's problem), "cannot check" and
     // "not applicable" do not break a connection. credwatch_check_state tells them apart.
     Family check_ok{
-        "credwatch_check_ok", "1 unless the check the service runs failed (docs/doctor.md).", {}};
+        "credwatch_check_ok",
+        "1 unless the check failed (the service's own, or a user's session's: label user; "
+        "docs/doctor.md).",
+        {}};
     Family check_state{"credwatch_check_state",
                        "1 for the state of each check the service runs, 0 for the others.",
                        {}};
     std::string site;
     if (!s.site_id.empty()) site = fmt::format(",site_id=\"{}\"", escape_label_value(s.site_id));
     for (const auto& c : s.checks) {
-        const std::string labels =
-            fmt::format("system=\"{}\",check=\"{}\"{}", escape_label_value(c.system),
-                        escape_label_value(c.id), site);
+        std::string labels = fmt::format("system=\"{}\",check=\"{}\"", escape_label_value(c.system),
+                                         escape_label_value(c.id));
+        if (!c.user.empty()) labels += fmt::format(",user=\"{}\"", escape_label_value(c.user));
+        labels += site;
         check_ok.samples.push_back(fmt::format("credwatch_check_ok{{{}}} {}", labels,
                                                c.state == CheckState::failed ? 0 : 1));
         for (auto st : {CheckState::ok, CheckState::warning, CheckState::failed,

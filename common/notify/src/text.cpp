@@ -157,6 +157,9 @@ ReminderText check_failing_text(const CheckDefinition& check, const CheckRecord&
                              title, since)
                : fmt::format("A prerequisite of {} does not hold since {}: {}.\n\n", system_name,
                              since, title);
+    if (!record.user.empty())
+        body += ja ? fmt::format("確認したセッション: {}\n", record.user)
+                   : fmt::format("Checked in the session of: {}\n", record.user);
     body += ja ? "結果: " + record.evidence_ja + "\n" : "Found: " + record.evidence_en + "\n";
     body += ja ? "対処: " + check.fix_ja + "\n" : "Fix: " + check.fix_en + "\n";
     body += (ja ? "マニュアル: " : "Manual: ") + check.manual + "\n";

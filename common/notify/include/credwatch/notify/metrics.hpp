@@ -26,6 +26,7 @@ struct MailQueueStats {
 // The latest state of one check the service runs.
 struct CheckMetric {
     std::string system, id;
+    std::string user;  // a session check's user ("" for the service's own)
     CheckState state = CheckState::cannot_check;
 };
 
