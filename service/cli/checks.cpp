@@ -1,8 +1,13 @@
 // checks: the results of the prerequisite checks the SERVICE runs (daily, after a network
-// change), read from it; --run asks it to run them now. `credwatch doctor` runs them here
-// instead (docs/doctor.md).
+// change), read from it; --run asks it to run them now; --report runs the checks of this
+// user's session (Credential Manager, the user's certificate stores) here and reports them.
+// `credwatch doctor` runs them all here instead (docs/doctor.md).
 
+#include "credwatch/checks/checks.hpp"
 #include "command.hpp"
+#include "credwatch/base/clock.hpp"
+#include "credwatch/ipc/session_checks.hpp"
+#include "credwatch/platform/platform.hpp"
 #include "output.hpp"
 
 #include <ostream>
@@ -22,12 +27,16 @@ class ChecksCommand final : public Command {
     }
     void register_options(CLI::App& sub, GlobalOptions& options) override {
         sub.add_flag("--run", run_, "Ask the service to run them now (at most once per 30 s)");
+        sub.add_flag("--report", report_,
+                     "Run the checks of this user's session (Credential Manager, the user's "
+                     "certificates) here and report them to the service");
         sub.add_option("--lang", options.lang, "ja, en or auto (from the locale)");
         add_json_flag(sub, options);
     }
 
     int run(Context& ctx) override {
-        auto result = ctx.request(run_ ? "run_checks" : "checks", {});
+        auto result =
+            report_ ? report_and_run(ctx, run_) : ctx.request(run_ ? "run_checks" : "checks", {});
         if (!result) return ctx.fail(result.error());
         const json::object& reply = result->as_object();
         bool failed = false;
@@ -42,6 +51,20 @@ class ChecksCommand final : public Command {
     }
 
   private:
+    // The session's checks first, then (with --run) the service's run: one answer with both.
+    static Result<json::value> report_and_run(Context& ctx, bool run) {
+        auto client = IpcClient::connect(platform::from_utf8(ctx.options.data_dir));
+        if (!client) return client.error();
+        SystemClock clock;
+        checks::CheckContext context{clock};
+        const auto run_here = [&](const std::vector<CheckDefinition>& session) {
+            return checks::run_session_checks(session, context);
+        };
+        CW_TRY_ASSIGN(sent, report_session_checks(**client, run_here, {{"client", "cli"}}));
+        if (!run) return sent.reply;
+        return (*client)->call("run_checks", {{"client", "cli"}});
+    }
+
     static void print_human(const Context& ctx, const json::object& reply) {
         const bool ja = ctx.ja();
         const auto* in_service = reply.if_contains("in_service");
@@ -65,7 +88,10 @@ class ChecksCommand final : public Command {
             const std::string state = str(c, "state");
             const auto parsed = parse_check_state(state);
             ctx.out << "[" << (parsed ? state_label(*parsed, ja) : std::string_view(state)) << "] "
-                    << str(c, ja ? "title_ja" : "title_en") << "  (" << str(c, "id") << ")\n";
+                    << str(c, ja ? "title_ja" : "title_en") << "  (" << str(c, "id") << ")";
+            if (const std::string user = str(c, "user"); !user.empty())
+                ctx.out << (ja ? "  " + user + " のセッション" : "  session of " + user);
+            ctx.out << "\n";
             ctx.out << "    " << (ja ? "結果: " : "found: ")
                     << str(c, ja ? "evidence_ja" : "evidence_en") << "\n";
             if (state == "failed" || state == "warning") {
@@ -87,6 +113,7 @@ class ChecksCommand final : public Command {
     }
 
     bool run_ = false;
+    bool report_ = false;
 };
 
 }  // namespace

@@ -777,7 +777,9 @@ TEST(TrayGui, TheChecksWindowListsTheChecksTheServiceReports) {
         const auto state = parse_check_state(string_field(c, "state"));
         ASSERT_TRUE(state) << json::serialize(c);
         EXPECT_EQ(u8(list->GetItemText(row, 0)), check_state_label(*state));
-        EXPECT_EQ(u8(list->GetItemText(row, 1)), string_field(c, "title_en"));
+        const std::string user = string_field(c, "user");
+        EXPECT_EQ(u8(list->GetItemText(row, 1)),
+                  string_field(c, "title_en") + (user.empty() ? "" : " (session of " + user + ")"));
         EXPECT_EQ(u8(list->GetItemText(row, 2)), string_field(c, "evidence_en"));
         const bool problem = *state != CheckState::ok && *state != CheckState::not_applicable;
         // The fix and the manual for a check that is not ok, nothing for one that is.
@@ -792,6 +794,37 @@ TEST(TrayGui, TheChecksWindowListsTheChecksTheServiceReports) {
         EXPECT_NE(last_run.find("Last checked: "), std::string::npos) << last_run;
     }
     EXPECT_FALSE(checks_widget<wxStaticText>("checks-banner")->IsShown());
+}
+
+// The tray runs the checks of its user's session and reports them; the window lists them with
+// the session's name, in the state the service kept.
+TEST(TrayGui, TheChecksWindowShowsTheChecksOfThisUsersSession) {
+    ASSERT_NO_FATAL_FAILURE(open_checks_window());
+    const std::string me = platform::current_user();
+    std::string kept_state;
+    const json::object reply = service("checks");
+    for (const auto& c : reply.at("checks").as_array())
+        if (string_field(c.as_object(), "id") == "user-certificate-tray" &&
+            string_field(c.as_object(), "user") == me)
+            kept_state = string_field(c.as_object(), "state");
+    ASSERT_FALSE(kept_state.empty()) << "the tray did not report its session's check as " << me;
+    const ChecksView& view = checks_frame()->view();
+    auto* list = checks_widget<wxListCtrl>("checks");
+    long row = -1;
+    for (std::size_t i = 0; i < view.checks.size(); ++i)
+        if (view.checks[i].id == "user-certificate-tray" && view.checks[i].user == me)
+            row = static_cast<long>(i);
+    ASSERT_GE(row, 0) << "the window does not list the session's check";
+    EXPECT_EQ(u8(list->GetItemText(row, 1)),
+              "The user's certificate (test) (session of " + me + ")");
+    EXPECT_EQ(u8(list->GetItemText(row, 0)),
+              check_state_label(parse_check_state(kept_state).value_or(CheckState::cannot_check)));
+#ifdef _WIN32
+    // The store is real under Wine: no certificate has that subject, a recommended check warns.
+    EXPECT_EQ(kept_state, "warning");
+#else
+    EXPECT_EQ(kept_state, "not_applicable") << "a Windows store, on Linux";
+#endif
 }
 
 TEST(TrayGui, RecheckRunsTheChecksAndTheListShowsTheNewResults) {

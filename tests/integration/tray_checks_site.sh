@@ -2,7 +2,8 @@
 # the bundled config/site.toml with every network check of the catalog tuned to loopback or
 # disabled, so that the service's own check runs send no packet beyond 127.0.0.1.
 #   tray_checks_site FILE PORT   writes FILE; tcp-mio-443 checks 127.0.0.1:PORT (the GUI test
-#                                opens and closes a listener there)
+#                                opens and closes a listener there); one check of the user's
+#                                session (user-certificate-tray), which the tray reports
 # A check added to the catalog that reaches the network must be tuned here too. The service is
 # then started with CREDWATCH_SERVICE_CHECKS=on (the tests' default is off).
 
@@ -32,6 +33,19 @@ enabled = false
 enabled = false
 [checks."online-eligibility".clock-distribution-base]
 enabled = false
+# A check of the user's own session (the tray runs it and reports it); none has this subject.
+[[check]]
+system = "cancer-registry"
+id = "user-certificate-tray"
+kind = "certificate_present"
+severity = "recommended"
+store = 'CurrentUser\My'
+subject_contains = "credwatch tray test"
+title_ja = "利用者の証明書（テスト）"
+title_en = "The user's certificate (test)"
+fix_ja = "-"
+fix_en = "-"
+manual = "test"
 TOML
 }
 

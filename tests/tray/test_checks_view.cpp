@@ -45,6 +45,23 @@ TEST(ChecksView, TheReplyIsReadInTheUiLanguage) {
     EXPECT_EQ(checks_from_json(reply(), Lang::en).checks[0].evidence, "does not resolve");
 }
 
+// A session check's result says whose session reported it (an administrator sees several).
+TEST(ChecksView, ASessionChecksRowNamesTheSessionThatReportedIt) {
+    const auto with_user = boost::json::parse(R"({"checks":[
+        {"system":"online-eligibility","id":"credential-login-key","kind":"credential_present",
+         "state":"failed","title_en":"Credential Manager holds OQS_LOGIN_KEY","user":"OqsComApp",
+         "evidence_en":"missing"},
+        {"system":"cancer-registry","id":"tcp-mio-443","state":"ok","title_en":"TCP 443"}]})")
+                               .as_object();
+    const ChecksView view = checks_from_json(with_user, Lang::en);
+    ASSERT_EQ(view.checks.size(), 2u);
+    EXPECT_EQ(view.checks[0].user, "OqsComApp");
+    EXPECT_EQ(view.checks[0].title,
+              "Credential Manager holds OQS_LOGIN_KEY (session of OqsComApp)");
+    EXPECT_EQ(view.checks[1].user, "");
+    EXPECT_EQ(view.checks[1].title, "TCP 443") << "the service's own check names no session";
+}
+
 TEST(ChecksView, ASymptomShowsItsRelatedChecksCurrentStates) {
     const ChecksView view = checks_from_json(reply(), Lang::en);
     const auto symptoms =

@@ -47,6 +47,10 @@ ChecksView checks_from_json(const json::object& reply, Lang lang) {
             c.state = parse_check_state(field(o, "state")).value_or(CheckState::cannot_check);
             c.title = in_lang(o, "title", lang);
             if (c.title.empty()) c.title = c.path();
+            c.user = field(o, "user");
+            // TRANSLATORS: after a check's title: whose session reported it. Japanese:
+            // （%s のセッション）
+            if (!c.user.empty()) c.title += u8(wxString::Format(_(" (session of %s)"), c.user));
             c.evidence = in_lang(o, "evidence", lang);
             c.fix = in_lang(o, "fix", lang);
             c.manual = field(o, "manual");

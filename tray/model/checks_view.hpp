@@ -18,6 +18,7 @@ namespace credwatch::tray {
 struct CheckView {
     std::string system, id;  // "cancer-registry", "resolve-mio"
     std::string kind, severity;
+    std::string user;  // the session that reported it; "" for the service's own check
     CheckState state = CheckState::cannot_check;
     std::string title, evidence, fix;  // in the UI language
     std::string manual;

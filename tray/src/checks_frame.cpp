@@ -1,10 +1,12 @@
 // The 接続チェック window (docs/doctor.md): what the service's own checks found, with the fix
-// and the manual for each problem, a 再チェック button (run_checks), and the symptom guide.
+// and the manual for each problem, a 再チェック button (the session's checks reported, then
+// run_checks), and the symptom guide.
 // Requests run on a short-lived thread each: a check run can take seconds, and the tray's
 // window must not freeze meanwhile.
 
 #include "checks_frame.hpp"
 
+#include "service_connection.hpp"
 #include "tray_app.hpp"
 
 #include <spdlog/spdlog.h>
@@ -36,6 +38,15 @@ wxStaticText* named_text(wxWindow* parent, const char* name) {
 wxTextCtrl* detail_box(wxWindow* parent, const char* name) {
     return new wxTextCtrl(parent, wxID_ANY, wxString(), wxDefaultPosition, wxDefaultSize,
                           wxTE_MULTILINE | wxTE_READONLY | wxTE_WORDWRAP, wxDefaultValidator, name);
+}
+
+// 再チェック: this session's own checks, then the service's run of the machine's.
+Result<boost::json::value> check_again(const std::filesystem::path& dir) {
+    auto client = IpcClient::connect(dir, std::chrono::seconds(5));
+    if (!client) return client.error();
+    if (auto reported = run_and_report_session_checks(**client); !reported)
+        spdlog::warn("tray: reporting the session's checks failed: {}", reported.error().message);
+    return (*client)->call("run_checks", {{"client", "tray"}}, std::chrono::seconds(30));
 }
 
 }  // namespace
@@ -135,7 +146,8 @@ void ChecksFrame::fetch(const char* method) {
     ++pending_;
     std::thread([this, alive = alive_, dir = app_.options().data_dir, lang = app_.lang(),
                  method = std::string(method)] {
-        auto reply = ServiceConnection::request(dir, method);
+        auto reply =
+            method == "run_checks" ? check_again(dir) : ServiceConnection::request(dir, method);
         if (!alive->load()) return;
         wxTheApp->CallAfter([this, alive, lang, method, reply = std::move(reply)] {
             if (!alive->load()) return;

@@ -1,5 +1,9 @@
 #include "service_connection.hpp"
 
+#include "credwatch/base/clock.hpp"
+#include "credwatch/checks/checks.hpp"
+#include "credwatch/ipc/session_checks.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -67,6 +71,16 @@ Result<json::value> ServiceConnection::request(const std::filesystem::path& data
 
 namespace {
 
+// What this session can tell the service and nobody else can: the user's certificates and the
+// checks of the user's Credential Manager and stores.
+void report_session(IpcClient& client) {
+    if (auto reported = report_user_certificates(client); !reported)
+        spdlog::warn("tray: reporting the user's certificates failed: {}",
+                     reported.error().message);
+    if (auto checked = run_and_report_session_checks(client); !checked)
+        spdlog::warn("tray: reporting the session's checks failed: {}", checked.error().message);
+}
+
 Status refresh_status(IpcClient& client, Snapshot& snapshot, Lang lang) {
     auto status = client.call("status", {{"client", "tray"}});
     if (!status) return status.error();
@@ -94,9 +108,7 @@ void ServiceConnection::run(std::shared_ptr<Shared> shared) {
             } else {
                 if (catalog->is_object())
                     apply_catalog(snapshot, catalog->as_object(), shared->lang);
-                if (auto reported = report_user_certificates(**client); !reported)
-                    spdlog::warn("tray: reporting the user's certificates failed: {}",
-                                 reported.error().message);
+                report_session(**client);
                 st = refresh_status(**client, snapshot, shared->lang);
             }
         }
@@ -130,7 +142,7 @@ void ServiceConnection::run(std::shared_ptr<Shared> shared) {
             if (!*event) {
                 refresh = true;  // idle poll: days left change at midnight
                 if (steady_clock::now() >= next_report) {
-                    (void)report_user_certificates(**client);
+                    report_session(**client);
                     next_report = steady_clock::now() + hours(1);
                 }
             } else if ((*event)->event == "reminder" && (*event)->result.is_object()) {
@@ -164,6 +176,16 @@ void ServiceConnection::run(std::shared_ptr<Shared> shared) {
         });
         if (!shared->sleep(seconds(2))) return;
     }
+}
+
+Result<std::size_t> run_and_report_session_checks(IpcClient& client) {
+    SystemClock clock;
+    checks::CheckContext context{clock};
+    const auto run_here = [&](const std::vector<CheckDefinition>& session) {
+        return checks::run_session_checks(session, context);
+    };
+    CW_TRY_ASSIGN(report, credwatch::report_session_checks(client, run_here, {{"client", "tray"}}));
+    return report.reported;
 }
 
 }  // namespace credwatch::tray

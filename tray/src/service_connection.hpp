@@ -51,4 +51,8 @@ class ServiceConnection {
 // Implemented in tray/posix/user_certificates.cpp and tray/windows/user_certificates.cpp.
 [[nodiscard]] Result<std::size_t> report_user_certificates(IpcClient& client);
 
+// Runs the checks of this user's session the service names (Credential Manager, the user's
+// stores) and reports them with "report_checks"; returns how many (docs/doctor.md).
+[[nodiscard]] Result<std::size_t> run_and_report_session_checks(IpcClient& client);
+
 }  // namespace credwatch::tray
