@@ -63,6 +63,22 @@ enabled = false
 enabled = false
 [checks."online-eligibility".proxy-distribution-base]
 enabled = true
+# The catalog checks these in OqsComApp's session; here the test's user plays that part.
+[checks."online-eligibility".credential-login-key]
+session_user = "$WIN_USER"
+[checks."online-eligibility".credential-institution-code]
+session_user = "$WIN_USER"
+[[check]]
+system = "online-eligibility"
+id = "credential-other-session"
+kind = "credential_present"
+target = "OQS_LOGIN_KEY"
+session_user = "OqsComApp"
+title_ja = "別のユーザーのセッションのチェック"
+title_en = "A check of another user's session"
+fix_ja = "-"
+fix_en = "-"
+manual = "site"
 [[check]]
 system = "online-eligibility"
 id = "account-wine-user"
@@ -127,6 +143,8 @@ UNINSTALL='SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall'
 doctor clean
 check "doctor --json runs under Wine and its stdout is JSON" json_check "$TMP/clean.json" "'checks' in d"
 check "conflicting-software ok on a fresh prefix" check_of clean "c['state'] == 'ok'" conflicting-software
+check "a check of OqsComApp's session does not apply in the test user's, and says whose it is" \
+    check_of clean "c['state'] == 'not_applicable' and 'OqsComApp' in c['evidence']" credential-other-session
 W reg add "HKLM\\$UNINSTALL\\CwTestOpenVPN" /v DisplayName /d "OpenVPN 2.6.8-I001 amd64" /f >/dev/null 2>&1
 W reg add "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\CwTestVBox" \
     /v DisplayName /d "Oracle VM VirtualBox 7.0.12" /f >/dev/null 2>&1
