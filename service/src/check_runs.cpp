@@ -1,6 +1,7 @@
 #include "check_runs.hpp"
 
 #include "credwatch/base/civil_time.hpp"
+#include "credwatch/base/strings.hpp"
 #include "credwatch/ipc/json_codec.hpp"
 #include "credwatch/ipc/protocol.hpp"
 #include "credwatch/notify/text.hpp"
@@ -324,11 +325,19 @@ Result<std::size_t> CheckRuns::report(const std::string& user,
             return make_error(Errc::permission_denied,
                               fmt::format("{}: checked in the session of {}, not of {}", name,
                                           session_user_of(*d), user));
-        if (r.result.evidence_ja.size() > kMaxEvidenceBytes ||
-            r.result.evidence_en.size() > kMaxEvidenceBytes)
-            return make_error(
-                Errc::invalid_argument,
-                fmt::format("{}: the evidence is longer than {} bytes", name, kMaxEvidenceBytes));
+        for (const std::string* evidence : {&r.result.evidence_ja, &r.result.evidence_en}) {
+            if (evidence->size() > kMaxEvidenceBytes)
+                return make_error(Errc::invalid_argument,
+                                  fmt::format("{}: the evidence is longer than {} bytes", name,
+                                              kMaxEvidenceBytes));
+            // It reaches terminals and windows: text, no control characters (the checks'
+            // own evidence never has any).
+            if (escape_for_display(*evidence) != *evidence)
+                return make_error(Errc::invalid_argument,
+                                  fmt::format("{}: the evidence must be UTF-8 text without "
+                                              "control characters (found \"{}\")",
+                                              name, escape_for_display(*evidence)));
+        }
         definitions.push_back(&*d);
     }
     const TimePoint now = clock_.now();
@@ -369,11 +378,15 @@ void CheckRuns::publish(const Changes& changes) {
     for (const auto& [check, failing] : changes) {
         const CheckDefinition& d = check->check;
         const CheckRecord& r = *check->record;
-        const std::string where = r.user.empty()
-                                      ? check_path(d)
-                                      : fmt::format("{} ({}'s session)", check_path(d), r.user);
+        // A session's evidence is what a local user sent: it stays out of the system log, the
+        // mail and the pushed events (all of which reach others), like report_certificates'.
+        const bool reported = !r.user.empty();
+        const std::string where =
+            reported ? fmt::format("{} ({}'s session)", check_path(d), r.user) : check_path(d);
         if (failing) {
-            const std::string line = fmt::format("{}: {} ({})", where, d.title_en, r.evidence_en);
+            const std::string line =
+                reported ? fmt::format("{}: {}", where, d.title_en)
+                         : fmt::format("{}: {} ({})", where, d.title_en, r.evidence_en);
             spdlog::warn("check failing: {}", line);
             if (notifier_) {
                 const Lang mail_lang = notifier_->mail_language();
@@ -381,7 +394,7 @@ void CheckRuns::publish(const Changes& changes) {
                                                             mail_lang, notifier_->organisation()),
                                          line);
             }
-            if (ipc_) {
+            if (ipc_ && !reported) {
                 json::object data = credwatch::to_json(*check);
                 const ReminderText shown =
                     check_failing_text(d, r, system_name(d.system, lang_), lang_);
@@ -393,12 +406,13 @@ void CheckRuns::publish(const Changes& changes) {
             const std::string line = fmt::format("{}: {}", where, d.title_en);
             spdlog::info("check holds again: {}", line);
             if (notifier_) notifier_->check_recovered(line);
-            if (ipc_)
+            if (ipc_ && !reported)
                 ipc_->broadcast(
                     protocol::serialize_event("check-recovered", credwatch::to_json(*check)));
         }
     }
-    if (ipc_) ipc_->broadcast(protocol::serialize_event("checks-updated", to_json()));
+    // Every subscriber gets it: the service's own results only (a session's are asked for).
+    if (ipc_) ipc_->broadcast(protocol::serialize_event("checks-updated", to_json(std::string())));
     if (notifier_) {
         std::vector<CheckMetric> metrics;
         for (const auto* list : {&checks_, &reported_})

@@ -527,6 +527,13 @@ TEST_F(ServiceChecksTest, TheSessionChecksAreNamedAndKeptPerUserTheStaffSeeingTh
     ASSERT_TRUE(outbox);
     EXPECT_NE(outbox->back().body.find("Checked in the session of: OqsComApp"), std::string::npos)
         << outbox->back().body;
+    // What the session sent stays out of the mail and the system log: others read those.
+    EXPECT_EQ(outbox->back().body.find("CW_TEST_KEY is missing"), std::string::npos)
+        << outbox->back().body;
+    for (const auto& [id, text] : log_->entries)
+        EXPECT_EQ(text.find("CW_TEST_KEY is missing"), std::string::npos) << text;
+    EXPECT_NE(log_->entries.back().second.find("OqsComApp's session"), std::string::npos)
+        << log_->entries.back().second;
     EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"credential-test\","
                           "user=\"OqsComApp\""),
               "0");
@@ -587,6 +594,8 @@ TEST_F(ServiceChecksTest, AReportIsRefusedWholeForAMachineCheckAnotherSessionOrB
     refused(json::object{{"results", "all good"}}, kOqs, "invalid_argument", "results");
     json::object long_evidence = result("user-certificate", "ok", std::string(5000, 'x'));
     refused(results({long_evidence}), kOqs, "invalid_argument", "longer than");
+    refused(results({result("user-certificate", "ok", "\x1b[31mall good\x1b[0m")}), kOqs,
+            "invalid_argument", "control characters");
     json::array many;
     for (int i = 0; i < 65; ++i) many.push_back(result("user-certificate", "ok", "one"));
     refused(json::object{{"results", many}}, kOqs, "invalid_argument", "at most 64");

@@ -157,10 +157,17 @@ ReminderText check_failing_text(const CheckDefinition& check, const CheckRecord&
                              title, since)
                : fmt::format("A prerequisite of {} does not hold since {}: {}.\n\n", system_name,
                              since, title);
+    // A session's evidence came from a local user's process: not repeated in a mail.
     if (!record.user.empty())
-        body += ja ? fmt::format("確認したセッション: {}\n", record.user)
-                   : fmt::format("Checked in the session of: {}\n", record.user);
-    body += ja ? "結果: " + record.evidence_ja + "\n" : "Found: " + record.evidence_en + "\n";
+        body +=
+            ja ? fmt::format("確認したセッション: {}（結果は `credwatch checks` で確認できます）\n",
+                             record.user)
+               : fmt::format(
+                     "Checked in the session of: {} (`credwatch checks` shows what it "
+                     "found)\n",
+                     record.user);
+    else
+        body += ja ? "結果: " + record.evidence_ja + "\n" : "Found: " + record.evidence_en + "\n";
     body += ja ? "対処: " + check.fix_ja + "\n" : "Fix: " + check.fix_en + "\n";
     body += (ja ? "マニュアル: " : "Manual: ") + check.manual + "\n";
     body += ja ? fmt::format("\nチェック: {}（`credwatch checks` で最新の結果を確認できます）\n",
