@@ -87,6 +87,10 @@ std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const St
     if (!email_.enabled) return std::nullopt;
     const Lang lang = mail_language();
     ReminderText text = reminder_text(reminder, row, procedures, lang, organisation_);
+    return reminder_mail(std::move(text), mail::record_hint(lang, reminder.credential_id, rule));
+}
+
+OutboxMessage Notifier::reminder_mail(ReminderText text, std::string_view before_footer) const {
     // Vendors receive the mail of many clinics: the organisation leads the subject.
     constexpr std::string_view kPrefix = "[credwatch] ";
     if (!organisation_.empty() && text.subject.starts_with(kPrefix))
@@ -98,8 +102,8 @@ std::optional<OutboxMessage> Notifier::render(const Reminder& reminder, const St
     m.held = digest;
     m.recipients = email_.to;
     m.subject = std::move(text.subject);
-    m.body = std::move(text.body) + mail::record_hint(lang, reminder.credential_id, rule);
-    if (!digest) m.body += mail::footer(lang, host_);
+    m.body = std::move(text.body) + std::string(before_footer);
+    if (!digest) m.body += mail::footer(mail_language(), host_);
     return m;
 }
 
@@ -127,17 +131,7 @@ void Notifier::alert_administrators(const std::string& subject, const std::strin
 void Notifier::check_failing(const ReminderText& text, const std::string& log_line) {
     log_->failure(events::kCheckFailing, log_line);
     if (!email_.enabled) return;
-    const bool digest = email_.mode == "digest";
-    OutboxMessage m;
-    m.kind = digest ? "digest_item" : "reminder";
-    m.held = digest;
-    m.recipients = email_.to;
-    constexpr std::string_view kPrefix = "[credwatch] ";
-    m.subject = text.subject;
-    if (!organisation_.empty() && m.subject.starts_with(kPrefix))
-        m.subject = std::string(kPrefix) + organisation_ + " " + m.subject.substr(kPrefix.size());
-    m.body = text.body;
-    if (!digest) m.body += mail::footer(mail_language(), host_);
+    const OutboxMessage m = reminder_mail(text, "");
     if (auto id = store_.queue_mail(m); !id)
         spdlog::error("cannot queue the mail \"{}\": {}", m.subject, id.error().message);
     kick();

@@ -89,6 +89,9 @@ class Notifier {
     void mail_queued() { kick(); }
 
   private:
+    // A reminder's mail: the organisation in the subject, `before_footer` after the text, the
+    // footer unless it is a digest item.
+    OutboxMessage reminder_mail(ReminderText text, std::string_view before_footer) const;
     void kick();
     void pump();
     // Records the sent marks still owed; true when none is left.
