@@ -5,6 +5,7 @@
 #include "credwatch/ipc/json_codec.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -96,9 +97,7 @@ Reply set_systems(Context& context, const Params& params, const Peer& peer) {
     }
     if (!context.edit_site) return make_error(Errc::internal, "the site file cannot be edited");
     const auto join = [](const std::vector<std::string>& ids) {
-        std::string out;
-        for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
-        return out;
+        return fmt::format("{}", fmt::join(ids, ","));
     };
     const std::string before =
         context.config.service.systems ? join(*context.config.service.systems) : "(all)";
