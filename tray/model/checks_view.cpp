@@ -20,16 +20,6 @@ std::string u8(const wxString& s) {
     return std::string(s.utf8_str());
 }
 
-std::string field(const json::object& o, std::string_view key) {
-    return string_field(o, key);
-}
-
-std::string in_lang(const json::object& o, std::string_view base, Lang lang) {
-    std::string ja = field(o, std::string(base) + "_ja"), en = field(o, std::string(base) + "_en");
-    if (lang == Lang::ja) return ja.empty() ? en : ja;
-    return en.empty() ? ja : en;
-}
-
 }  // namespace
 
 ChecksView checks_from_json(const json::object& reply, Lang lang) {
@@ -40,26 +30,27 @@ ChecksView checks_from_json(const json::object& reply, Lang lang) {
             if (!v.is_object()) continue;
             const json::object& o = v.as_object();
             CheckView c;
-            c.system = field(o, "system");
-            c.id = field(o, "id");
-            c.kind = field(o, "kind");
-            c.severity = field(o, "severity");
-            c.state = parse_check_state(field(o, "state")).value_or(CheckState::cannot_check);
-            c.title = in_lang(o, "title", lang);
+            c.system = string_field(o, "system");
+            c.id = string_field(o, "id");
+            c.kind = string_field(o, "kind");
+            c.severity = string_field(o, "severity");
+            c.state =
+                parse_check_state(string_field(o, "state")).value_or(CheckState::cannot_check);
+            c.title = localized(o, "title", lang);
             if (c.title.empty()) c.title = c.path();
-            c.user = field(o, "user");
+            c.user = string_field(o, "user");
             // TRANSLATORS: after a check's title: whose session reported it. Japanese:
             // （%s のセッション）
             if (!c.user.empty()) c.title += u8(wxString::Format(_(" (session of %s)"), c.user));
-            c.evidence = in_lang(o, "evidence", lang);
-            c.fix = in_lang(o, "fix", lang);
-            c.manual = field(o, "manual");
-            c.checked_at_utc = field(o, "checked_at");
-            c.failing_since_utc = field(o, "failing_since");
+            c.evidence = localized(o, "evidence", lang);
+            c.fix = localized(o, "fix", lang);
+            c.manual = string_field(o, "manual");
+            c.checked_at_utc = string_field(o, "checked_at");
+            c.failing_since_utc = string_field(o, "failing_since");
             view.checks.push_back(std::move(c));
         }
-    view.last_run_utc = field(reply, "last_run");
-    view.next_run_utc = field(reply, "next_run");
+    view.last_run_utc = string_field(reply, "last_run");
+    view.next_run_utc = string_field(reply, "next_run");
     if (const auto* r = reply.if_contains("running"); r && r->is_bool())
         view.running = r->as_bool();
     if (const auto* t = reply.if_contains("throttled"); t && t->is_bool())
@@ -74,10 +65,10 @@ std::vector<SymptomView> symptoms_from_json(const json::object& reply, Lang lang
             if (!v.is_object()) continue;
             const json::object& o = v.as_object();
             SymptomView s;
-            s.system = field(o, "system");
-            s.message = in_lang(o, "message", lang);
-            s.what_to_do = in_lang(o, "what_to_do", lang);
-            s.manual = field(o, "manual");
+            s.system = string_field(o, "system");
+            s.message = localized(o, "message", lang);
+            s.what_to_do = localized(o, "what_to_do", lang);
+            s.manual = string_field(o, "manual");
             if (const auto* checks = o.if_contains("checks"); checks && checks->is_array())
                 for (const auto& c : checks->as_array())
                     if (c.is_string()) s.checks.emplace_back(c.as_string());

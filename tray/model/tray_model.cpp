@@ -34,13 +34,6 @@ std::optional<int> opt_int(const json::object& o, std::string_view key) {
     return static_cast<int>(v->to_number<std::int64_t>());
 }
 
-std::string localized(const json::object& o, std::string_view base, Lang lang) {
-    std::string key(base);
-    std::string v = str(o, key + (lang == Lang::ja ? "_ja" : "_en"));
-    if (v.empty()) v = str(o, key + (lang == Lang::ja ? "_en" : "_ja"));
-    return v;
-}
-
 MenuItem separator() {
     MenuItem m;
     m.separator = true;
@@ -54,6 +47,13 @@ long deadline_key(const CredentialView& r) {
 }
 
 }  // namespace
+
+std::string localized(const json::object& o, std::string_view base, Lang lang) {
+    std::string key(base);
+    std::string v = str(o, key + (lang == Lang::ja ? "_ja" : "_en"));
+    if (v.empty()) v = str(o, key + (lang == Lang::ja ? "_en" : "_ja"));
+    return v;
+}
 
 std::string_view to_string(TrayColour colour) noexcept {
     switch (colour) {

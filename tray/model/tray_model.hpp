@@ -129,6 +129,8 @@ struct Snapshot {
 };
 
 // --- parsing the service's replies (language picks *_ja or *_en fields) ---
+// The field `base`_ja or `base`_en in `lang`, the other language's when that one is empty.
+std::string localized(const boost::json::object& o, std::string_view base, Lang lang);
 CredentialView credential_view(const StatusRow& row, Lang lang);
 // The JSON row of a reply or an event, read with status_row_from_json.
 CredentialView credential_from_json(const boost::json::object& row, Lang lang);
