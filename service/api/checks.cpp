@@ -44,7 +44,8 @@ Reply report_checks(Context& context, const Params& params, const Peer& peer) {
     }
     CW_TRY_ASSIGN(kept, runs->report(peer.user, results));
     json::object reply = runs->to_json(visible_user(peer));
-    reply["kept"] = kept;
+    reply["kept"] = kept.kept;
+    reply["throttled"] = kept.throttled;
     reply["user"] = peer.user;
     return json::value(std::move(reply));
 }

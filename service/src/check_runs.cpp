@@ -32,7 +32,9 @@ constexpr auto kQuietAfterReminder = 24h;
 // At most this many results in one report, and this much evidence per language: a session has a
 // few checks, and a report is kept.
 constexpr std::size_t kMaxReportedResults = 64;
-constexpr std::size_t kMaxEvidenceBytes = 4096;
+// A session's reports closer than this answer the kept results: the tray reports at connect,
+// hourly and on 再チェック, and no user fills the store or the system log by reporting in a loop.
+constexpr auto kReportAtMostEvery = 5s;
 
 using RecordKey = std::tuple<std::string, std::string, std::string>;  // system, id, user
 
@@ -56,7 +58,10 @@ std::optional<bool> advance(const std::optional<CheckRecord>& before, CheckRecor
             return true;
         }
     } else if (was_failing && (r.state == CheckState::ok || r.state == CheckState::warning)) {
-        return false;
+        // An episode that began within the quiet time was never announced: nor is its end.
+        const bool announced =
+            before->notified_at && *before->notified_at >= *before->failing_since;
+        if (announced) return false;
     }
     return std::nullopt;
 }
@@ -122,13 +127,15 @@ void CheckRuns::configure(const Configuration& config, const CheckConfiguration&
     session_checks_.clear();
     for (const auto& d : checks.checks) {
         if (!config.service.uses_system(d.system)) continue;
-        if (runs_in_a_session(d.kind))
-            session_checks_.push_back(d);
-        else
+        if (runs_in_a_session(d.kind)) {
+            if (d.enabled) session_checks_.push_back(d);  // a disabled one is neither run nor kept
+        } else {
             checks_.push_back({d, std::nullopt});
+        }
     }
     attach_known_records();
-    arm();  // a reload that turned them on
+    if (started_) write_metrics();  // a reload may have dropped checks or users' rows
+    arm();                          // a reload that turned them on
 }
 
 Status CheckRuns::start() {
@@ -155,7 +162,9 @@ void CheckRuns::attach_known_records() {
                               [&](const CheckDefinition& c) {
                                   return same_check(c, std::get<0>(key), std::get<1>(key));
                               });
-        if (d != session_checks_.end()) reported_.push_back({*d, record});
+        // A reload that named a session_user leaves the other users' rows behind.
+        if (d != session_checks_.end() && is_session_user(*d, std::get<2>(key)))
+            reported_.push_back({*d, record});
     }
     if (!last_run_)
         for (const auto& c : checks_)
@@ -301,9 +310,10 @@ void CheckRuns::finish_run(std::vector<checks::CheckReport> reports) {
     for (const auto& done : std::exchange(waiting_, {})) done(false);
 }
 
-Result<std::size_t> CheckRuns::report(const std::string& user,
-                                      const std::vector<SessionCheckResult>& results) {
-    if (user.empty()) return make_error(Errc::permission_denied, "the caller's user is unknown");
+Result<CheckRuns::ReportKept> CheckRuns::report(const std::string& user,
+                                                const std::vector<SessionCheckResult>& results) {
+    if (user.empty() || user == "?")
+        return make_error(Errc::permission_denied, "the caller's user is unknown");
     if (results.size() > kMaxReportedResults)
         return make_error(Errc::invalid_argument,
                           fmt::format("parameter \"results\": {} results, at most {} in one report",
@@ -321,17 +331,21 @@ Result<std::size_t> CheckRuns::report(const std::string& user,
                               fmt::format("{}: not a check of a user's session on this site (the "
                                           "service runs the machine's checks itself)",
                                           name));
+        for (std::size_t j = 0; j < i; ++j)
+            if (results[j].system == r.system && results[j].id == r.id)
+                return make_error(Errc::invalid_argument,
+                                  fmt::format("{}: the same check as results[{}]", name, j));
         if (!is_session_user(*d, user))
             return make_error(Errc::permission_denied,
                               fmt::format("{}: checked in the session of {}, not of {}", name,
                                           session_user_of(*d), user));
         for (const std::string* evidence : {&r.result.evidence_ja, &r.result.evidence_en}) {
-            if (evidence->size() > kMaxEvidenceBytes)
+            if (evidence->size() > kMaxReportedEvidenceBytes)
                 return make_error(Errc::invalid_argument,
                                   fmt::format("{}: the evidence is longer than {} bytes", name,
-                                              kMaxEvidenceBytes));
-            // It reaches terminals and windows: text, no control characters (the checks'
-            // own evidence never has any).
+                                              kMaxReportedEvidenceBytes));
+            // It reaches terminals and windows: text, no control characters (a session cuts
+            // and escapes its own evidence to this).
             if (escape_for_display(*evidence) != *evidence)
                 return make_error(Errc::invalid_argument,
                                   fmt::format("{}: the evidence must be UTF-8 text without "
@@ -340,9 +354,15 @@ Result<std::size_t> CheckRuns::report(const std::string& user,
         }
         definitions.push_back(&*d);
     }
+    if (results.empty()) return ReportKept{};
     const TimePoint now = clock_.now();
+    if (auto last = last_report_.find(user); last != last_report_.end() && now >= last->second &&
+                                             now - last->second < kReportAtMostEvery)
+        return ReportKept{0, true};
+
+    // The new records, worked out on copies: memory changes only once the store has them.
     std::vector<CheckRecord> records;
-    std::vector<std::pair<std::size_t, bool>> changed;  // index into reported_
+    std::vector<std::optional<bool>> changes;
     for (std::size_t i = 0; i < results.size(); ++i) {
         const SessionCheckResult& reported = results[i];
         CheckRecord r{reported.system,
@@ -357,21 +377,29 @@ Result<std::size_t> CheckRuns::report(const std::string& user,
         auto it = std::find_if(reported_.begin(), reported_.end(), [&](const ServiceCheck& c) {
             return c.record && key_of(*c.record) == key_of(r);
         });
+        changes.push_back(advance(it == reported_.end() ? std::nullopt : it->record, r, now));
+        records.push_back(std::move(r));
+    }
+    CW_TRY(store_.save_check_results(records));
+    last_report_[user] = now;
+    std::vector<std::pair<std::size_t, bool>> changed;  // index into reported_
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto it = std::find_if(reported_.begin(), reported_.end(), [&](const ServiceCheck& c) {
+            return c.record && key_of(*c.record) == key_of(records[i]);
+        });
         if (it == reported_.end()) {
             reported_.push_back({*definitions[i], std::nullopt});
             it = std::prev(reported_.end());
         }
-        const auto change = advance(it->record, r, now);
-        it->record = r;
-        records.push_back(r);
-        if (change) changed.emplace_back(static_cast<std::size_t>(it - reported_.begin()), *change);
+        it->record = records[i];
+        if (changes[i])
+            changed.emplace_back(static_cast<std::size_t>(it - reported_.begin()), *changes[i]);
     }
-    CW_TRY(store_.save_check_results(records));
     spdlog::info("checks: {} result(s) of {}'s session", records.size(), user);
-    Changes changes;  // pointers taken once reported_ no longer grows
-    for (const auto& [index, failing] : changed) changes.emplace_back(&reported_[index], failing);
-    publish(changes);
-    return records.size();
+    Changes published;  // pointers taken once reported_ no longer grows
+    for (const auto& [index, failing] : changed) published.emplace_back(&reported_[index], failing);
+    publish(published);
+    return ReportKept{records.size(), false};
 }
 
 void CheckRuns::publish(const Changes& changes) {
@@ -413,15 +441,17 @@ void CheckRuns::publish(const Changes& changes) {
     }
     // Every subscriber gets it: the service's own results only (a session's are asked for).
     if (ipc_) ipc_->broadcast(protocol::serialize_event("checks-updated", to_json(std::string())));
-    if (notifier_) {
-        std::vector<CheckMetric> metrics;
-        for (const auto* list : {&checks_, &reported_})
-            for (const auto& c : *list)
-                if (c.record)
-                    metrics.push_back(
-                        {c.check.system, c.check.id, c.record->user, c.record->state});
-        notifier_->checks_updated(std::move(metrics));
-    }
+    write_metrics();
+}
+
+void CheckRuns::write_metrics() {
+    if (!notifier_) return;
+    std::vector<CheckMetric> metrics;
+    for (const auto* list : {&checks_, &reported_})
+        for (const auto& c : *list)
+            if (c.record)
+                metrics.push_back({c.check.system, c.check.id, c.record->user, c.record->state});
+    notifier_->checks_updated(std::move(metrics));
 }
 
 json::object CheckRuns::to_json(const std::optional<std::string>& only_user) const {

@@ -77,8 +77,12 @@ class CheckRuns {
     // "report_checks": what `user` found in their own session. All or nothing: a result of a
     // check that is not a session check of the site, or one meant for another user's session,
     // refuses the report. The time is the service's. Returns how many were kept.
-    [[nodiscard]] Result<std::size_t> report(const std::string& user,
-                                             const std::vector<SessionCheckResult>& results);
+    struct ReportKept {
+        std::size_t kept = 0;
+        bool throttled = false;  // the user's last report is less than 5 s old: nothing kept
+    };
+    [[nodiscard]] Result<ReportKept> report(const std::string& user,
+                                            const std::vector<SessionCheckResult>& results);
 
     bool enabled() const { return enabled_; }
     bool running() const { return running_; }
@@ -103,6 +107,8 @@ class CheckRuns {
     // Each check whose episode began (true) or ended (false) with a result.
     using Changes = std::vector<std::pair<const ServiceCheck*, bool>>;
     void publish(const Changes& changes);
+    // The gauges of every check with a result, into the metrics file.
+    void write_metrics();
     void poll();
     // The poll timer and the network watch, once started and enabled.
     void arm();
@@ -121,9 +127,10 @@ class CheckRuns {
     bool enabled_ = false;
     bool started_ = false;
     bool armed_ = false;
-    std::vector<ServiceCheck> checks_;             // in catalog order
-    std::vector<CheckDefinition> session_checks_;  // in catalog order
-    std::vector<ServiceCheck> reported_;           // by check, then user
+    std::vector<ServiceCheck> checks_;              // in catalog order
+    std::vector<CheckDefinition> session_checks_;   // in catalog order
+    std::vector<ServiceCheck> reported_;            // one per check and user
+    std::map<std::string, TimePoint> last_report_;  // by user
     // The records of this process and those stored by an earlier one, by system, id and user:
     // what a reload or the start gives back to the checks still configured.
     std::map<std::tuple<std::string, std::string, std::string>, CheckRecord> known_;

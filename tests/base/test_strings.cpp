@@ -65,3 +65,13 @@ TEST(Strings, EscapeForDisplayMakesControlCharactersVisibleAndKeepsJapanese) {
 
 }  // namespace
 }  // namespace credwatch
+
+TEST(Strings, TruncateUtf8CutsOnACharacterBoundaryWithAnEllipsis) {
+    EXPECT_EQ(credwatch::truncate_utf8("short", 10), "short");
+    EXPECT_EQ(credwatch::truncate_utf8("abcdefghij", 10), "abcdefghij");
+    EXPECT_EQ(credwatch::truncate_utf8("abcdefghijk", 10), "abcdefg…");
+    // 証 is 3 bytes: 7 bytes of room hold two characters, not two and a third of one.
+    const std::string cut = credwatch::truncate_utf8("証明書証明書", 10);
+    EXPECT_EQ(cut, "証明…");
+    EXPECT_LE(cut.size(), 10u);
+}

@@ -88,6 +88,37 @@ manual = "site"
     EXPECT_EQ(portal->params.number_or("port", 0), 8443);
 }
 
+// The catalog's Credential Manager checks are OqsComApp's session's; a site names another
+// account, or opens one to every user with session_user = "".
+TEST(CheckCatalog, TheCredentialChecksAreOqsComAppsAndASiteRenamesOrOpensThem) {
+    auto bundled = with_site("");
+    ASSERT_TRUE(bundled.has_value()) << bundled.error().message;
+    for (const auto& c : *bundled) {
+        if (c.kind == CheckKind::credential_present) {
+            EXPECT_EQ(session_user_of(c), "OqsComApp") << check_path(c);
+        }
+    }
+    auto tuned = with_site(R"(
+[checks."online-eligibility".credential-login-key]
+session_user = "OqsLink"
+[checks."online-eligibility".credential-institution-code]
+session_user = ""
+)");
+    ASSERT_TRUE(tuned.has_value()) << tuned.error().message;
+    const auto* login = find(*tuned, "online-eligibility", "credential-login-key");
+    EXPECT_TRUE(is_session_user(*login, "oqslink"));
+    EXPECT_FALSE(is_session_user(*login, "OqsComApp"));
+    const auto* code = find(*tuned, "online-eligibility", "credential-institution-code");
+    EXPECT_TRUE(is_session_user(*code, "tanaka")) << "empty: any user's session";
+    EXPECT_NE(error_of(R"(
+[checks."online-eligibility".credential-login-key]
+target = ""
+)")
+                  .find("non-empty"),
+              std::string::npos)
+        << "only session_user may be empty";
+}
+
 TEST(CheckCatalog, MistakesNameTheFileLineAndField) {
     EXPECT_NE(error_of("[checks.\"cancer-registry\".resolve-mio]\nresolvr = \"x\"\n")
                   .find("site.toml:2: check \"cancer-registry/resolve-mio\": unknown field "

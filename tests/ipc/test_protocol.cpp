@@ -349,6 +349,9 @@ TEST(JsonCodec, ACheckDefinitionRoundTripsWithItsTypedParameters) {
     odd = to_json(c);
     odd["params"].as_object()["target"] = 1.5;
     EXPECT_FALSE(check_definition_from_json(json::value(odd)));
+    odd = to_json(c);
+    odd["params"].as_object()["user_prefixes"] = json::array{1};  // not "any prefix"
+    EXPECT_FALSE(check_definition_from_json(json::value(odd)));
 }
 
 TEST(JsonCodec, ASessionCheckResultNeedsAKnownStateAndStringEvidence) {

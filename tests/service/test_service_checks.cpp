@@ -472,6 +472,17 @@ title_en = "The user's certificate"
 fix_ja = "-"
 fix_en = "-"
 manual = "test"
+[[check]]
+system = "cancer-registry"
+id = "disabled-check"
+kind = "credential_present"
+enabled = false
+target = "CW_OFF"
+title_ja = "無効"
+title_en = "Off"
+fix_ja = "-"
+fix_en = "-"
+manual = "test"
 )toml";
 
 const Peer kOqs{"OqsComApp", false, {}};
@@ -516,7 +527,17 @@ TEST_F(ServiceChecksTest, TheSessionChecksAreNamedAndKeptPerUserTheStaffSeeingTh
                              result("user-certificate", "ok", "one certificate")}),
                     kOqs);
     EXPECT_EQ(kept["kept"].as_int64(), 2);
+    EXPECT_FALSE(kept["throttled"].as_bool());
     EXPECT_EQ(str(kept["user"]), "OqsComApp");
+    // Reporting in a loop keeps nothing more: within 5 s the kept results are the answer.
+    json::object again =
+        core_->call("report_checks", results({result("credential-test", "ok", "found")}), kOqs);
+    EXPECT_TRUE(again["throttled"].as_bool());
+    EXPECT_EQ(again["kept"].as_int64(), 0);
+    EXPECT_EQ(str(check_of(again, "credential-test", "OqsComApp")["state"]), "failed");
+    EXPECT_EQ(core_->call("report_checks", json::object{{"results", json::array{}}}, kOqs)["kept"]
+                  .as_int64(),
+              0);
     json::object mine = check_of(kept, "credential-test", "OqsComApp");
     EXPECT_EQ(str(mine["state"]), "failed") << json::serialize(kept);
     EXPECT_EQ(str(mine["checked_at"]), format_utc(clock_.now())) << "the service's time";
@@ -567,6 +588,16 @@ TEST_F(ServiceChecksTest, TheSessionChecksAreNamedAndKeptPerUserTheStaffSeeingTh
     EXPECT_EQ(metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"credential-test\","
                           "user=\"OqsComApp\""),
               "1");
+
+    // Flapping: failing again within a day of the reminder is a silent episode, and so is its end.
+    const int recovered = log_->count(events::kCheckRecovered);
+    clock_.advance(1h);
+    (void)core_->call("report_checks", results({result("credential-test", "failed", "missing")}),
+                      kOqs);
+    clock_.advance(1h);
+    (void)core_->call("report_checks", results({result("credential-test", "ok", "found")}), kOqs);
+    EXPECT_EQ(log_->count(events::kCheckFailing), 1);
+    EXPECT_EQ(log_->count(events::kCheckRecovered), recovered) << "no end of an unannounced one";
 }
 
 TEST_F(ServiceChecksTest, AReportIsRefusedWholeForAMachineCheckAnotherSessionOrBadInput) {
@@ -589,6 +620,13 @@ TEST_F(ServiceChecksTest, AReportIsRefusedWholeForAMachineCheckAnotherSessionOrB
     refused(results({result("tcp-mio-443", "ok", "open")}), kOqs, "invalid_argument",
             "not a check of a user's session");
     refused(results({result("no-such-check", "ok", "-")}), kOqs, "invalid_argument", "results[0]");
+    refused(
+        results({result("user-certificate", "failed", "-"), result("user-certificate", "ok", "-")}),
+        kOqs, "invalid_argument", "the same check as results[0]");
+    refused(results({result("disabled-check", "failed", "-")}), kOqs, "invalid_argument",
+            "results[0]");
+    refused(results({result("user-certificate", "ok", "-")}), Peer{"?", false, {}},
+            "permission_denied", "unknown");
     refused(results({result("user-certificate", "splendid", "-")}), kOqs, "invalid_argument",
             "splendid");
     refused(json::object{{"results", "all good"}}, kOqs, "invalid_argument", "results");
@@ -631,6 +669,39 @@ TEST_F(ServiceChecksTest, ASessionsFailingEpisodeSurvivesARestart) {
                       kOqs);
     EXPECT_EQ(log_->count(events::kCheckFailing), 1) << "the episode goes on after a restart";
     EXPECT_EQ(mails(), 1U);
+}
+
+// A reload that names a session_user leaves the other users' results behind; a disabled session
+// check is not handed out.
+TEST_F(ServiceChecksTest, AReloadThatNamesASessionUserDropsTheOtherUsersResults) {
+    write_site("", "", kSessionChecks);
+    core_ = make("off");
+    ASSERT_TRUE(core_->svc().start());
+    const json::object listed = core_->call("checks", kTanaka);
+    for (const auto& d : listed.at("session_checks").as_array())
+        EXPECT_NE(str(d.at("id")), "disabled-check");
+    ASSERT_EQ(core_
+                  ->call("report_checks", results({result("user-certificate", "failed", "none")}),
+                         kTanaka)["kept"]
+                  .as_int64(),
+              1);
+    EXPECT_EQ(str(check_of(core_->call("checks", kAdmin), "user-certificate", "tanaka")["state"]),
+              "failed");
+    EXPECT_EQ(
+        metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"user-certificate\"",
+                    "user=\"tanaka\""),
+        "0");
+    write_site("", "",
+               std::string(kSessionChecks) +
+                   "[checks.\"cancer-registry\".user-certificate]\nsession_user = \"OqsComApp\"\n");
+    (void)core_->call("reload", {}, kAdmin);
+    EXPECT_TRUE(check_of(core_->call("checks", kAdmin), "user-certificate", "tanaka").empty())
+        << "tanaka's row of a check now meant for OqsComApp";
+    EXPECT_EQ(
+        metric_line("credwatch_check_ok{system=\"cancer-registry\",check=\"user-certificate\"",
+                    "user=\"tanaka\""),
+        "")
+        << "nor its gauge, which would keep the alert on";
 }
 
 }  // namespace

@@ -112,6 +112,16 @@ std::string escape_for_display(std::string_view text) {
     return out;
 }
 
+std::string truncate_utf8(std::string text, std::size_t max_bytes) {
+    constexpr std::string_view kEllipsis = "…";
+    if (text.size() <= max_bytes) return text;
+    std::size_t cut = max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0;
+    // Back to the first byte of a character (continuation bytes are 10xxxxxx).
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text.resize(cut);
+    return text + std::string(kEllipsis);
+}
+
 std::string path_to_utf8(const std::filesystem::path& path) {
     const std::u8string text = path.u8string();
     return std::string(reinterpret_cast<const char*>(text.data()), text.size());

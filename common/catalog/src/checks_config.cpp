@@ -191,7 +191,9 @@ class CheckReader {
         const std::string name(key);
         switch (spec->type) {
             case ParamType::text:
-                if (const auto* s = n.as_string(); s && !s->get().empty())
+                // session_user = "": a tuning that opens a catalog check to every user's session.
+                if (const auto* s = n.as_string();
+                    s && (!s->get().empty() || key == "session_user"))
                     params.text[name] = s->get();
                 else
                     fail(line_of(n), context, "field " + q(key) + " must be a non-empty string");

@@ -190,8 +190,14 @@ std::vector<SessionCheckResult> run_session_checks(const std::vector<CheckDefini
                                                    const CheckContext& context) {
     std::vector<SessionCheckResult> results;
     for (const auto& check : checks)
-        if (runs_in_a_session(check.kind) && is_session_user(check, context.user))
-            results.push_back({check.system, check.id, run_check(check, context).result});
+        if (runs_in_a_session(check.kind) && is_session_user(check, context.user)) {
+            CheckResult found = run_check(check, context).result;
+            // What the service takes: text without control characters, at most 4 KiB (a store
+            // full of certificates lists more).
+            for (std::string* evidence : {&found.evidence_ja, &found.evidence_en})
+                *evidence = truncate_utf8(escape_for_display(*evidence), kMaxReportedEvidenceBytes);
+            results.push_back({check.system, check.id, std::move(found)});
+        }
     return results;
 }
 

@@ -494,17 +494,26 @@ Result<CheckDefinition> check_definition_from_json(const json::value& value) {
     if (const auto* p = o.if_contains("params"); p && p->is_object())
         for (const auto& [key, v] : p->as_object()) {
             const std::string k(key);
-            if (v.is_string())
-                c.params.text.emplace(k, std::string(v.as_string()));
-            else if (v.is_int64())
-                c.params.numbers.emplace(k, v.as_int64());
-            else if (v.is_array())
-                c.params.lists.emplace(k, string_array_field(p->as_object(), key));
-            else
+            const auto bad = [&] {
                 return make_error(Errc::invalid_argument,
-                                  fmt::format("check {}/{}: parameter \"{}\" is not a string, "
-                                              "an integer or an array",
+                                  fmt::format("check {}/{}: parameter \"{}\" is not a string, an "
+                                              "integer or an array of strings",
                                               c.system, c.id, k));
+            };
+            if (v.is_string()) {
+                c.params.text.emplace(k, std::string(v.as_string()));
+            } else if (auto number = int_field(p->as_object(), key); number) {
+                c.params.numbers.emplace(k, *number);
+            } else if (v.is_array()) {
+                std::vector<std::string> items;
+                for (const auto& item : v.as_array()) {
+                    if (!item.is_string()) return bad();
+                    items.emplace_back(item.as_string());
+                }
+                c.params.lists.emplace(k, std::move(items));
+            } else {
+                return bad();
+            }
         }
     return c;
 }

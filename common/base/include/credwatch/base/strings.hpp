@@ -28,6 +28,10 @@ std::string_view trim(std::string_view text, std::string_view blanks = " \t\r\n"
 // text (Japanese, backslashes of Windows paths) is kept as it is.
 std::string escape_for_display(std::string_view text);
 
+// At most `max_bytes` (at least 3) of UTF-8 `text`: when longer, cut on a character boundary and
+// ended with "…".
+std::string truncate_utf8(std::string text, std::size_t max_bytes);
+
 // The path as UTF-8, the same on POSIX and Windows (Japanese folder names round-trip).
 std::string path_to_utf8(const std::filesystem::path& path);
 

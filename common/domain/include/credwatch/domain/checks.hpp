@@ -86,6 +86,10 @@ struct CheckResult {
     int elapsed_ms = 0;
 };
 
+// The evidence a session may report per language, in bytes (the service refuses more; a
+// session cuts its own to it).
+inline constexpr std::size_t kMaxReportedEvidenceBytes = 4096;
+
 // What a user's session found for one of its checks ("report_checks").
 struct SessionCheckResult {
     std::string system, id;
