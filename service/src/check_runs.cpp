@@ -156,7 +156,10 @@ void CheckRuns::attach_known_records() {
             if (auto it = known_.find({c.check.system, c.check.id, ""}); it != known_.end())
                 c.record = it->second;
     reported_.clear();
-    for (const auto& [key, record] : known_) {
+    for (const auto& entry : known_) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const RecordKey& key = entry.first;
+        const CheckRecord& record = entry.second;
         if (std::get<2>(key).empty()) continue;
         auto d = std::find_if(session_checks_.begin(), session_checks_.end(),
                               [&](const CheckDefinition& c) {
