@@ -366,6 +366,7 @@ Result<CheckRuns::ReportKept> CheckRuns::report(const std::string& user,
     // The new records, worked out on copies: memory changes only once the store has them.
     std::vector<CheckRecord> records;
     std::vector<std::optional<bool>> changes;
+    std::vector<std::optional<std::size_t>> rows;  // each record's index into reported_, if any
     for (std::size_t i = 0; i < results.size(); ++i) {
         const SessionCheckResult& reported = results[i];
         CheckRecord r{reported.system,
@@ -380,23 +381,22 @@ Result<CheckRuns::ReportKept> CheckRuns::report(const std::string& user,
         auto it = std::find_if(reported_.begin(), reported_.end(), [&](const ServiceCheck& c) {
             return c.record && key_of(*c.record) == key_of(r);
         });
-        changes.push_back(advance(it == reported_.end() ? std::nullopt : it->record, r, now));
+        const bool known = it != reported_.end();
+        rows.push_back(known ? std::optional(static_cast<std::size_t>(it - reported_.begin()))
+                             : std::nullopt);
+        changes.push_back(advance(known ? it->record : std::nullopt, r, now));
         records.push_back(std::move(r));
     }
     CW_TRY(store_.save_check_results(records));
     last_report_[user] = now;
     std::vector<std::pair<std::size_t, bool>> changed;  // index into reported_
     for (std::size_t i = 0; i < records.size(); ++i) {
-        auto it = std::find_if(reported_.begin(), reported_.end(), [&](const ServiceCheck& c) {
-            return c.record && key_of(*c.record) == key_of(records[i]);
-        });
-        if (it == reported_.end()) {
+        if (!rows[i]) {
+            rows[i] = reported_.size();
             reported_.push_back({*definitions[i], std::nullopt});
-            it = std::prev(reported_.end());
         }
-        it->record = records[i];
-        if (changes[i])
-            changed.emplace_back(static_cast<std::size_t>(it - reported_.begin()), *changes[i]);
+        reported_[*rows[i]].record = records[i];
+        if (changes[i]) changed.emplace_back(*rows[i], *changes[i]);
     }
     spdlog::info("checks: {} result(s) of {}'s session", records.size(), user);
     Changes published;  // pointers taken once reported_ no longer grows
